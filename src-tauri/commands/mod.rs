@@ -1,0 +1,3 @@
+//! Thin `#[tauri::command]`s: parse arguments, call `tokenhop-core`, map errors. One file per area.
+
+pub mod app;

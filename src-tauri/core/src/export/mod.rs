@@ -1,0 +1,1 @@
+//! Exports of a run: Postman collection and environment, curl script, `.http` file, `.env`.

@@ -1,0 +1,207 @@
+//! The profile types, exactly the TOML shape of DESIGN §3. Unknown keys are rejected.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// The schema version written into new files; older files are migrated on read.
+pub const SCHEMA_VERSION: u32 = 1;
+
+pub const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";
+
+/// One tenant set-up: the Entra app, the IAS tenant and optionally XSUAA and an API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct Profile {
+    #[serde(default = "schema_version")]
+    pub schema_version: u32,
+    pub name: String,
+    /// A free tag such as `dev`, `test`, `prod`; the UI colours it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub environment: Option<String>,
+    pub entra: EntraConfig,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub ias: Option<IasConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub xsuaa: Option<XsuaaConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub api: Option<ApiConfig>,
+}
+
+fn schema_version() -> u32 {
+    SCHEMA_VERSION
+}
+
+/// The Entra ID app registration that signs the user in (the app IAS trusts as corporate IdP).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct EntraConfig {
+    /// Any host serving `{authority}/{tenant}/v2.0`; sovereign clouds differ from the default.
+    #[serde(default = "default_authority")]
+    pub authority: String,
+    /// Tenant GUID or verified domain such as `contoso.onmicrosoft.com`.
+    pub tenant: String,
+    pub client_id: String,
+    #[serde(default)]
+    pub flow: Flow,
+    #[serde(default = "default_scopes")]
+    pub scopes: Vec<String>,
+    #[serde(default)]
+    pub redirect_host: RedirectHost,
+    /// 0 = any free port (Entra ignores the port of `http://localhost` redirect URIs).
+    #[serde(default)]
+    pub redirect_port: u16,
+    /// A Web/confidential registration: the Entra client secret comes from the keychain.
+    #[serde(default)]
+    pub confidential: bool,
+    /// User name for the password flow, and `login_hint` for the others.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub username: Option<String>,
+}
+
+pub fn default_authority() -> String {
+    DEFAULT_AUTHORITY.to_owned()
+}
+
+pub fn default_scopes() -> Vec<String> {
+    ["openid", "profile", "email", "offline_access"].map(String::from).to_vec()
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+#[ts(export)]
+pub enum Flow {
+    #[default]
+    AuthorizationCode,
+    DeviceCode,
+    Password,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub enum RedirectHost {
+    /// What Entra accepts for "Mobile and desktop applications" without manifest edits.
+    #[default]
+    #[serde(rename = "localhost")]
+    Localhost,
+    /// Needs the redirect URI added through the app manifest.
+    #[serde(rename = "127.0.0.1")]
+    Loopback,
+}
+
+impl RedirectHost {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Localhost => "localhost",
+            Self::Loopback => "127.0.0.1",
+        }
+    }
+}
+
+/// How the client authenticates at a token endpoint (RFC 6749 §2.3.1).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+#[ts(export)]
+pub enum ClientAuth {
+    /// HTTP Basic with the form-urlencoded id and secret.
+    #[default]
+    Basic,
+    /// `client_id` and `client_secret` in the form body.
+    Post,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+#[ts(export)]
+pub enum TokenFormat {
+    #[default]
+    Jwt,
+    Opaque,
+}
+
+/// The SAP Cloud Identity Services tenant and its confidential application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct IasConfig {
+    /// `https://<tenant>.accounts.ondemand.com`
+    pub url: String,
+    pub client_id: String,
+    #[serde(default)]
+    pub client_auth: ClientAuth,
+    #[serde(default)]
+    pub token_format: TokenFormat,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub scope: Option<String>,
+    /// `urn:sap:identity:application:provider:name:<name>` to get a token for a dependent API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub resource: Option<String>,
+}
+
+/// The subaccount's XSUAA instance (from its service key).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct XsuaaConfig {
+    /// `https://<subdomain>.authentication.<region>.hana.ondemand.com`
+    pub url: String,
+    pub client_id: String,
+    #[serde(default)]
+    pub client_auth: ClientAuth,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub scope: Option<String>,
+    /// Sent as `X-zid`; defaults to the IAS token's `app_tid`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub zid: Option<String>,
+}
+
+/// A BTP API to call with the final token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct ApiConfig {
+    pub url: String,
+    #[serde(default)]
+    pub header: ApiHeader,
+    #[serde(default)]
+    pub method: HttpMethod,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+#[ts(export)]
+pub enum ApiHeader {
+    /// `Authorization: Bearer …` for a plain service.
+    #[default]
+    Authorization,
+    /// `x-approuter-authorization: Bearer …` for an app behind an approuter.
+    XApprouterAuthorization,
+}
+
+impl ApiHeader {
+    pub fn header_name(self) -> &'static str {
+        match self {
+            Self::Authorization => "authorization",
+            Self::XApprouterAuthorization => "x-approuter-authorization",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "UPPERCASE")]
+#[ts(export)]
+pub enum HttpMethod {
+    #[default]
+    Get,
+    Post,
+}

@@ -1,0 +1,1 @@
+//! Simulated Entra ID, SAP IAS, XSUAA and a BTP API.
