@@ -1,0 +1,58 @@
+// The window's top-level state: what the main pane shows, the app info, the profile list.
+import * as api from "./api";
+import type { AppError } from "./api";
+import { ProfilesState } from "./profiles.svelte";
+import type { AppInfo } from "./types";
+
+export type View =
+  | { kind: "empty" }
+  | { kind: "profile"; slug: string }
+  | { kind: "wizard"; slug: string | null }
+  | { kind: "decode" };
+
+export class AppState {
+  readonly profiles = new ProfilesState();
+  #info = $state<AppInfo | null>(null);
+  #infoError = $state<AppError | null>(null);
+  #view = $state<View>({ kind: "empty" });
+
+  get info() {
+    return this.#info;
+  }
+  get infoError() {
+    return this.#infoError;
+  }
+  get view() {
+    return this.#view;
+  }
+  get sandboxSlug(): string | undefined {
+    return this.#info?.sandbox?.profile;
+  }
+  get selectedSlug(): string | null {
+    return this.#view.kind === "profile" ? this.#view.slug : null;
+  }
+
+  show(view: View) {
+    this.#view = view;
+  }
+  openProfile(slug: string) {
+    this.#view = { kind: "profile", slug };
+  }
+
+  /** Loads the app info and the profiles, then opens the sandbox (first run) or the first profile. */
+  async start(): Promise<void> {
+    const [info] = await Promise.allSettled([api.appInfo(), this.profiles.load()]);
+    if (info.status === "fulfilled") this.#info = info.value;
+    else this.#infoError = api.toAppError(info.reason);
+    const sandbox = this.sandboxSlug;
+    const first = (sandbox && this.profiles.find(sandbox)?.slug) ?? this.profiles.all[0]?.slug;
+    if (first) this.openProfile(first);
+  }
+
+  /** After a delete: pick another profile or show the empty state. */
+  afterRemoved(slug: string) {
+    if (this.selectedSlug !== slug) return;
+    const next = this.profiles.all[0]?.slug;
+    this.#view = next ? { kind: "profile", slug: next } : { kind: "empty" };
+  }
+}

@@ -1,0 +1,98 @@
+// The profile list of the sidebar: search, selection, and the file-level actions on a profile.
+import * as api from "./api";
+import type { AppError } from "./api";
+import type { ProfileLoadError, ProfileSummary } from "./types";
+
+export class ProfilesState {
+  #all = $state<ProfileSummary[]>([]);
+  #errors = $state<ProfileLoadError[]>([]);
+  #query = $state("");
+  #loading = $state(true);
+  #error = $state<AppError | null>(null);
+
+  /** Profiles whose name, tenant, environment or URLs contain the query (case-insensitive). */
+  visible = $derived.by(() => {
+    const q = this.#query.trim().toLowerCase();
+    if (!q) return this.#all;
+    return this.#all.filter((p) =>
+      [p.name, p.slug, p.environment, p.tenant, p.ias_url, p.xsuaa_url]
+        .filter(Boolean)
+        .some((s) => s!.toLowerCase().includes(q)),
+    );
+  });
+
+  get all() {
+    return this.#all;
+  }
+  get errors() {
+    return this.#errors;
+  }
+  get loading() {
+    return this.#loading;
+  }
+  get error() {
+    return this.#error;
+  }
+  get query() {
+    return this.#query;
+  }
+  set query(q: string) {
+    this.#query = q;
+  }
+
+  find(slug: string): ProfileSummary | undefined {
+    return this.#all.find((p) => p.slug === slug);
+  }
+
+  async load(): Promise<void> {
+    this.#loading = true;
+    try {
+      const list = await api.profilesList();
+      this.#all = [...list.profiles].sort((a, b) => a.name.localeCompare(b.name));
+      this.#errors = list.errors;
+      this.#error = null;
+    } catch (e) {
+      this.#error = api.toAppError(e);
+    } finally {
+      this.#loading = false;
+    }
+  }
+
+  async rename(slug: string, newName: string): Promise<ProfileSummary> {
+    const saved = await api.profilesRename(slug, newName);
+    await this.load();
+    return saved;
+  }
+
+  async duplicate(slug: string, newName: string, copySecrets: boolean): Promise<ProfileSummary> {
+    const saved = await api.profilesDuplicate(slug, newName, copySecrets);
+    await this.load();
+    return saved;
+  }
+
+  async remove(slug: string): Promise<void> {
+    await api.profilesDelete(slug);
+    await this.load();
+  }
+
+  /** Asks for a file and imports it; `null` when the user cancelled the dialog. */
+  async import(): Promise<ProfileSummary | null> {
+    const path = await api.pickOpenPath("Import a TokenHop profile", ["toml"]);
+    if (!path) return null;
+    const saved = await api.profilesImport(path);
+    await this.load();
+    return saved;
+  }
+
+  /** Asks where to write the profile file (no secrets are in it); `false` when cancelled. */
+  async export(slug: string): Promise<boolean> {
+    const path = await api.pickSavePath("Export profile", `${slug}.toml`, ["toml"]);
+    if (!path) return false;
+    await api.profilesExport(slug, path);
+    return true;
+  }
+
+  async saved(): Promise<void> {
+    await this.load();
+  }
+}
