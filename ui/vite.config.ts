@@ -15,6 +15,7 @@ export default defineConfig(({ mode }) => ({
   test: {
     environment: "jsdom",
     include: ["src/**/*.test.ts"],
+    setupFiles: ["src/test-setup.ts"],
   },
   resolve: mode === "test" ? { conditions: ["browser"] } : undefined,
 }));

@@ -1,0 +1,257 @@
+// A fake TokenHop backend for `mockIPC`: the command contract of DESIGN §3 over in-memory profiles,
+// emitting real-shaped progress events. Used by component tests and the dev-only mock window
+// (`mock.html`), never by the production bundle.
+import { splitJwt } from "../lib/jwt";
+import type {
+  FieldError,
+  Profile,
+  ProfileSummary,
+  Progress,
+  RunReport,
+  SecretKind,
+  SecretSource,
+  Step,
+  StepOutcome,
+  TokenView,
+} from "../lib/types";
+import * as fx from "./fixtures";
+
+export interface FakeOptions {
+  /** Milliseconds between progress events (0 in tests). */
+  delay?: number;
+  /** Make this hop fail with its real-shaped diagnosis. */
+  failAt?: "ias";
+  /** Return from `chain_run` only when `release()` is called (to observe a run in flight). */
+  hold?: boolean;
+}
+
+type Channel = { onmessage: (p: Progress) => void };
+
+export function sandboxProfile(): Profile {
+  return {
+    schema_version: 1,
+    name: "Sandbox",
+    environment: "sandbox",
+    entra: {
+      authority: "http://127.0.0.1:47011",
+      tenant: fx.TENANT_ID,
+      client_id: fx.ENTRA_CLIENT_ID,
+      flow: "authorization-code",
+      scopes: ["openid", "profile", "email", "offline_access"],
+      redirect_host: "localhost",
+      redirect_port: 0,
+      confidential: false,
+    },
+    ias: { url: fx.IAS_URL, client_id: fx.IAS_CLIENT_ID, client_auth: "basic", token_format: "jwt" },
+    xsuaa: { url: fx.XSUAA_URL, client_id: fx.XSUAA_CLIENT_ID, client_auth: "basic" },
+    api: { url: "https://acme-app.cfapps.eu10.hana.ondemand.com/api/me", header: "authorization", method: "GET" },
+  };
+}
+
+export function summary(slug: string, p: Profile): ProfileSummary {
+  return {
+    slug,
+    name: p.name,
+    environment: p.environment,
+    tenant: p.entra.tenant,
+    entra_client_id: p.entra.client_id,
+    ias_url: p.ias?.url,
+    xsuaa_url: p.xsuaa?.url,
+    api_url: p.api?.url,
+  };
+}
+
+export function slugify(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "profile";
+}
+
+/** The validation rules the backend applies, enough to exercise the UI. */
+export function validate(p: Profile): FieldError[] {
+  const errors: FieldError[] = [];
+  const need = (field: string, value: string | undefined, what: string, hint: string) => {
+    if (!value?.trim()) errors.push({ field, message: `${what} is required`, hint });
+  };
+  need("name", p.name, "A name", "Give the profile a name you will recognise.");
+  need("entra.tenant", p.entra.tenant, "The tenant", "Copy the Directory (tenant) ID from the app's Overview page.");
+  need("entra.client_id", p.entra.client_id, "The client ID", "Copy the Application (client) ID from the app's Overview page.");
+  if (p.entra.client_id && !/^[0-9a-f-]{36}$/i.test(p.entra.client_id.trim()))
+    errors.push({ field: "entra.client_id", message: "The client ID is not a GUID", hint: "It looks like 5e2c3b61-8f7d-…" });
+  const url = (field: string, value: string | undefined) => {
+    if (!value) return need(field, value, "The URL", "Paste the https:// address.");
+    if (!/^https:\/\//.test(value) && !/^http:\/\/(localhost|127\.0\.0\.1)/.test(value))
+      errors.push({ field, message: "Only https:// URLs are accepted", hint: "http:// is allowed for loopback hosts only." });
+  };
+  if (p.ias) {
+    url("ias.url", p.ias.url);
+    need("ias.client_id", p.ias.client_id, "The IAS client ID", "Applications → your app → Client Authentication.");
+  }
+  if (p.xsuaa) {
+    url("xsuaa.url", p.xsuaa.url);
+    need("xsuaa.client_id", p.xsuaa.client_id, "The XSUAA client ID", "The clientid of the service key.");
+  }
+  if (p.api) url("api.url", p.api.url);
+  return errors;
+}
+
+export function decodeView(token: string, name = "pasted"): TokenView {
+  const parts = splitJwt(token);
+  if (!parts) throw { code: "token.not_a_jwt", message: "This is not a JWT.", hint: "A JWT has three base64url parts separated by dots." };
+  const num = (v: unknown) => (typeof v === "number" ? v : null);
+  return {
+    name,
+    raw: token,
+    header: parts.header,
+    claims: parts.claims,
+    signature: { status: "unverified", reason: "the mock backend does not fetch keys" },
+    issued_at: num(parts.claims.iat),
+    expires_at: num(parts.claims.exp),
+  };
+}
+
+export function createFakeBackend(options: FakeOptions = {}) {
+  const profiles = new Map<string, Profile>([["sandbox", sandboxProfile()]]);
+  const secrets = new Map<string, SecretSource>();
+  const calls: { cmd: string; args: Record<string, unknown> }[] = [];
+  let release: () => void = () => {};
+  let cancelled = false;
+
+  const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const notFound = (slug: string) => ({ code: "profile.not_found", message: `No profile “${slug}”.`, hint: "Refresh the list." });
+
+  async function run(args: Record<string, unknown>): Promise<RunReport> {
+    const ch = args.onProgress as Channel;
+    const profile = (args.draft as Profile | null) ?? profiles.get(args.slug as string);
+    if (!profile) throw notFound(String(args.slug));
+    const until = (args.until as Step | null) ?? "api";
+    const order: Step[] = ["entra", "ias", "xsuaa", "api"];
+    const wanted = order.filter((s, i) => i <= order.indexOf(until) && (s === "entra" || profile[s]));
+    const now = Math.floor(Date.now() / 1000);
+    const steps: StepOutcome[] = [];
+    cancelled = false;
+    const send = async (p: Progress) => {
+      ch.onmessage(p);
+      if (options.delay) await wait(options.delay);
+    };
+    for (const step of wanted) {
+      await send({ type: "step_started", step });
+      if (step === "entra") {
+        const url = `${profile.entra.authority}/${profile.entra.tenant}/oauth2/v2.0/authorize?client_id=${profile.entra.client_id}&response_type=code&redirect_uri=http%3A%2F%2Flocalhost%3A53117%2F&scope=openid+profile+email+offline_access&code_challenge_method=S256`;
+        await send({ type: "browser_opened", url });
+        await send({ type: "waiting_for_sign_in", redirect_uri: "http://localhost:53117/" });
+        if (options.hold) await new Promise<void>((r) => (release = r));
+        if (cancelled) {
+          const o: StepOutcome = { ...fx.entraOutcome(now), ok: false, tokens: {}, claims: {}, views: [], checks: [] };
+          o.error = { code: "cancelled", message: "The sign-in was cancelled.", hint: "Run again when ready." };
+          await send({ type: "step_finished", outcome: o });
+          steps.push(o);
+          break;
+        }
+        await send({ type: "callback_received" });
+      } else {
+        await send({ type: "request", step, url: step === "ias" ? `${fx.IAS_URL}/oauth2/token` : `${fx.XSUAA_URL}/oauth/token` });
+      }
+      const o =
+        step === "entra" ? fx.entraOutcome(now)
+        : step === "ias" ? (options.failAt === "ias" ? fx.iasFailure() : fx.iasOutcome(now))
+        : step === "xsuaa" ? fx.xsuaaOutcome(now)
+        : fx.apiOutcome();
+      await send({ type: "step_finished", outcome: o });
+      steps.push(o);
+      if (!o.ok) break;
+    }
+    return { ok: steps.every((s) => s.ok) && steps.length === wanted.length, profile: profile.name, steps, started_at: new Date().toISOString() };
+  }
+
+  async function handle(cmd: string, raw: unknown): Promise<unknown> {
+    const args = (raw ?? {}) as Record<string, unknown>;
+    calls.push({ cmd, args });
+    const slug = args.slug as string;
+    switch (cmd) {
+      case "app_info":
+        return { version: "0.1.0", keychain: { available: true }, sandbox: { profile: "sandbox" } };
+      case "app_ready":
+        return null;
+      case "profiles_list":
+        return {
+          profiles: [...profiles].map(([s, p]) => summary(s, p)),
+          errors: [{ file: "/home/ada/.config/tokenhop/profiles/broken.toml", message: "unknown field `tenent`, expected one of `authority`, `tenant`, …", line: 4, column: 1 }],
+        };
+      case "profiles_get":
+        if (!profiles.has(slug)) throw notFound(slug);
+        return structuredClone(profiles.get(slug));
+      case "profiles_validate":
+        return validate(args.profile as Profile);
+      case "profiles_save": {
+        const p = args.profile as Profile;
+        const s = slug ?? slugify(p.name);
+        profiles.set(s, p);
+        return summary(s, p);
+      }
+      case "profiles_rename": {
+        const p = profiles.get(slug);
+        if (!p) throw notFound(slug);
+        const name = args.newName as string;
+        if ([...profiles.values()].some((o) => o !== p && o.name === name))
+          throw { code: "profile.exists", message: `A profile named “${name}” exists already.`, hint: "Choose another name." };
+        profiles.delete(slug);
+        const s = slugify(name);
+        profiles.set(s, { ...p, name });
+        return summary(s, profiles.get(s)!);
+      }
+      case "profiles_duplicate": {
+        const p = profiles.get(slug);
+        if (!p) throw notFound(slug);
+        const name = args.newName as string;
+        const s = slugify(name);
+        profiles.set(s, { ...structuredClone(p), name });
+        return summary(s, profiles.get(s)!);
+      }
+      case "profiles_delete":
+        profiles.delete(slug);
+        return null;
+      case "service_key_parse": {
+        const key = JSON.parse(args.json as string);
+        secrets.set(`${slug}/xsuaa-client-secret`, "keychain");
+        return { kind: "xsuaa", xsuaa: { url: key.url, client_id: key.clientid, client_auth: "basic" } };
+      }
+      case "secrets_set":
+        secrets.set(`${slug}/${args.kind}`, "keychain");
+        return null;
+      case "secrets_delete":
+        secrets.delete(`${slug}/${args.kind}`);
+        return null;
+      case "secrets_status": {
+        const kinds: SecretKind[] = ["entra-client-secret", "ias-client-secret", "xsuaa-client-secret", "entra-password"];
+        return Object.fromEntries(kinds.map((k) => [k, secrets.get(`${slug}/${k}`) ?? (slug === "sandbox" ? "session" : "missing")]));
+      }
+      case "chain_run":
+        return run(args);
+      case "chain_cancel":
+        cancelled = true;
+        release();
+        return null;
+      case "tokens_decode":
+        return decodeView(args.token as string);
+      case "export_render":
+        return "#!/usr/bin/env bash\nset -euo pipefail\nIAS_URL='https://acme.accounts.ondemand.com'\n";
+      case "export_save":
+        return { files: [String(args.path)] };
+      case "plugin:clipboard-manager|write_text":
+        return null;
+      case "plugin:dialog|save":
+        return "/home/ada/acme.postman_collection.json";
+      case "plugin:dialog|open":
+        return null;
+      default:
+        throw { code: "internal", message: `The mock has no command ${cmd}`, hint: "" };
+    }
+  }
+
+  return {
+    handle,
+    calls,
+    profiles,
+    release: () => release(),
+    callsTo: (cmd: string) => calls.filter((c) => c.cmd === cmd),
+  };
+}

@@ -1,0 +1,112 @@
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
+import { describe, expect, it } from "vitest";
+import { useFakeBackend } from "../test-utils";
+import ProfileView from "./ProfileView.svelte";
+
+const node = (step: string) => screen.getByTestId(`chain-node-${step}`);
+const states = () => ["entra", "ias", "xsuaa", "api"].map((s) => node(s).dataset.state);
+
+async function openSandbox() {
+  render(ProfileView, { slug: "sandbox", sandbox: true, onedit: () => {} });
+  await screen.findByTestId("run-button");
+}
+
+describe("ProfileView run", () => {
+  it("draws progress events on the chain nodes and waits for the sign-in with a copyable URL", async () => {
+    const backend = useFakeBackend({ hold: true });
+    await openSandbox();
+    expect(screen.getByTestId("sandbox-intro")).toBeTruthy();
+    expect(states()).toEqual(["ready", "ready", "ready", "ready"]);
+
+    await fireEvent.click(screen.getByTestId("run-button"));
+    await screen.findByTestId("signin-waiting");
+    expect(states()).toEqual(["running", "waiting", "waiting", "waiting"]);
+    expect(screen.getByTestId("signin-url").textContent).toMatch(/\/oauth2\/v2\.0\/authorize\?client_id=/);
+    expect(screen.getByTestId("cancel-button")).toBeTruthy();
+
+    backend.release();
+    const summary = await screen.findByTestId("run-summary");
+    expect(states()).toEqual(["ok", "ok", "ok", "ok"]);
+    expect(screen.queryByTestId("signin-waiting")).toBeNull();
+    expect(summary.textContent).toMatch(/All 4 hops succeeded/);
+    expect(within(node("ias")).getByText("184 ms")).toBeTruthy();
+    expect(screen.getByTestId("chain-link-entra").textContent).toContain("id_token");
+    // The last hop that produced a token is opened in the inspector.
+    expect(screen.getByTestId("step-detail").dataset.step).toBe("api");
+  });
+
+  it("opens a node's tokens in the inspector when clicked", async () => {
+    useFakeBackend();
+    await openSandbox();
+    await fireEvent.click(screen.getByTestId("run-button"));
+    await screen.findByTestId("run-summary");
+
+    await fireEvent.click(node("xsuaa"));
+    expect(screen.getByTestId("step-detail").dataset.step).toBe("xsuaa");
+    expect(screen.getByTestId("token-view").dataset.token).toBe("access_token");
+    expect(document.querySelector('[data-claim="zid"]')).not.toBeNull();
+  });
+
+  it("shows the failed hop's diagnosis with the raw response one click away", async () => {
+    useFakeBackend({ failAt: "ias" });
+    await openSandbox();
+    await fireEvent.click(screen.getByTestId("run-button"));
+    await screen.findByTestId("run-summary");
+
+    expect(states()).toEqual(["ok", "failed", "skipped", "skipped"]);
+    const box = screen.getByTestId("diagnosis");
+    expect(box.dataset.code).toBe("ias.untrusted_assertion");
+    expect(within(box).getByTestId("diagnosis-hint").textContent).toMatch(/corporate identity provider/);
+    const raw = within(box).getByTestId("diagnosis-raw") as HTMLDetailsElement;
+    expect(raw.open).toBe(false);
+    expect(raw.textContent).toContain('"error":"invalid_grant"');
+    expect(screen.getByTestId("run-summary").textContent).toMatch(/broke at SAP IAS/);
+  });
+
+  it("cancels a run that waits for the sign-in", async () => {
+    const backend = useFakeBackend({ hold: true });
+    await openSandbox();
+    await fireEvent.click(screen.getByTestId("run-button"));
+    await screen.findByTestId("signin-waiting");
+
+    await fireEvent.click(screen.getByTestId("signin-cancel"));
+    await screen.findByTestId("run-summary");
+    expect(node("entra").dataset.state).toBe("failed");
+    expect(backend.callsTo("chain_cancel")).toHaveLength(1);
+    expect(screen.getByTestId("diagnosis").dataset.code).toBe("cancelled");
+    expect(states().slice(1)).toEqual(["skipped", "skipped", "skipped"]);
+    expect(screen.getByTestId("run-button")).toBeTruthy();
+  });
+
+  it("runs only up to the chosen step", async () => {
+    const backend = useFakeBackend();
+    await openSandbox();
+    await fireEvent.change(screen.getByTestId("run-until"), { target: { value: "ias" } });
+    await fireEvent.click(screen.getByTestId("run-button"));
+    await screen.findByTestId("run-summary");
+
+    expect(node("ias").dataset.state).toBe("ok");
+    expect(backend.callsTo("chain_run")[0].args.until).toBe("ias");
+    expect(states().slice(2)).toEqual(["ready", "ready"]);
+  });
+
+  it("exports the run after it finished, with a live-token warning", async () => {
+    const backend = useFakeBackend();
+    await openSandbox();
+    const exportButton = screen.getByTestId("export-button") as HTMLButtonElement;
+    expect(exportButton.disabled).toBe(true);
+    await fireEvent.click(screen.getByTestId("run-button"));
+    await waitFor(() => expect(exportButton.disabled).toBe(false));
+
+    await fireEvent.click(exportButton);
+    expect(screen.getByTestId("export-warning").textContent).toMatch(/live tokens/);
+    await fireEvent.click(screen.getByTestId("export-format-curl"));
+    await fireEvent.click(screen.getByTestId("export-save"));
+    await screen.findByTestId("export-written");
+    expect(backend.callsTo("export_save")[0].args).toEqual({
+      format: "curl",
+      path: "/home/ada/acme.postman_collection.json",
+      includeSecrets: false,
+    });
+  });
+});
