@@ -46,7 +46,8 @@ export class AppState {
     else this.#infoError = api.toAppError(info.reason);
     const sandbox = this.sandboxSlug;
     const first = (sandbox && this.profiles.find(sandbox)?.slug) ?? this.profiles.all[0]?.slug;
-    if (first) this.openProfile(first);
+    // Only if the user has not gone elsewhere while the list loaded.
+    if (first && this.#view.kind === "empty") this.openProfile(first);
   }
 
   /** After a delete: pick another profile or show the empty state. */

@@ -116,7 +116,7 @@ export class RunState {
       for (const s of STEPS) {
         if (this.#states[s] === "waiting" || this.#states[s] === "running") this.#states[s] = "skipped";
       }
-      if (!this.#selected) this.#selected = [...STEPS].reverse().find((s) => this.#outcomes[s]?.ok) ?? null;
+      if (!this.#selected) this.#selected = this.#lastWithTokens();
       this.#signIn = null;
       this.#running = false;
       this.#cancelling = false;
@@ -172,6 +172,12 @@ export class RunState {
         this.#finish(p.outcome);
         break;
     }
+  }
+
+  /** The last hop that produced tokens (what people came for), else the last that succeeded. */
+  #lastWithTokens(): Step | null {
+    const done = [...STEPS].reverse().filter((s) => this.#outcomes[s]?.ok);
+    return done.find((s) => this.#outcomes[s]!.views.length > 0) ?? done[0] ?? null;
   }
 
   #finish(o: StepOutcome) {

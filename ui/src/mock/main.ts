@@ -5,6 +5,7 @@ import { mount } from "svelte";
 import App from "../App.svelte";
 import "../app.css";
 import { createFakeBackend } from "./backend";
+import { iasIdToken, jwt } from "./fixtures";
 
 const params = new URLSearchParams(location.search);
 const backend = createFakeBackend({ delay: 250, failAt: params.get("fail") === "ias" ? "ias" : undefined });
@@ -13,12 +14,24 @@ mockIPC((cmd, args) => backend.handle(cmd, args));
 
 mount(App, { target: document.getElementById("app")! });
 
-// `?run` starts the sandbox run at once; `?view=wizard|decode` opens another view (for screenshots).
-if (params.has("run")) {
-  const click = () => {
-    const button = document.querySelector<HTMLButtonElement>("[data-testid=run-button]");
-    if (button) button.click();
-    else setTimeout(click, 50);
-  };
-  click();
+// For screenshots: `?run` starts the sandbox run at once; `?view=wizard` opens the wizard (`&next`
+// presses Next on the empty first step); `?view=decode` decodes a sample token.
+function whenPresent(testid: string, act: (el: HTMLElement) => void) {
+  const el = document.querySelector<HTMLElement>(`[data-testid="${testid}"]`);
+  if (el) act(el);
+  else setTimeout(() => whenPresent(testid, act), 50);
+}
+
+if (params.has("run")) whenPresent("run-button", (b) => b.click());
+if (params.get("view") === "wizard") {
+  whenPresent("new-profile", (b) => b.click());
+  if (params.has("next")) whenPresent("wizard-next", (b) => b.click());
+}
+if (params.get("view") === "decode") {
+  whenPresent("open-decoder", (b) => b.click());
+  whenPresent("decode-input", (t) => {
+    const area = t as HTMLTextAreaElement;
+    area.value = jwt(iasIdToken(Math.floor(Date.now() / 1000) - 4000));
+    area.dispatchEvent(new Event("input", { bubbles: true }));
+  });
 }

@@ -32,7 +32,7 @@ describe("ProfileView run", () => {
     expect(within(node("ias")).getByText("184 ms")).toBeTruthy();
     expect(screen.getByTestId("chain-link-entra").textContent).toContain("id_token");
     // The last hop that produced a token is opened in the inspector.
-    expect(screen.getByTestId("step-detail").dataset.step).toBe("api");
+    expect(screen.getByTestId("step-detail").dataset.step).toBe("xsuaa");
   });
 
   it("opens a node's tokens in the inspector when clicked", async () => {
@@ -41,10 +41,15 @@ describe("ProfileView run", () => {
     await fireEvent.click(screen.getByTestId("run-button"));
     await screen.findByTestId("run-summary");
 
-    await fireEvent.click(node("xsuaa"));
     expect(screen.getByTestId("step-detail").dataset.step).toBe("xsuaa");
-    expect(screen.getByTestId("token-view").dataset.token).toBe("access_token");
     expect(document.querySelector('[data-claim="zid"]')).not.toBeNull();
+
+    await fireEvent.click(node("entra"));
+    expect(screen.getByTestId("step-detail").dataset.step).toBe("entra");
+    expect(node("entra").getAttribute("aria-pressed")).toBe("true");
+    expect(screen.getByTestId("token-view").dataset.token).toBe("id_token");
+    expect(document.querySelector('[data-claim="tid"]')).not.toBeNull();
+    expect(document.querySelector('[data-claim="zid"]')).toBeNull();
   });
 
   it("shows the failed hop's diagnosis with the raw response one click away", async () => {
