@@ -1,1 +1,116 @@
-fn main() {}
+//! `cargo xtask setup|run|test|e2e|bench`: the project's own set-up and test runner.
+//!
+//! One command brings a fresh Debian/Ubuntu machine (root or passwordless sudo, with Rust, Node 20 and git) to a
+//! state where the app builds and every test suite runs. Set-up is idempotent: a second run checks and installs
+//! nothing. This crate deliberately knows nothing about TokenHop's code; it only drives `apt-get`, `npm` and `cargo`.
+
+mod app;
+mod counts;
+mod setup;
+mod step;
+mod suites;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Set up, run and test TokenHop", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Install what is missing: system packages, `npm ci` in ui/, and (unless --app-only) the test tools.
+    Setup {
+        /// Only what building and running the app needs; skip Xvfb, tauri-driver, Chromium, newman.
+        #[arg(long)]
+        app_only: bool,
+    },
+    /// Set up, build the UI and the app with embedded assets, and open the app window.
+    Run {
+        /// Arguments passed on to the app.
+        #[arg(last = true)]
+        args: Vec<String>,
+    },
+    /// Set up, then run every suite (Rust, Vitest, svelte-check, end-to-end); non-zero exit on any failure.
+    Test,
+    /// Only the end-to-end suite: the real window under Xvfb through tauri-driver.
+    E2e {
+        /// Arguments passed on to `cargo test -p tokenhop-e2e` before `--` (e.g. a test name filter).
+        filter: Vec<String>,
+    },
+    /// Benchmarks (not yet written).
+    Bench,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Setup { app_only } => setup::run(&Workspace::locate(), !app_only),
+        Command::Run { args } => app::run(&Workspace::locate(), &args),
+        Command::Test => suites::test_all(&Workspace::locate()),
+        Command::E2e { filter } => suites::e2e_only(&Workspace::locate(), &filter),
+        Command::Bench => Err(anyhow::anyhow!(
+            "not yet: `cargo xtask bench` (cold start, memory, chain latency, profile store) is still to be written"
+        )),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) if err.is::<Reported>() => ExitCode::FAILURE,
+        Err(err) => {
+            eprintln!("\nxtask: error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A failure that has already been explained on stdout (the test summary); `main` only sets the exit status.
+#[derive(Debug, thiserror::Error)]
+#[error("failures were reported above")]
+pub struct Reported;
+
+/// Where things are: the repository root and cargo's target directory (honours `CARGO_TARGET_DIR`).
+pub struct Workspace {
+    pub root: PathBuf,
+    pub target: PathBuf,
+}
+
+impl Workspace {
+    fn locate() -> Self {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("xtask lives one level below the repository root")
+            .to_path_buf();
+        let target = target_dir(&root).unwrap_or_else(|| root.join("target"));
+        Workspace { root, target }
+    }
+
+    pub fn ui(&self) -> PathBuf {
+        self.root.join("ui")
+    }
+
+    /// Tools the tests need that are built from source (tauri-driver), cached next to the build output.
+    pub fn tools(&self) -> PathBuf {
+        self.target.join("tools")
+    }
+
+    /// The app binary that `cargo build -p tokenhop` produces.
+    pub fn app_binary(&self) -> PathBuf {
+        self.target.join("debug").join(format!("tokenhop{}", std::env::consts::EXE_SUFFIX))
+    }
+}
+
+/// Asks cargo itself, so `CARGO_TARGET_DIR` and `build.target-dir` are honoured.
+fn target_dir(root: &std::path::Path) -> Option<PathBuf> {
+    let output = std::process::Command::new(step::cargo())
+        .args(["metadata", "--no-deps", "--format-version", "1"])
+        .current_dir(root)
+        .output()
+        .ok()?;
+    let meta: serde_json::Value = serde_json::from_slice(&output.stdout).ok()?;
+    meta.get("target_directory")?.as_str().map(PathBuf::from)
+}

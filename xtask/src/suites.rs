@@ -1,0 +1,153 @@
+//! `cargo xtask test` and `cargo xtask e2e`: every suite in turn, each judged on its exit status AND its counts.
+//!
+//! A suite fails when its runner exits non-zero, reports a failed test, prints no summary, or ran zero tests.
+//! All suites run even after one fails, so one run shows every problem; the last line is always the plain
+//! `N passed, M failed` over all of them (a suite that failed without counting anything counts as one failure).
+
+use std::process::ExitStatus;
+
+use anyhow::Result;
+
+use crate::app;
+use crate::counts::{self, Counts};
+use crate::setup;
+use crate::step::{self, Step};
+use crate::Workspace;
+
+/// How a runner's output is read.
+#[derive(Clone, Copy)]
+enum Reader {
+    Cargo,
+    Vitest,
+    /// A checker, not a test runner: its exit status is the whole verdict.
+    ExitStatus,
+}
+
+struct Outcome {
+    name: &'static str,
+    counts: Counts,
+    problem: Option<String>,
+}
+
+pub fn test_all(ws: &Workspace) -> Result<()> {
+    setup::run(ws, true)?;
+    let mut outcomes = Vec::new();
+    let built = app::build_ui(ws).and_then(|()| app::build_app(ws));
+    outcomes.push(rust(ws));
+    outcomes.push(in_ui(ws, "UI unit tests (vitest)", &["test"], Reader::Vitest));
+    outcomes.push(in_ui(ws, "UI type check (svelte-check)", &["run", "check"], Reader::ExitStatus));
+    outcomes.push(match built {
+        Ok(_) => e2e(ws, &[]),
+        Err(err) => Outcome { name: "end-to-end", counts: Counts::default(), problem: Some(format!("not run: {err:#}")) },
+    });
+    summarize(&outcomes)
+}
+
+pub fn e2e_only(ws: &Workspace, filter: &[String]) -> Result<()> {
+    setup::run(ws, true)?;
+    app::build_ui(ws)?;
+    app::build_app(ws)?;
+    summarize(&[e2e(ws, filter)])
+}
+
+/// Rust unit, integration and doc tests of every crate but the e2e one, which needs a display and runs apart.
+/// The app is tested with `custom-protocol` on, as it ships, which also lets it share the build of `tauri`
+/// with the e2e binary instead of compiling it twice.
+fn rust(ws: &Workspace) -> Outcome {
+    let mut cmd = step::command(
+        step::cargo(),
+        &["test", "--workspace", "--exclude", "tokenhop-e2e", "--features", "tokenhop/custom-protocol", "--no-fail-fast"],
+        &ws.root,
+    );
+    suite("Rust tests (cargo test --workspace)", &mut cmd, Reader::Cargo)
+}
+
+fn in_ui(ws: &Workspace, name: &'static str, npm_args: &[&str], reader: Reader) -> Outcome {
+    let mut cmd = step::command(setup::npm_program(), npm_args, &ws.ui());
+    cmd.env("NO_COLOR", "1");
+    suite(name, &mut cmd, reader)
+}
+
+/// The real app under Xvfb, on its own session bus, driven through tauri-driver one test at a time.
+fn e2e(ws: &Workspace, filter: &[String]) -> Outcome {
+    let name = "end-to-end (tauri-driver under Xvfb)";
+    let Some(driver) = setup::find_tauri_driver(ws) else {
+        let problem = Some("tauri-driver is missing although set-up ran".to_string());
+        return Outcome { name, counts: Counts::default(), problem };
+    };
+    let mut args: Vec<String> = [
+        "-a", "--server-args=-screen 0 1600x1000x24", "dbus-run-session", "--", "env", "NO_AT_BRIDGE=1",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.push(step::cargo().to_string_lossy().into_owned());
+    args.extend(["test", "-p", "tokenhop-e2e", "--no-fail-fast"].map(String::from));
+    args.extend(filter.iter().cloned());
+    args.extend(["--", "--test-threads=1"].map(String::from));
+    let mut cmd = step::command("xvfb-run", &args, &ws.root);
+    cmd.env("TOKENHOP_E2E_APP", ws.app_binary()).env("TOKENHOP_E2E_TAURI_DRIVER", driver);
+    suite(name, &mut cmd, Reader::Cargo)
+}
+
+fn suite(name: &'static str, cmd: &mut std::process::Command, reader: Reader) -> Outcome {
+    let step = Step::start(format!("suite: {name}"));
+    let (counts, problem) = match step::run_captured(cmd) {
+        Ok((status, lines)) => judge(reader, status, &lines),
+        Err(err) => (Counts::default(), Some(format!("{err:#}"))),
+    };
+    let verdict = match (&problem, reader) {
+        (None, Reader::ExitStatus) => "ok".to_string(),
+        (None, _) => format!("ok: {} passed, {} skipped", counts.passed, counts.skipped),
+        (Some(problem), _) => format!("FAILED: {problem}"),
+    };
+    step.finish(&verdict);
+    Outcome { name, counts, problem }
+}
+
+fn judge(reader: Reader, status: ExitStatus, lines: &[String]) -> (Counts, Option<String>) {
+    let counts = match reader {
+        Reader::Cargo => counts::from_cargo(lines),
+        Reader::Vitest => counts::from_vitest(lines),
+        Reader::ExitStatus => return (Counts::default(), (!status.success()).then(|| format!("exited with {status}"))),
+    };
+    let Some(counts) = counts else {
+        return (Counts::default(), Some(format!("printed no test summary (exited with {status})")));
+    };
+    let problem = if counts.failed > 0 {
+        Some(format!("{} of {} tests failed", counts.failed, counts.failed + counts.passed))
+    } else if !status.success() {
+        Some(format!("exited with {status}"))
+    } else if counts.passed == 0 {
+        Some("ran zero tests".to_string())
+    } else {
+        None
+    };
+    (counts, problem)
+}
+
+fn summarize(outcomes: &[Outcome]) -> Result<()> {
+    let summary = Step::start("summary");
+    let mut total = Counts::default();
+    for outcome in outcomes {
+        let mut counts = outcome.counts;
+        if outcome.problem.is_some() && counts.failed == 0 {
+            counts.failed = 1;
+        }
+        total += counts;
+        let verdict = outcome.problem.as_deref().unwrap_or("ok");
+        step::note(format!("{:<40} {:>5} passed {:>3} failed  {verdict}", outcome.name, counts.passed, counts.failed));
+    }
+    let failed_suites = outcomes.iter().filter(|o| o.problem.is_some()).count();
+    summary.finish(&match failed_suites {
+        0 => "all suites passed".to_string(),
+        n => format!("FAILED: {n} of {} suites", outcomes.len()),
+    });
+    // The plain count line is always the very last line, for people and for CI systems that read it.
+    let skipped = if total.skipped > 0 { format!(", {} skipped", total.skipped) } else { String::new() };
+    println!("{} passed, {} failed{skipped}", total.passed, total.failed);
+    if failed_suites > 0 {
+        return Err(crate::Reported.into());
+    }
+    Ok(())
+}
