@@ -3,13 +3,23 @@
 //!
 //! Nothing here knows about Tauri: the desktop shell and the CLI both drive this crate.
 
+pub mod api;
+pub mod browser;
+pub mod chain;
 pub mod diagnose;
+pub mod entra;
+pub mod exchange;
 pub mod export;
+pub mod http;
+pub mod oauth;
+pub mod oidc;
 pub mod profile;
 pub mod report;
 pub mod secret;
 pub mod secrets;
+pub mod token;
 
+pub use chain::{Engine, RunRequest};
 pub use diagnose::Diagnosis;
-pub use report::{Check, RunReport, Step, StepOutcome, TokenView};
+pub use report::{Check, Progress, RunReport, Step, StepOutcome, TokenView};
 pub use secret::Secret;

@@ -1,0 +1,469 @@
+//! Runs the chain of DESIGN §1 — Entra sign-in → IAS → XSUAA → API — emitting progress and cancellable at
+//! any point. Each hop yields a [`StepOutcome`]; a failed hop ends the run.
+//!
+//! | step  | runs when                                  | sends                          | needs secret           |
+//! |-------|--------------------------------------------|--------------------------------|------------------------|
+//! | entra | always                                     | auth code / device code / ROPC | entra (confidential)   |
+//! | ias   | `until` ≥ ias, `[ias]` configured          | Entra `id_token` as assertion  | IAS client secret      |
+//! | xsuaa | `until` ≥ xsuaa, `[xsuaa]` configured      | IAS `id_token` as assertion    | XSUAA client secret    |
+//! | api   | `until` ≥ api, `[api]` configured          | XSUAA `access_token` (else IAS)| —                      |
+//!
+//! Asking (`until`) for a hop the profile does not configure fails that hop with a diagnosis. Discovery
+//! and every issuer's keys are fetched while the user signs in, so they stay off the critical path.
+
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use crate::browser::Browser;
+use crate::diagnose::{http_failure, Diagnosis};
+use crate::entra::loopback::LoopbackConfig;
+use crate::entra::{self, SignInContext, SignInSecrets};
+use crate::exchange::{self, Client, Service};
+use crate::http::{parse_url, HttpClient};
+use crate::oauth::TokenResponse;
+use crate::oidc::{discover, JwksCache};
+use crate::profile::{Profile, TokenFormat};
+use crate::report::{Check, Progress, RunReport, SignatureStatus, Step, StepOutcome, TokenString};
+use crate::secrets::{SecretKind, SecretStore};
+use crate::token::{decode, verify_signature, VerifyError};
+
+/// The clock every check uses; tests pin it.
+pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
+
+/// What outlives a run: the HTTP client (kept-alive connections), the key cache, the browser and clock.
+pub struct Engine {
+    pub http: HttpClient,
+    pub jwks: Arc<JwksCache>,
+    pub browser: Box<dyn Browser>,
+    pub clock: Clock,
+    pub loopback: LoopbackConfig,
+}
+
+impl Engine {
+    pub fn new(http: HttpClient, browser: Box<dyn Browser>) -> Self {
+        let jwks = Arc::new(JwksCache::new(http.clone(), std::time::Duration::from_secs(30)));
+        Self { http, jwks, browser, clock: Arc::new(SystemTime::now), loopback: LoopbackConfig::default() }
+    }
+
+    fn now(&self) -> SystemTime {
+        (self.clock)()
+    }
+}
+
+/// One run: which profile, how far, where its secrets come from.
+pub struct RunRequest<'a> {
+    pub profile: &'a Profile,
+    /// The profile's slug, the account part of its keychain entries.
+    pub slug: &'a str,
+    /// Stop after this hop; `None` runs every configured hop.
+    pub until: Option<Step>,
+    pub secrets: &'a dyn SecretStore,
+}
+
+pub type ProgressFn<'a> = &'a (dyn Fn(Progress) + Send + Sync);
+
+pub async fn run(engine: &Engine, req: RunRequest<'_>, progress: ProgressFn<'_>, cancel: CancellationToken) -> RunReport {
+    let started_at = time::OffsetDateTime::from(engine.now())
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let last = req.until.unwrap_or_else(|| last_configured(req.profile));
+    let mut report = RunReport { ok: false, profile: req.profile.name.clone(), steps: Vec::new(), started_at };
+    prefetch_keys(engine, req.profile);
+
+    let mut input: Option<String> = None;
+    for step in Step::ALL.into_iter().take_while(|s| *s <= last) {
+        progress(Progress::StepStarted { step });
+        let t0 = Instant::now();
+        let mut outcome = tokio::select! {
+            o = run_step(engine, &req, step, input.as_deref(), progress, &cancel) => o,
+            _ = cancel.cancelled() => failed(step, Diagnosis::new("cancelled", "The run was cancelled.", "Run the chain again when ready.")),
+        };
+        outcome.elapsed_ms = t0.elapsed().as_millis() as u64;
+        input = next_input(&outcome);
+        let ok = outcome.ok;
+        progress(Progress::StepFinished { outcome: outcome.clone() });
+        report.steps.push(outcome);
+        if !ok {
+            return report;
+        }
+    }
+    report.ok = true;
+    report
+}
+
+fn last_configured(p: &Profile) -> Step {
+    if p.api.is_some() {
+        Step::Api
+    } else if p.xsuaa.is_some() {
+        Step::Xsuaa
+    } else if p.ias.is_some() {
+        Step::Ias
+    } else {
+        Step::Entra
+    }
+}
+
+/// What crosses to the next hop: Entra's and IAS's `id_token`, XSUAA's `access_token`.
+fn next_input(o: &StepOutcome) -> Option<String> {
+    let name = match o.step {
+        Step::Entra | Step::Ias => "id_token",
+        Step::Xsuaa => "access_token",
+        Step::Api => return None,
+    };
+    o.token(name).map(String::from)
+}
+
+/// Warms the key cache for IAS and XSUAA while the user signs in.
+fn prefetch_keys(engine: &Engine, p: &Profile) {
+    let urls = [
+        p.ias.as_ref().and_then(|c| parse_url(&c.url).ok()).map(|u| Service::Ias.keys_url(&u)),
+        p.xsuaa.as_ref().and_then(|c| parse_url(&c.url).ok()).map(|u| Service::Xsuaa.keys_url(&u)),
+    ];
+    for url in urls.into_iter().flatten() {
+        let jwks = engine.jwks.clone();
+        tokio::spawn(async move {
+            let _ = jwks.get(&url).await;
+        });
+    }
+}
+
+async fn run_step(
+    engine: &Engine,
+    req: &RunRequest<'_>,
+    step: Step,
+    input: Option<&str>,
+    progress: ProgressFn<'_>,
+    cancel: &CancellationToken,
+) -> StepOutcome {
+    let not_configured = |section: &str| {
+        failed(step, Diagnosis::new(
+            format!("{section}.not_configured"),
+            format!("The profile has no [{section}] section, so the {step} step cannot run."),
+            format!("Add the [{section}] section to the profile, or run only up to the previous step."),
+        ))
+    };
+    match step {
+        Step::Entra => entra_step(engine, req, progress, cancel).await,
+        Step::Ias => match &req.profile.ias {
+            None => not_configured("ias"),
+            Some(ias) => {
+                let mut extra = vec![];
+                if ias.token_format == TokenFormat::Jwt {
+                    extra.push(("token_format", "jwt"));
+                }
+                if let Some(s) = &ias.scope {
+                    extra.push(("scope", s.as_str()));
+                }
+                if let Some(r) = &ias.resource {
+                    extra.push(("resource", r.as_str()));
+                }
+                let client = (ias.client_id.as_str(), ias.client_auth);
+                exchange_step(engine, req, Service::Ias, &ias.url, client, input, &extra, &[], progress).await
+            }
+        },
+        Step::Xsuaa => match &req.profile.xsuaa {
+            None => not_configured("xsuaa"),
+            Some(x) => {
+                // X-zid names the subaccount's zone: the profile's, else the IAS token's app_tid.
+                let zid = x.zid.clone().or_else(|| input.and_then(|t| decode(t).ok()).and_then(|d| d.claim_str("app_tid").map(String::from)));
+                let mut extra = vec![];
+                if let Some(s) = &x.scope {
+                    extra.push(("scope", s.as_str()));
+                }
+                let headers: Vec<(&str, &str)> = zid.as_deref().map(|z| ("x-zid", z)).into_iter().collect();
+                let client = (x.client_id.as_str(), x.client_auth);
+                exchange_step(engine, req, Service::Xsuaa, &x.url, client, input, &extra, &headers, progress).await
+            }
+        },
+        Step::Api => match &req.profile.api {
+            None => not_configured("api"),
+            Some(api) => crate::api::call(&engine.http, api, input.unwrap_or_default(), progress).await,
+        },
+    }
+}
+
+pub(crate) fn failed(step: Step, d: Diagnosis) -> StepOutcome {
+    let mut o = StepOutcome::new(step);
+    o.error = Some(d);
+    o
+}
+
+fn secret(req: &RunRequest<'_>, kind: SecretKind) -> Result<Option<crate::Secret>, Diagnosis> {
+    req.secrets.get(req.slug, kind).map_err(|e| {
+        Diagnosis::new("secrets.unavailable", format!("The {kind} could not be read: {e}"), format!("Set {} for this run, or unlock the keychain.", kind.env_var()))
+    })
+}
+
+fn missing_secret(kind: SecretKind, slug: &str) -> Diagnosis {
+    Diagnosis::new(
+        "secrets.missing",
+        format!("No {kind} is stored for this profile."),
+        format!("Store it with `tokenhop-cli secret set {slug} {kind}` (or in the app), or set {} for this run.", kind.env_var()),
+    )
+}
+
+async fn entra_step(engine: &Engine, req: &RunRequest<'_>, progress: ProgressFn<'_>, cancel: &CancellationToken) -> StepOutcome {
+    let entra_cfg = &req.profile.entra;
+    let url = match entra::discovery_url(entra_cfg) {
+        Ok(u) => u,
+        Err(e) => return failed(Step::Entra, http_failure("Entra discovery", &e)),
+    };
+    progress(Progress::Request { step: Step::Entra, url: url.to_string() });
+    let discovery = match discover(&engine.http, &url).await {
+        Ok(d) => d,
+        Err(e) => return failed(Step::Entra, discovery_diagnosis(&e)),
+    };
+    // The tenant's keys arrive while the user signs in.
+    let jwks = engine.jwks.clone();
+    let jwks_uri = discovery.jwks_uri.clone();
+    tokio::spawn(async move {
+        let _ = jwks.get(&jwks_uri).await;
+    });
+
+    let client_secret = if entra_cfg.confidential {
+        match secret(req, SecretKind::EntraClientSecret) {
+            Ok(Some(s)) => Some(s),
+            Ok(None) => return failed(Step::Entra, missing_secret(SecretKind::EntraClientSecret, req.slug)),
+            Err(d) => return failed(Step::Entra, d),
+        }
+    } else {
+        None
+    };
+    let password = if entra_cfg.flow == crate::profile::Flow::Password {
+        match secret(req, SecretKind::EntraPassword) {
+            Ok(p) => p,
+            Err(d) => return failed(Step::Entra, d),
+        }
+    } else {
+        None
+    };
+    let mut loopback = engine.loopback.clone();
+    loopback.host = entra_cfg.redirect_host;
+    loopback.port = entra_cfg.redirect_port;
+    let signed_in = entra::sign_in(SignInContext {
+        http: &engine.http,
+        discovery: &discovery,
+        entra: entra_cfg,
+        secrets: SignInSecrets { client_secret, password },
+        browser: engine.browser.as_ref(),
+        loopback,
+        progress,
+        cancel,
+    })
+    .await;
+
+    let mut out = StepOutcome::new(Step::Entra);
+    out.http = signed_in.http;
+    let tokens = match signed_in.tokens {
+        Ok(t) => t,
+        Err(d) => {
+            out.error = Some(d);
+            return out;
+        }
+    };
+    let Some(id_token) = tokens.id_token.as_ref() else {
+        out.error = Some(Diagnosis::new("entra.no_id_token", "Entra returned no ID token.", "Add the `openid` scope to the profile's Entra scopes."));
+        return out;
+    };
+    let now = chrono::DateTime::<chrono::Utc>::from(engine.now());
+    let check = entra::id_token::verify(id_token.expose_secret(), &discovery, &engine.jwks, &entra_cfg.client_id, signed_in.nonce.as_ref(), now).await;
+    out.checks = check.checks;
+    add_tokens(&mut out, &tokens, Some(check.signature));
+    tenant_check(&mut out, entra_cfg, &discovery.issuer);
+    out.ok = check.error.is_none();
+    out.error = check.error;
+    out
+}
+
+/// `iss` must be `{authority}/{tid}/v2.0`, and `tid` the profile's tenant when that is a GUID.
+fn tenant_check(out: &mut StepOutcome, entra_cfg: &crate::profile::EntraConfig, issuer: &str) {
+    let Some(claims) = out.claims.get("id_token") else { return };
+    let tid = claims.get("tid").and_then(Value::as_str).unwrap_or("");
+    let is_guid = uuid::Uuid::parse_str(entra_cfg.tenant.trim()).is_ok();
+    let ok = issuer.contains(tid) && (!is_guid || tid.eq_ignore_ascii_case(entra_cfg.tenant.trim()));
+    out.checks.push(Check::new("tid", ok, format!("tenant {tid} issued the token")).on("id_token"));
+}
+
+fn discovery_diagnosis(e: &crate::oidc::DiscoveryError) -> Diagnosis {
+    use crate::oidc::DiscoveryError as D;
+    match e {
+        D::Http(h) => http_failure("Entra discovery", h),
+        D::NotFound { url, status, body } => Diagnosis::new(
+            "entra.discovery_not_found",
+            format!("{url} answered HTTP {status} instead of an OpenID configuration."),
+            "Check the tenant (GUID or domain such as contoso.onmicrosoft.com) and the authority in the profile.",
+        )
+        .with_raw(format!("HTTP {status}\n{body}")),
+        D::Malformed { url, reason, body } => Diagnosis::new(
+            "entra.discovery_malformed",
+            format!("The OpenID configuration at {url} is malformed: {reason}"),
+            "Check the authority: it must serve Entra's v2.0 endpoints.",
+        )
+        .with_raw(body.clone()),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn exchange_step(
+    engine: &Engine,
+    req: &RunRequest<'_>,
+    service: Service,
+    base: &str,
+    (client_id, auth): (&str, crate::profile::ClientAuth),
+    assertion: Option<&str>,
+    extra: &[(&str, &str)],
+    headers: &[(&str, &str)],
+    progress: ProgressFn<'_>,
+) -> StepOutcome {
+    let step = if service == Service::Ias { Step::Ias } else { Step::Xsuaa };
+    let kind = if service == Service::Ias { SecretKind::IasClientSecret } else { SecretKind::XsuaaClientSecret };
+    let base = match parse_url(base) {
+        Ok(u) => u,
+        Err(e) => return failed(step, http_failure(service.name(), &e)),
+    };
+    let Some(assertion) = assertion else {
+        return failed(step, Diagnosis::new("chain.no_input", "The previous step produced no ID token to exchange.", "Run the chain from the start."));
+    };
+    let secret = match secret(req, kind) {
+        Ok(Some(s)) => s,
+        Ok(None) => return failed(step, missing_secret(kind, req.slug)),
+        Err(d) => return failed(step, d),
+    };
+    let url = service.token_url(&base);
+    progress(Progress::Request { step, url: url.to_string() });
+    let client = Client { id: client_id, secret: &secret, auth };
+    let (result, http) = exchange::jwt_bearer(&engine.http, service, &url, &client, assertion, extra, headers).await;
+    let mut out = StepOutcome::new(step);
+    out.http = Some(http);
+    let tokens = match result {
+        Ok(t) => t,
+        Err(d) => {
+            out.error = Some(d);
+            return out;
+        }
+    };
+    add_tokens(&mut out, &tokens, None);
+    verify_outcome(engine, &mut out, &service.keys_url(&base)).await;
+    service_checks(engine, req, &mut out);
+    out.ok = out.error.is_none();
+    out
+}
+
+/// Puts the tokens of a response into the outcome: raw, claims and views.
+fn add_tokens(out: &mut StepOutcome, tokens: &TokenResponse, id_signature: Option<SignatureStatus>) {
+    let mut id_signature = id_signature;
+    for (name, value) in [("id_token", &tokens.id_token), ("access_token", &tokens.access_token), ("refresh_token", &tokens.refresh_token)] {
+        let Some(value) = value else { continue };
+        let raw = value.expose_secret();
+        out.tokens.insert(name.to_owned(), TokenString(raw.to_owned()));
+        let signature = match (name, id_signature.take()) {
+            ("id_token", Some(s)) => s,
+            (_, s) => {
+                id_signature = s;
+                SignatureStatus::Unverified { reason: if decode(raw).is_ok() { "not checked yet".into() } else { "opaque token: only its issuer can read it".into() } }
+            }
+        };
+        let view = crate::token::decode::view(name, raw, signature);
+        if let Some(claims) = &view.claims {
+            out.claims.insert(name.to_owned(), claims.clone());
+        }
+        out.views.push(view);
+    }
+}
+
+/// Checks every unverified JWT of the outcome against the issuer's keys, refetching once on an unknown kid.
+async fn verify_outcome(engine: &Engine, out: &mut StepOutcome, keys_url: &Url) {
+    for view in out.views.iter_mut().filter(|v| v.claims.is_some() && v.name != "refresh_token") {
+        let raw = view.raw.expose().to_owned();
+        view.signature = verify_with(engine, &raw, keys_url).await;
+        let ok = matches!(view.signature, SignatureStatus::Verified { .. });
+        let detail = match &view.signature {
+            SignatureStatus::Verified { kid, .. } => format!("signed by the issuer's key {}", kid.as_deref().unwrap_or("(no kid)")),
+            SignatureStatus::Invalid { reason } | SignatureStatus::Unverified { reason } => reason.clone(),
+        };
+        out.checks.push(Check::new("signature", ok, detail).on(view.name.clone()));
+    }
+}
+
+pub async fn verify_with(engine: &Engine, raw: &str, keys_url: &Url) -> SignatureStatus {
+    let keys = match engine.jwks.get(keys_url).await {
+        Ok(k) => k,
+        Err(e) => return SignatureStatus::Unverified { reason: format!("the issuer's keys could not be fetched: {e}") },
+    };
+    let mut result = verify_signature(raw, &keys);
+    if matches!(result, Err(VerifyError::UnknownKid { .. })) {
+        if let Ok(Some(fresh)) = engine.jwks.refresh(keys_url).await {
+            result = verify_signature(raw, &fresh);
+        }
+    }
+    match result {
+        Ok((alg, kid)) => SignatureStatus::Verified { alg, kid, jwks_uri: keys_url.to_string() },
+        Err(e) => SignatureStatus::Invalid { reason: e.to_string() },
+    }
+}
+
+/// What consultants check on IAS and XSUAA tokens, each with a sentence.
+fn service_checks(engine: &Engine, req: &RunRequest<'_>, out: &mut StepOutcome) {
+    let now = engine.now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+    for view in &out.views {
+        if let Some(exp) = view.expires_at {
+            let mins = (exp - now) / 60;
+            let (ok, detail) = if exp > now { (true, format!("expires in {mins} min")) } else { (false, format!("expired {} min ago", -mins)) };
+            out.checks.push(Check::new("exp", ok, detail).on(view.name.clone()));
+        }
+    }
+    let id_claims = out.claims.get("id_token").cloned();
+    match out.step {
+        Step::Ias => {
+            if let Some(c) = &id_claims {
+                let app_tid = c.get("app_tid").and_then(Value::as_str);
+                out.checks.push(Check::new("app_tid", app_tid.is_some(), match app_tid {
+                    Some(t) => format!("app_tid {t} (sent to XSUAA as X-zid)"),
+                    None => "no app_tid: XSUAA cannot tell the subaccount zone".into(),
+                }).on("id_token"));
+                if let Some(x) = &req.profile.xsuaa {
+                    let auds = decode_audiences(c);
+                    let ok = auds.iter().any(|a| a == &x.client_id);
+                    out.checks.push(Check::new("aud_contains_xsuaa", ok, if ok {
+                        format!("aud contains the XSUAA client {}", x.client_id)
+                    } else {
+                        format!("aud ({}) lacks the XSUAA client {}: XSUAA will answer \"Some parties were not in the token audience\"", auds.join(", "), x.client_id)
+                    }).on("id_token"));
+                }
+            } else {
+                out.checks.push(Check::new("id_token", false, "IAS returned no ID token, which the XSUAA exchange needs").on("id_token"));
+            }
+            if req.profile.ias.as_ref().is_some_and(|i| i.token_format == TokenFormat::Jwt) && !out.claims.contains_key("access_token") {
+                out.checks.push(Check::new("token_format", false, "the access token is opaque although token_format=jwt was asked").on("access_token"));
+            }
+        }
+        Step::Xsuaa => {
+            if let Some(c) = out.claims.get("access_token") {
+                let scopes: Vec<&str> = c.get("scope").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+                out.checks.push(Check::new("scope", !scopes.is_empty(), if scopes.is_empty() { "no scopes: assign role collections to the user".into() } else { scopes.join(" ") }).on("access_token"));
+            }
+        }
+        _ => {}
+    }
+    if let Some(bad) = out.views.iter().find(|v| matches!(v.signature, SignatureStatus::Invalid { .. })) {
+        if let SignatureStatus::Invalid { reason } = &bad.signature {
+            out.error = Some(Diagnosis::new(
+                format!("{}.bad_signature", out.step),
+                format!("The {} from {} fails signature verification: {reason}", bad.name, out.step),
+                "The token does not verify against the issuer's published keys: check the URL in the profile points at the tenant that issued it.",
+            ));
+        }
+    }
+}
+
+fn decode_audiences(claims: &Value) -> Vec<String> {
+    match claims.get("aud") {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(String::from).collect(),
+        _ => vec![],
+    }
+}

@@ -1,0 +1,178 @@
+//! Verifying the Entra ID token (OIDC Core §3.1.3.7) with `openidconnect`: signature against the tenant's
+//! JWKS (refetched once on an unknown `kid`), issuer, audience, expiry with a small leeway, nonce, and only
+//! asymmetric algorithms. Then what `openidconnect` leaves to us: `azp`, `ver`, and the consultant checks.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use openidconnect::core::{CoreIdToken, CoreIdTokenVerifier, CoreJsonWebKeySet};
+use openidconnect::{
+    ClaimsVerificationError as E, ClientId, IssuerUrl, Nonce, SignatureVerificationError as S,
+};
+
+use crate::diagnose::Diagnosis;
+use crate::oidc::{Discovery, JwksCache};
+use crate::report::{Check, SignatureStatus};
+use crate::token::decode;
+
+/// Clock skew tolerated on `exp`.
+pub const LEEWAY: Duration = Duration::from_secs(120);
+
+/// The outcome of checking an ID token: the signature status for the inspector, the checks, and the first
+/// failure that makes the token unusable.
+pub struct IdTokenCheck {
+    pub signature: SignatureStatus,
+    pub checks: Vec<Check>,
+    pub error: Option<Diagnosis>,
+}
+
+pub async fn verify(
+    raw: &str,
+    discovery: &Discovery,
+    jwks: &JwksCache,
+    client_id: &str,
+    nonce: Option<&Nonce>,
+    now: DateTime<Utc>,
+) -> IdTokenCheck {
+    let mut out = IdTokenCheck {
+        signature: SignatureStatus::Unverified { reason: "not checked yet".into() },
+        checks: Vec::new(),
+        error: None,
+    };
+    let decoded = match decode(raw) {
+        Ok(d) => d,
+        Err(e) => {
+            out.error = Some(Diagnosis::new("token.malformed", format!("The Entra ID token is malformed: {e}"), "Report the raw response to the Entra administrator."));
+            return out;
+        }
+    };
+    // A v1 token fails the issuer check below with a confusing message; name the real cause first.
+    let ver = decoded.claim_str("ver").unwrap_or("(missing)").to_owned();
+    out.checks.push(Check::new("ver", ver == "2.0", format!("ver is {ver}; IAS expects a v2.0 token")).on("id_token"));
+    if ver == "1.0" {
+        out.error = Some(Diagnosis::new(
+            "entra.v1_token",
+            "Entra issued a v1.0 token (issuer sts.windows.net), but IAS trusts the v2.0 issuer.",
+            "Use the v2.0 endpoints: the authority must be `https://login.microsoftonline.com` with `/v2.0` discovery, and the app manifest's `accessTokenAcceptedVersion` should be 2.",
+        ));
+        return out;
+    }
+
+    let token: CoreIdToken = match raw.trim().parse() {
+        Ok(t) => t,
+        Err(e) => {
+            out.error = Some(Diagnosis::new("token.malformed", format!("The Entra ID token cannot be parsed: {e}"), "Check the raw response from Entra."));
+            return out;
+        }
+    };
+    let Ok(mut keys) = jwks.get(&discovery.jwks_uri).await else {
+        out.signature = SignatureStatus::Unverified { reason: format!("the keys at {} could not be fetched", discovery.jwks_uri) };
+        out.error = Some(Diagnosis::new("entra.jwks_unavailable", format!("Could not fetch Entra's signing keys from {}.", discovery.jwks_uri), "Check the network and the authority in the profile."));
+        return out;
+    };
+    let mut refetched = false;
+    let result = loop {
+        let set: CoreJsonWebKeySet = serde_json::from_value((*keys).clone()).unwrap_or_else(|_| CoreJsonWebKeySet::new(Vec::new()));
+        let verifier = CoreIdTokenVerifier::new_public_client(
+            ClientId::new(client_id.to_owned()),
+            IssuerUrl::new(discovery.issuer.clone()).expect("issuer parsed at discovery"),
+            set,
+        )
+        .set_time_fn(move || now - chrono::Duration::from_std(LEEWAY).expect("small leeway"));
+        let res = match nonce {
+            Some(n) => token.claims(&verifier, n).map(|_| ()),
+            None => token.claims(&verifier, |_: Option<&Nonce>| Ok(())).map(|_| ()),
+        };
+        match res {
+            Err(E::SignatureVerification(S::NoMatchingKey)) if !refetched => {
+                refetched = true;
+                match jwks.refresh(&discovery.jwks_uri).await {
+                    Ok(Some(fresh)) => keys = fresh,
+                    _ => break res,
+                }
+            }
+            other => break other,
+        }
+    };
+
+    let aud = decoded.audiences();
+    let iss = decoded.claim_str("iss").unwrap_or("(missing)").to_owned();
+    match result {
+        Ok(()) => {
+            out.signature = SignatureStatus::Verified {
+                alg: decoded.alg().unwrap_or_default().to_owned(),
+                kid: decoded.kid().map(String::from),
+                jwks_uri: discovery.jwks_uri.to_string(),
+            };
+            out.checks.push(Check::new("signature", true, format!("signed by the tenant's key {}", decoded.kid().unwrap_or("(no kid)"))).on("id_token"));
+            out.checks.push(Check::new("iss", true, format!("issuer {iss} is the tenant's v2.0 issuer")).on("id_token"));
+            out.checks.push(Check::new("aud", true, format!("aud is the Entra app {client_id}, which IAS must trust")).on("id_token"));
+            out.checks.push(Check::new("exp", true, "not expired").on("id_token"));
+            if nonce.is_some() {
+                out.checks.push(Check::new("nonce", true, "nonce matches this sign-in").on("id_token"));
+            }
+        }
+        Err(e) => {
+            let d = diagnose(&e, &iss, &aud, &discovery.issuer, client_id);
+            out.signature = match &e {
+                E::SignatureVerification(_) => SignatureStatus::Invalid { reason: e.to_string() },
+                _ => SignatureStatus::Unverified { reason: format!("verification stopped: {e}") },
+            };
+            out.checks.push(Check::new(check_name(&e), false, d.message.clone()).on("id_token"));
+            out.error = Some(d);
+        }
+    }
+    // openidconnect does not check azp (OIDC Core §3.1.3.7 item 5): when present, it must be our client.
+    if let Some(azp) = decoded.claim_str("azp") {
+        let ok = azp == client_id;
+        out.checks.push(Check::new("azp", ok, format!("azp is {azp}")).on("id_token"));
+        if !ok && out.error.is_none() {
+            out.error = Some(Diagnosis::new("token.wrong_azp", format!("The ID token was issued to {azp}, not to {client_id}."), "Another application's token reached this sign-in: start again, and check the client ID in the profile."));
+        }
+    }
+    let has_email = decoded.claim_str("email").is_some();
+    out.checks.push(Check::new("email", has_email, if has_email { "email present (IAS maps users by it)".to_owned() } else { "no email claim: add the `email` scope, and make sure the user has a mail address; IAS usually maps users by email".to_owned() }).on("id_token"));
+    if ver != "2.0" && out.error.is_none() {
+        out.error = Some(Diagnosis::new("entra.not_v2", format!("The ID token has ver {ver}, not 2.0."), "Use Entra's v2.0 endpoints."));
+    }
+    out
+}
+
+fn check_name(e: &E) -> &'static str {
+    match e {
+        E::Expired(_) => "exp",
+        E::InvalidAudience(_) => "aud",
+        E::InvalidIssuer(_) => "iss",
+        E::InvalidNonce(_) => "nonce",
+        _ => "signature",
+    }
+}
+
+fn diagnose(e: &E, iss: &str, aud: &[String], expected_iss: &str, client_id: &str) -> Diagnosis {
+    match e {
+        E::Expired(_) => Diagnosis::new("token.expired", "The Entra ID token has expired.", "Sign in again, and check that this computer's clock is right."),
+        E::InvalidAudience(_) => Diagnosis::new(
+            "token.wrong_audience",
+            format!("The ID token's aud is {} but the profile's Entra client ID is {client_id}.", aud.join(", ")),
+            "Set the profile's Entra client ID to the app registration you sign in with — the one IAS trusts.",
+        ),
+        E::InvalidIssuer(_) => Diagnosis::new(
+            "token.wrong_issuer",
+            format!("The ID token's issuer is {iss}, expected {expected_iss}."),
+            "Check the tenant in the profile: the token must come from the tenant IAS trusts.",
+        ),
+        E::InvalidNonce(_) => Diagnosis::new(
+            "token.nonce_mismatch",
+            "The ID token's nonce does not match this sign-in (or is missing).",
+            "The response may be replayed from another sign-in: start the sign-in again.",
+        ),
+        E::SignatureVerification(s) => match s {
+            S::NoMatchingKey => Diagnosis::new("token.unknown_kid", "The ID token is signed with a key the tenant does not publish.", "If Entra just rotated its keys, try again in a minute; otherwise the token is not from this tenant."),
+            S::AmbiguousKeyId(_) => Diagnosis::new("token.ambiguous_key", "The ID token names no key (kid) and the tenant publishes several.", "Tokens from Entra always carry a kid: this token is not a genuine Entra token."),
+            S::DisallowedAlg(alg) | S::UnsupportedAlg(alg) => Diagnosis::new("token.alg_not_allowed", format!("The ID token is signed with {alg}, which TokenHop never accepts."), "Entra signs with RS256; a token with `none` or HS256 is forged or from another issuer."),
+            S::NoSignature => Diagnosis::new("token.alg_not_allowed", "The ID token is not signed (alg none).", "Entra always signs ID tokens: this token must not be trusted."),
+            _ => Diagnosis::new("token.bad_signature", format!("The ID token's signature is invalid: {s}"), "The token was altered or signed by someone else: do not use it, and sign in again."),
+        },
+        other => Diagnosis::new("token.invalid", format!("The ID token was rejected: {other}"), "Sign in again; if it persists, check the tenant and client ID."),
+    }
+}

@@ -1,0 +1,219 @@
+//! The loopback redirect listener of RFC 8252 §7.3, after `oauth2cli`: bind, build the redirect URI from the
+//! port actually bound, take exactly one callback whose `state` matches, answer the browser with a tiny page,
+//! close the port, give up on timeout or cancel.
+//!
+//! It binds 127.0.0.1 (and [::1] on the same port for `localhost`, so a browser resolving `localhost` to ::1
+//! still arrives) — never 0.0.0.0. It opens no browser: that is the caller's job.
+
+use std::future::IntoFuture;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::{Query, State};
+use axum::http::{header, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::profile::RedirectHost;
+use crate::secret::Secret;
+
+/// Defaults: `localhost`, any free port, five minutes.
+#[derive(Debug, Clone)]
+pub struct LoopbackConfig {
+    /// The host written into the redirect URI; Entra accepts `localhost` without manifest edits.
+    pub host: RedirectHost,
+    /// 0 picks a free port.
+    pub port: u16,
+    /// How long to wait for the user to finish signing in.
+    pub timeout: Duration,
+}
+
+impl Default for LoopbackConfig {
+    fn default() -> Self {
+        Self { host: RedirectHost::Localhost, port: 0, timeout: Duration::from_secs(300) }
+    }
+}
+
+/// What must be true of the callback.
+#[derive(Debug)]
+pub struct Expected {
+    pub state: Secret,
+    /// RFC 9207: when the server advertises `iss` in authorization responses, it must equal this.
+    pub issuer: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoopbackError {
+    /// Another program holds the port the profile fixes.
+    #[error("port {port} on 127.0.0.1 is already in use")]
+    PortInUse { port: u16 },
+    #[error("could not listen on 127.0.0.1: {0}")]
+    Bind(#[source] std::io::Error),
+    /// The authorization server redirected back with `error=…`.
+    #[error("the sign-in ended with `{error}`: {description}")]
+    Authorization { error: String, description: String },
+    /// A callback arrived whose `iss` is not the issuer of this sign-in (RFC 9207 mix-up defence).
+    #[error("the sign-in response came from `{got}`, not from `{expected}`")]
+    IssuerMismatch { expected: String, got: String },
+    #[error("no sign-in response arrived within {seconds} s")]
+    TimedOut { seconds: u64, foreign_callbacks: usize },
+    #[error("the sign-in was cancelled")]
+    Cancelled,
+}
+
+/// A bound listener waiting for its one callback.
+pub struct Loopback {
+    listeners: Vec<TcpListener>,
+    port: u16,
+    redirect_uri: String,
+    timeout: Duration,
+}
+
+impl Loopback {
+    pub async fn bind(config: &LoopbackConfig) -> Result<Self, LoopbackError> {
+        let v4 = SocketAddr::from((Ipv4Addr::LOCALHOST, config.port));
+        let first = TcpListener::bind(v4).await.map_err(|e| match e.kind() {
+            std::io::ErrorKind::AddrInUse => LoopbackError::PortInUse { port: config.port },
+            _ => LoopbackError::Bind(e),
+        })?;
+        let port = first.local_addr().map_err(LoopbackError::Bind)?.port();
+        let mut listeners = vec![first];
+        if config.host == RedirectHost::Localhost {
+            // Best effort: no IPv6 on this machine, or ::1 port taken, leaves IPv4 only.
+            if let Ok(v6) = TcpListener::bind(SocketAddr::from((Ipv6Addr::LOCALHOST, port))).await {
+                listeners.push(v6);
+            }
+        }
+        let redirect_uri = format!("http://{}:{port}", config.host.as_str());
+        Ok(Self { listeners, port, redirect_uri, timeout: config.timeout })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `http://localhost:{port}` — what goes into the authorization request.
+    pub fn redirect_uri(&self) -> &str {
+        &self.redirect_uri
+    }
+
+    /// Serves until one valid callback, an error callback, the timeout or `cancel`; then closes the port.
+    pub async fn wait(self, expected: Expected, cancel: CancellationToken) -> Result<Secret, LoopbackError> {
+        let (tx, mut rx) = mpsc::channel(1);
+        let shared = Arc::new(Shared { expected, tx, done: Mutex::new(false), foreign: Mutex::new(0) });
+        let router = Router::new().fallback(callback).with_state(shared.clone());
+        let servers: Vec<_> = self
+            .listeners
+            .into_iter()
+            .map(|l| tokio::spawn(axum::serve(l, router.clone()).into_future()))
+            .collect();
+        let outcome = tokio::select! {
+            Some(result) = rx.recv() => result,
+            _ = tokio::time::sleep(self.timeout) => Err(LoopbackError::TimedOut {
+                seconds: self.timeout.as_secs(),
+                foreign_callbacks: *shared.foreign.lock().unwrap(),
+            }),
+            _ = cancel.cancelled() => Err(LoopbackError::Cancelled),
+        };
+        // Dropping the accept loops closes the port; the connection that carried the callback finishes its page.
+        for server in servers {
+            server.abort();
+            let _ = server.await;
+        }
+        outcome
+    }
+}
+
+struct Shared {
+    expected: Expected,
+    tx: mpsc::Sender<Result<Secret, LoopbackError>>,
+    done: Mutex<bool>,
+    foreign: Mutex<usize>,
+}
+
+#[derive(serde::Deserialize)]
+struct Params {
+    code: Option<String>,
+    state: Option<String>,
+    iss: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+async fn callback(State(shared): State<Arc<Shared>>, uri: Uri, Query(params): Query<Params>) -> Response {
+    if uri.path() != "/" || (params.state.is_none() && params.code.is_none() && params.error.is_none()) {
+        return page(StatusCode::NOT_FOUND, "Not found", "This address only receives the sign-in response of TokenHop.");
+    }
+    let state_ok = params.state.as_deref().is_some_and(|s| constant_time_eq(s, shared.expected.state.expose_secret()));
+    if !state_ok {
+        // Another sign-in's response (a stale tab, or a forged request): refuse it and keep waiting for ours.
+        *shared.foreign.lock().unwrap() += 1;
+        tracing::warn!("ignored a sign-in response whose state does not belong to the sign-in in progress");
+        return page(
+            StatusCode::BAD_REQUEST,
+            "This sign-in response is not for TokenHop's current sign-in",
+            "It belongs to an older or another sign-in. Return to TokenHop and start the sign-in again if it is still waiting.",
+        );
+    }
+    {
+        let mut done = shared.done.lock().unwrap();
+        if *done {
+            return page(StatusCode::GONE, "Already received", "TokenHop already has this sign-in. You can close this tab.");
+        }
+        *done = true;
+    }
+    let result = match (&params.error, &params.code, &shared.expected.issuer) {
+        (Some(error), _, _) => Err(LoopbackError::Authorization {
+            error: error.clone(),
+            description: params.error_description.clone().unwrap_or_default(),
+        }),
+        (None, _, Some(expected)) if params.iss.as_deref() != Some(expected.as_str()) => {
+            Err(LoopbackError::IssuerMismatch {
+                expected: expected.clone(),
+                got: params.iss.clone().unwrap_or_else(|| "(no iss parameter)".into()),
+            })
+        }
+        (None, Some(code), _) => Ok(Secret::new(code.clone())),
+        (None, None, _) => Err(LoopbackError::Authorization {
+            error: "invalid_response".into(),
+            description: "the response carried neither a code nor an error".into(),
+        }),
+    };
+    let response = match &result {
+        Ok(_) => page(StatusCode::OK, "Signed in", "Return to TokenHop: it continues the chain. You can close this tab."),
+        Err(e) => page(StatusCode::BAD_REQUEST, "Sign-in failed", &format!("{e}. Return to TokenHop for what to do next.")),
+    };
+    let _ = shared.tx.send(result).await;
+    response
+}
+
+fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn page(status: StatusCode, title: &str, text: &str) -> Response {
+    let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let body = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>TokenHop — {t}</title></head>\
+         <body style=\"font-family:system-ui,sans-serif;max-width:36em;margin:4em auto;line-height:1.5\">\
+         <h1>{t}</h1><p>{x}</p></body></html>",
+        t = escape(title),
+        x = escape(text)
+    );
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CONNECTION, "close"),
+            (header::CACHE_CONTROL, "no-store"),
+            (header::REFERRER_POLICY, "no-referrer"),
+        ],
+        body,
+    )
+        .into_response()
+}

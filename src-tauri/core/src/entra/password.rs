@@ -1,0 +1,43 @@
+//! The resource owner password credentials grant (RFC 6749 §4.3). It breaks with MFA, Conditional Access and
+//! federated users, and Microsoft discourages it: the chain warns whenever it is used.
+
+use super::auth_code::post_token;
+use crate::diagnose::Diagnosis;
+use crate::http::HttpClient;
+use crate::oauth::TokenResponse;
+use crate::oidc::Discovery;
+use crate::profile::EntraConfig;
+use crate::report::HttpRecord;
+use crate::secret::Secret;
+
+pub const WARNING: &str = "The password flow cannot do multi-factor authentication and fails for federated users \
+or under Conditional Access; use it only for test users, and prefer the authorization-code flow.";
+
+pub async fn run(
+    http: &HttpClient,
+    discovery: &Discovery,
+    entra: &EntraConfig,
+    password: &Secret,
+    client_secret: Option<&Secret>,
+) -> (Result<TokenResponse, Diagnosis>, HttpRecord) {
+    let Some(username) = entra.username.as_deref() else {
+        let d = Diagnosis::new(
+            "entra.username_missing",
+            "The password flow needs a user name, and the profile has none.",
+            "Set `username` in the profile's [entra] section.",
+        );
+        return (Err(d), crate::oauth::record("POST", discovery.token_endpoint.as_str(), &[], None, None));
+    };
+    let scope = entra.scopes.join(" ");
+    let mut form = vec![
+        ("grant_type", "password"),
+        ("client_id", entra.client_id.as_str()),
+        ("scope", scope.as_str()),
+        ("username", username),
+        ("password", password.expose_secret()),
+    ];
+    if let Some(secret) = client_secret {
+        form.push(("client_secret", secret.expose_secret()));
+    }
+    post_token(http, &discovery.token_endpoint, &form).await
+}

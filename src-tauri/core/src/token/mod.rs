@@ -1,0 +1,8 @@
+//! Tokens: decode any JWT without trusting it, verify its signature against a JWKS, and describe it as a
+//! [`TokenView`](crate::report::TokenView) for the inspector.
+
+pub mod decode;
+pub mod verify;
+
+pub use decode::{decode, DecodeError, DecodedJwt};
+pub use verify::{verify_signature, VerifyError};
