@@ -50,6 +50,12 @@ export class AppState {
     if (first && this.#view.kind === "empty") this.openProfile(first);
   }
 
+  /** Leaves the wizard: back to the profile being edited, else the first profile, else the empty state. */
+  closeWizard(slug: string | null) {
+    const next = slug ?? this.profiles.all[0]?.slug;
+    this.#view = next ? { kind: "profile", slug: next } : { kind: "empty" };
+  }
+
   /** After a delete: pick another profile or show the empty state. */
   afterRemoved(slug: string) {
     if (this.selectedSlug !== slug) return;

@@ -115,3 +115,20 @@ describe("ProfileView run", () => {
     });
   });
 });
+
+describe("ProfileView settings", () => {
+  it("shows where each secret comes from and never the value", async () => {
+    const backend = useFakeBackend();
+    await openSandbox();
+    await fireEvent.click(screen.getByTestId("profile-tab-settings"));
+    const source = await screen.findByTestId("secret-source-ias-client-secret");
+    await waitFor(() => expect(source.dataset.source).toBe("session"));
+
+    await fireEvent.input(screen.getByTestId("secret-input-xsuaa-client-secret"), { target: { value: "xs-s3cret" } });
+    await fireEvent.submit(screen.getByTestId("secret-xsuaa-client-secret"));
+    await waitFor(() => expect(screen.getByTestId("secret-source-xsuaa-client-secret").dataset.source).toBe("keychain"));
+    expect(backend.callsTo("secrets_set")[0].args).toEqual({ slug: "sandbox", kind: "xsuaa-client-secret", value: "xs-s3cret" });
+    expect(document.body.innerHTML).not.toContain("xs-s3cret");
+    expect(screen.getByTestId("profile-settings").textContent).toContain("https://acme.accounts.ondemand.com");
+  });
+});
