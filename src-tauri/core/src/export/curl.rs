@@ -1,0 +1,172 @@
+//! The curl export: a bash script that replays the chain from the run's Entra ID token, one curl command
+//! per hop, variables at the top.
+//!
+//! Client secrets come from `TOKENHOP_IAS_CLIENT_SECRET` / `TOKENHOP_XSUAA_CLIENT_SECRET` (DESIGN §3)
+//! unless the user opted in to writing them. JSON responses are read with `python3` (on every Linux
+//! distribution and in Xcode's command-line tools), falling back to `jq` when python3 is missing. Secrets
+//! and tokens reach curl through process substitution (`@<(...)`), never on its command line, where
+//! other users could read them in `ps`. Basic client authentication form-encodes the id and secret
+//! before base64, as RFC 6749 §2.3.1 requires.
+
+use std::fmt::Write as _;
+
+use crate::profile::ClientAuth;
+
+use super::dotenv::quote;
+use super::vars::{ServiceVars, Vars, JWT_BEARER};
+use super::ExportFile;
+
+const HELPERS: &str = r#"have() { command -v "$1" >/dev/null 2>&1; }
+have curl || { echo "this script needs curl" >&2; exit 127; }
+have python3 || have jq || { echo "this script needs python3 or jq to read JSON" >&2; exit 127; }
+
+# json_field NAME <<<"$JSON": the member NAME of a JSON object, '' if absent.
+json_field() {
+  if have python3; then
+    python3 -c 'import json, sys; v = json.load(sys.stdin).get(sys.argv[1]); print("" if v is None else v, end="")' "$1"
+  else
+    jq -j --arg k "$1" '.[$k] // ""'
+  fi
+}
+
+# form_encode VALUE: application/x-www-form-urlencoded; the value goes through stdin, not argv.
+form_encode() {
+  if have python3; then
+    printf %s "$1" | python3 -c 'import sys, urllib.parse; print(urllib.parse.quote_plus(sys.stdin.read()), end="")'
+  else
+    printf %s "$1" | jq -sRj @uri
+  fi
+}
+
+# basic_auth ID SECRET: the header line of RFC 6749 §2.3.1 (form-encode each, join with ':', base64).
+basic_auth() {
+  printf 'Authorization: Basic %s\n' "$(printf '%s:%s' "$(form_encode "$1")" "$(form_encode "$2")" | base64 | tr -d '\n')"
+}
+
+# bearer HEADER TOKEN: a header line carrying the token.
+bearer() { printf '%s: Bearer %s\n' "$1" "$2"; }
+
+# post_form NAME URL CURL_ARGS...: POSTs a form, prints the JSON answer, stops the script on an error.
+post_form() {
+  local name=$1 url=$2 response
+  shift 2
+  echo "$name: POST $url" >&2
+  if ! response=$(curl --silent --show-error --fail-with-body "$@" "$url"); then
+    echo "$name refused the request: $response" >&2
+    exit 1
+  fi
+  printf '%s' "$response"
+}
+"#;
+
+pub(super) fn render(vars: &Vars) -> ExportFile {
+    let mut s = String::new();
+    let w = &mut s;
+    let _ = writeln!(w, "#!/usr/bin/env bash");
+    let _ = writeln!(w, "# TokenHop: the chain of profile \"{}\" as curl commands, exported {}.", one_line(&vars.profile_name), vars.exported_at_human);
+    let _ = writeln!(w, "#");
+    let _ = writeln!(w, "# Each step is one curl command; the tokens it gets feed the next step. Progress goes to stderr,");
+    let _ = writeln!(w, "# the last answer (the API's, or the last token response) to stdout.");
+    let _ = writeln!(w, "# Needs bash, curl 7.76+, and python3 (or jq) to read JSON.");
+    let env_secrets: Vec<String> = services(vars).filter(|(_, s)| s.client_secret.is_none()).map(|(p, _)| format!("TOKENHOP_{p}_CLIENT_SECRET")).collect();
+    if !env_secrets.is_empty() {
+        let _ = writeln!(w, "# Client secrets are read from the environment: {}.", env_secrets.join(", "));
+    }
+    let _ = writeln!(w, "# Set ENTRA_ID_TOKEN to start from a fresh Entra ID token. It holds live tokens: keep it private.");
+    let _ = writeln!(w, "set -euo pipefail\n");
+
+    let _ = writeln!(w, "# --- Variables ---");
+    match vars.token("entra_id_token").and_then(|t| t.value.as_ref()) {
+        Some(t) => {
+            let _ = writeln!(w, "ENTRA_ID_TOKEN=${{ENTRA_ID_TOKEN:-{}}}", quote(t.expose()));
+        }
+        None => {
+            let _ = writeln!(w, "ENTRA_ID_TOKEN=${{ENTRA_ID_TOKEN:?set ENTRA_ID_TOKEN to an Entra ID token: the run produced none}}");
+        }
+    }
+    for (prefix, svc) in services(vars) {
+        let _ = writeln!(w, "{prefix}_TOKEN_URL={}", quote(&svc.token_url));
+        let _ = writeln!(w, "{prefix}_CLIENT_ID={}", quote(&svc.client_id));
+        let env = format!("TOKENHOP_{prefix}_CLIENT_SECRET");
+        match &svc.client_secret {
+            Some(secret) => {
+                let _ = writeln!(w, "{prefix}_CLIENT_SECRET=${{{env}:-{}}}", quote(secret.expose_secret()));
+            }
+            None => {
+                let _ = writeln!(w, "{prefix}_CLIENT_SECRET=${{{env}:?set {env} to the {prefix} client secret}}");
+            }
+        }
+    }
+    if vars.xsuaa.is_some() {
+        if let Some(zid) = &vars.xsuaa_zid {
+            let _ = writeln!(w, "XSUAA_ZID={}", quote(zid));
+        }
+    }
+    if let Some(api) = &vars.api {
+        let _ = writeln!(w, "API_URL={}", quote(&api.url));
+    }
+    let _ = writeln!(w, "\n# --- Helpers ---");
+    w.push_str(HELPERS);
+
+    let mut last = "ENTRA_ID_TOKEN";
+    if let Some(ias) = &vars.ias {
+        let _ = writeln!(w, "\n# --- IAS: exchange the Entra ID token (RFC 7523 jwt-bearer) ---");
+        step(w, "IAS", ias, "ENTRA_ID_TOKEN", &[], &["id_token", "access_token", "refresh_token"]);
+        last = "IAS_RESPONSE";
+    }
+    if let Some(xsuaa) = &vars.xsuaa {
+        let _ = writeln!(w, "\n# --- XSUAA: exchange the IAS ID token ---");
+        let zid: &[&str] = if vars.xsuaa_zid.is_some() { &["--header \"X-zid: $XSUAA_ZID\""] } else { &[] };
+        step(w, "XSUAA", xsuaa, "IAS_ID_TOKEN", zid, &["access_token", "refresh_token"]);
+        last = "XSUAA_RESPONSE";
+    }
+    match &vars.api {
+        Some(api) => {
+            let token = api.token_key.to_uppercase();
+            let _ = writeln!(w, "\n# --- API: call it with the token ---");
+            let _ = writeln!(w, "echo \"API: {} $API_URL\" >&2", api.method);
+            let _ = writeln!(
+                w,
+                "curl --silent --show-error --fail-with-body --request {} \\\n  --header 'Accept: application/json' \\\n  --header @<(bearer {} \"${token}\") \\\n  \"$API_URL\"",
+                api.method, api.header
+            );
+            let _ = writeln!(w, "echo >&2");
+        }
+        None => {
+            let _ = writeln!(w, "\nprintf '%s\\n' \"${last}\"");
+        }
+    }
+    ExportFile { file_name: format!("{}.sh", vars.file_stem), contents: s, contains_tokens: vars.has_live_values() }
+}
+
+/// IAS and XSUAA with their variable prefixes, in chain order.
+fn services(vars: &Vars) -> impl Iterator<Item = (&'static str, &ServiceVars)> {
+    [("IAS", vars.ias.as_ref()), ("XSUAA", vars.xsuaa.as_ref())].into_iter().filter_map(|(p, s)| s.map(|s| (p, s)))
+}
+
+fn step(w: &mut String, prefix: &str, svc: &ServiceVars, assertion: &str, headers: &[&str], tokens: &[&str]) {
+    let mut args: Vec<String> = Vec::new();
+    match svc.client_auth {
+        ClientAuth::Basic => args.push(format!("--header @<(basic_auth \"${prefix}_CLIENT_ID\" \"${prefix}_CLIENT_SECRET\")")),
+        ClientAuth::Post => {
+            args.push(format!("--data-urlencode \"client_id=${prefix}_CLIENT_ID\""));
+            args.push(format!("--data-urlencode client_secret@<(printf %s \"${prefix}_CLIENT_SECRET\")"));
+        }
+    }
+    args.extend(headers.iter().map(|h| (*h).to_owned()));
+    args.push(format!("--data-urlencode {}", quote(&format!("grant_type={JWT_BEARER}"))));
+    args.push(format!("--data-urlencode assertion@<(printf %s \"${assertion}\")"));
+    for (k, v) in &svc.extra {
+        args.push(format!("--data-urlencode {}", quote(&format!("{k}={v}"))));
+    }
+    let _ = writeln!(w, "{prefix}_RESPONSE=$(post_form {prefix} \"${prefix}_TOKEN_URL\" \\\n  {})", args.join(" \\\n  "));
+    for t in tokens {
+        let _ = writeln!(w, "{prefix}_{}=$(json_field {t} <<<\"${prefix}_RESPONSE\")", t.to_uppercase());
+    }
+    let first = tokens[0].to_uppercase();
+    let _ = writeln!(w, "echo \"{prefix}: got {} (${{#{prefix}_{first}}} chars)\" >&2", tokens[0]);
+}
+
+fn one_line(s: &str) -> String {
+    s.replace(['\n', '\r'], " ")
+}

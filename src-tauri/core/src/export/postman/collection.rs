@@ -1,0 +1,277 @@
+//! The Postman collection (format v2.1.0) that replays the chain from environment variables:
+//! "Entra: sign in" (Postman's OAuth 2.0 helper, authorization code with PKCE), "IAS: exchange Entra
+//! token", "XSUAA: exchange IAS token" and "API: call", each with a test script that asserts 200 and
+//! stores the tokens it got back into the environment for the next request.
+
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::export::vars::{ServiceVars, Vars, JWT_BEARER, POSTMAN_SCHEMA};
+use crate::profile::ClientAuth;
+
+use super::scripts;
+
+#[derive(Serialize)]
+pub(super) struct Collection {
+    info: Info,
+    item: Vec<Item>,
+}
+
+#[derive(Serialize)]
+struct Info {
+    #[serde(rename = "_postman_id")]
+    id: Uuid,
+    name: String,
+    description: String,
+    schema: &'static str,
+}
+
+#[derive(Serialize)]
+struct Item {
+    name: String,
+    event: Vec<Event>,
+    request: Request,
+    response: Vec<serde_json::Value>,
+}
+
+#[derive(Serialize)]
+struct Event {
+    listen: &'static str,
+    script: Script,
+}
+
+#[derive(Serialize)]
+struct Script {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    exec: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Request {
+    auth: Auth,
+    method: &'static str,
+    header: Vec<Pair>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body: Option<Body>,
+    url: Url,
+    description: String,
+}
+
+#[derive(Serialize)]
+struct Auth {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    oauth2: Option<Vec<AuthAttribute>>,
+}
+
+#[derive(Serialize)]
+struct AuthAttribute {
+    key: &'static str,
+    value: serde_json::Value,
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+struct Pair {
+    key: String,
+    value: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+struct Body {
+    mode: &'static str,
+    urlencoded: Vec<Pair>,
+}
+
+#[derive(Serialize)]
+struct Url {
+    raw: String,
+    host: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    path: Vec<String>,
+}
+
+fn pair(key: &str, value: &str) -> Pair {
+    Pair { key: key.to_owned(), value: value.to_owned(), kind: "text" }
+}
+
+fn var_url(var: &str) -> Url {
+    let raw = format!("{{{{{var}}}}}");
+    Url { raw: raw.clone(), host: vec![raw], path: vec![] }
+}
+
+fn events(prerequest: Vec<String>, test: Vec<String>) -> Vec<Event> {
+    let mut out = Vec::new();
+    if !prerequest.is_empty() {
+        out.push(Event { listen: "prerequest", script: Script { kind: "text/javascript", exec: prerequest } });
+    }
+    out.push(Event { listen: "test", script: Script { kind: "text/javascript", exec: test } });
+    out
+}
+
+const NO_AUTH: Auth = Auth { kind: "noauth", oauth2: None };
+
+pub(super) fn build(vars: &Vars, id: Uuid) -> Collection {
+    let mut item = vec![entra_sign_in(vars)];
+    if let Some(ias) = &vars.ias {
+        item.push(exchange(ExchangeSpec {
+            name: "IAS: exchange Entra token",
+            service: "IAS",
+            prefix: "ias",
+            svc: ias,
+            assertion: "entra_id_token",
+            zid_header: false,
+            tokens: &["id_token", "access_token", "refresh_token"],
+            required: "id_token",
+            what: "Exchanges the Entra ID token for IAS tokens (RFC 7523 jwt-bearer grant at IAS; `token_format=jwt` asks for a JWT access token instead of an opaque one).",
+        }, vars.xsuaa.is_some()));
+    }
+    if let Some(xsuaa) = &vars.xsuaa {
+        item.push(exchange(ExchangeSpec {
+            name: "XSUAA: exchange IAS token",
+            service: "XSUAA",
+            prefix: "xsuaa",
+            svc: xsuaa,
+            assertion: "ias_id_token",
+            zid_header: true,
+            tokens: &["access_token", "refresh_token"],
+            required: "access_token",
+            what: "Exchanges the IAS ID token for a BTP access token (RFC 7523 jwt-bearer grant at XSUAA; `X-zid` names the subaccount's zone).",
+        }, false));
+    }
+    if let Some(api) = &vars.api {
+        item.push(Item {
+            name: "API: call".into(),
+            event: events(vec![], scripts::expect_ok("The API")),
+            request: Request {
+                auth: NO_AUTH,
+                method: api.method,
+                header: vec![pair(api.header, &format!("Bearer {{{{{}}}}}", api.token_key)), pair("Accept", "application/json")],
+                body: None,
+                url: var_url("api_url"),
+                description: format!("Calls the API with `{}: Bearer {{{{{}}}}}`.", api.header, api.token_key),
+            },
+            response: vec![],
+        });
+    }
+    Collection {
+        info: Info {
+            id,
+            name: format!("TokenHop · {}", vars.profile_name),
+            description: description(vars),
+            schema: POSTMAN_SCHEMA,
+        },
+        item,
+    }
+}
+
+fn description(vars: &Vars) -> String {
+    format!(
+        "The Entra ID → SAP IAS → XSUAA → API chain of the TokenHop profile \"{}\", exported {}.\n\n\
+         Select the environment exported with it, then send the requests in order (or run the collection): each \
+         request's test script stores the tokens it got in the environment for the next one. The environment already \
+         holds the tokens of the TokenHop run; to start from scratch, use \"Entra: sign in\" first.\n\n\
+         Client secrets are only in the environment if you chose to export them; otherwise fill in `ias_client_secret` \
+         and `xsuaa_client_secret` and enable them.",
+        vars.profile_name, vars.exported_at_human
+    )
+}
+
+fn entra_sign_in(vars: &Vars) -> Item {
+    let s = |key, value: &str| AuthAttribute { key, value: value.into(), kind: "string" };
+    let mut oauth2 = vec![
+        s("grant_type", "authorization_code_with_pkce"),
+        s("authUrl", "{{entra_auth_url}}"),
+        s("accessTokenUrl", "{{entra_token_url}}"),
+        s("clientId", "{{entra_client_id}}"),
+        s("scope", "{{entra_scopes}}"),
+        s("redirect_uri", "{{entra_redirect_uri}}"),
+        s("challengeAlgorithm", "S256"),
+        s("client_authentication", "body"),
+        s("addTokenTo", "header"),
+        s("tokenName", "Entra ID (TokenHop)"),
+        AuthAttribute { key: "useBrowser", value: false.into(), kind: "boolean" },
+    ];
+    if vars.entra.confidential {
+        oauth2.insert(4, s("clientSecret", "{{entra_client_secret}}"));
+    }
+    Item {
+        name: "Entra: sign in".into(),
+        event: events(vec![], scripts::check_discovery()),
+        request: Request {
+            auth: Auth { kind: "oauth2", oauth2: Some(oauth2) },
+            method: "GET",
+            header: vec![],
+            body: None,
+            url: Url {
+                raw: "{{entra_authority}}/{{entra_tenant}}/v2.0/.well-known/openid-configuration".into(),
+                host: vec!["{{entra_authority}}".into()],
+                path: ["{{entra_tenant}}", "v2.0", ".well-known", "openid-configuration"].map(String::from).to_vec(),
+            },
+            description: "Signs in to Entra ID with Postman's OAuth 2.0 helper (authorization code with PKCE, \
+                          redirect `http://localhost`, which the Entra app must list under \"Mobile and desktop \
+                          applications\"). In the Authorization tab choose **Get New Access Token**, sign in, then copy \
+                          the `id_token` Postman shows into the environment variable `entra_id_token`: that is what \
+                          IAS exchanges. The request itself only fetches Entra's OpenID configuration."
+                .into(),
+        },
+        response: vec![],
+    }
+}
+
+struct ExchangeSpec<'a> {
+    name: &'static str,
+    service: &'static str,
+    prefix: &'static str,
+    svc: &'a ServiceVars,
+    assertion: &'static str,
+    zid_header: bool,
+    tokens: &'static [&'static str],
+    required: &'static str,
+    what: &'static str,
+}
+
+fn exchange(spec: ExchangeSpec<'_>, set_zid: bool) -> Item {
+    let p = spec.prefix;
+    let mut body = vec![pair("grant_type", JWT_BEARER), pair("assertion", &format!("{{{{{}}}}}", spec.assertion))];
+    let mut header = vec![pair("Accept", "application/json")];
+    let mut prerequest = Vec::new();
+    let auth_note = match spec.svc.client_auth {
+        ClientAuth::Basic => {
+            prerequest.extend(scripts::basic_auth(p));
+            format!(
+                "Client authentication: HTTP Basic from `{{{{{p}_client_id}}}}` and `{{{{{p}_client_secret}}}}`, built by the \
+                 pre-request script because RFC 6749 §2.3.1 wants both form-urlencoded before base64 and Postman's Basic \
+                 Auth helper does not encode them (secrets with `+`, `/` or `=` would fail)."
+            )
+        }
+        ClientAuth::Post => {
+            body.push(pair("client_id", &format!("{{{{{p}_client_id}}}}")));
+            body.push(pair("client_secret", &format!("{{{{{p}_client_secret}}}}")));
+            "Client authentication: `client_id` and `client_secret` in the form body (client_secret_post).".to_owned()
+        }
+    };
+    if spec.zid_header {
+        header.push(pair("X-zid", "{{xsuaa_zid}}"));
+        prerequest.extend(scripts::drop_empty_zid());
+    }
+    body.extend(spec.svc.extra.iter().map(|(k, v)| pair(k, v)));
+    Item {
+        name: spec.name.into(),
+        event: events(prerequest, scripts::store_tokens(spec.service, p, spec.required, spec.tokens, set_zid)),
+        request: Request {
+            auth: NO_AUTH,
+            method: "POST",
+            header,
+            body: Some(Body { mode: "urlencoded", urlencoded: body }),
+            url: var_url(&format!("{p}_token_url")),
+            description: format!("{}\n\n{auth_note}", spec.what),
+        },
+        response: vec![],
+    }
+}
