@@ -6,7 +6,18 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::diagnose::Diagnosis;
 use crate::secret::Secret;
+
+pub mod env;
+pub mod keychain;
+pub mod layered;
+pub mod memory;
+
+pub use env::EnvOverrides;
+pub use keychain::{Keychain, KeychainStatus, UNAVAILABLE_MESSAGE};
+pub use layered::{Layered, SecretSource};
+pub use memory::MemoryStore;
 
 /// The service name of every keychain entry; the account is `<profile slug>/<kind>`.
 pub const KEYCHAIN_SERVICE: &str = "tokenhop";
@@ -76,4 +87,50 @@ pub enum SecretError {
     /// The keychain answered with an error.
     #[error("the keychain refused to {action} the {kind} of profile {profile}: {reason}")]
     Keychain { action: &'static str, profile: String, kind: SecretKind, reason: String },
+}
+
+impl SecretError {
+    /// The error for people: a stable code, what happened, and what to do.
+    pub fn diagnosis(&self) -> Diagnosis {
+        match self {
+            Self::Unavailable { .. } => Diagnosis::new(
+                "secrets.unavailable",
+                format!("{UNAVAILABLE_MESSAGE} ({self})"),
+                "Unlock your keyring or start a Secret Service (GNOME Keyring, KeePassXC), or set the \
+                 TOKENHOP_* environment variables; TokenHop never writes secrets to files.",
+            ),
+            Self::Keychain { .. } => Diagnosis::new(
+                "secrets.keychain",
+                self.to_string(),
+                "Check that the keychain is unlocked and that TokenHop may use it, then try again.",
+            ),
+        }
+    }
+}
+
+/// After a rename: moves every secret of profile `from` to `to` in `store` (existing ones of `to` are replaced).
+pub fn move_profile_secrets(store: &dyn SecretStore, from: &str, to: &str) -> Result<(), SecretError> {
+    if from == to {
+        return Ok(());
+    }
+    copy_profile_secrets(store, from, to)?;
+    delete_profile_secrets(store, from)
+}
+
+/// After a duplicate the user wants with secrets: copies every secret of `from` to `to` in `store`.
+pub fn copy_profile_secrets(store: &dyn SecretStore, from: &str, to: &str) -> Result<(), SecretError> {
+    for kind in SecretKind::ALL {
+        if let Some(value) = store.get(from, kind)? {
+            store.set(to, kind, &value)?;
+        }
+    }
+    Ok(())
+}
+
+/// After a delete: removes every secret of `profile` from `store`.
+pub fn delete_profile_secrets(store: &dyn SecretStore, profile: &str) -> Result<(), SecretError> {
+    for kind in SecretKind::ALL {
+        store.delete(profile, kind)?;
+    }
+    Ok(())
 }

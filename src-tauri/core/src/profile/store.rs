@@ -1,0 +1,302 @@
+//! `ProfileStore`: the profile files in `<config dir>/profiles/<slug>.toml` (DESIGN §3 "Profile files").
+//!
+//! Lists, searches, creates, updates, renames, duplicates, deletes, imports and exports profiles. A corrupt
+//! file is reported by name with line and column and left untouched; the others still load. The store knows
+//! nothing of secrets: callers move them with `secrets::{move,copy,delete}_profile_secrets`.
+
+use std::ffi::OsStr;
+use std::fs;
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use super::error::ProfileError;
+use super::file::{parse_profile, to_toml, write_atomic, Overwrite};
+use super::model::Profile;
+use super::validate::validate;
+
+/// The app identifier (tauri.conf.json); the default config dir is named after it.
+pub const APP_IDENTIFIER: &str = "app.tokenhop.desktop";
+/// Overrides the config dir, for tests, CI and portable set-ups.
+pub const CONFIG_DIR_ENV: &str = "TOKENHOP_CONFIG_DIR";
+const MAX_SLUG_LEN: usize = 64;
+
+/// One line of the profile list: enough to pick and search, no secrets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct ProfileSummary {
+    pub slug: String,
+    pub name: String,
+    #[ts(optional)]
+    pub environment: Option<String>,
+    pub tenant: String,
+    pub entra_client_id: String,
+    #[ts(optional)]
+    pub ias_url: Option<String>,
+    #[ts(optional)]
+    pub ias_client_id: Option<String>,
+    #[ts(optional)]
+    pub xsuaa_url: Option<String>,
+    #[ts(optional)]
+    pub xsuaa_client_id: Option<String>,
+    #[ts(optional)]
+    pub api_url: Option<String>,
+}
+
+/// A profile file that could not be loaded; it is left as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct ProfileLoadError {
+    pub file: String,
+    pub message: String,
+    #[ts(optional)]
+    pub line: Option<usize>,
+    #[ts(optional)]
+    pub column: Option<usize>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct ProfileList {
+    pub profiles: Vec<ProfileSummary>,
+    pub errors: Vec<ProfileLoadError>,
+}
+
+impl ProfileSummary {
+    fn new(slug: String, p: Profile) -> Self {
+        Self {
+            slug,
+            name: p.name,
+            environment: p.environment,
+            tenant: p.entra.tenant,
+            entra_client_id: p.entra.client_id,
+            ias_url: p.ias.as_ref().map(|s| s.url.clone()),
+            ias_client_id: p.ias.map(|s| s.client_id),
+            xsuaa_url: p.xsuaa.as_ref().map(|s| s.url.clone()),
+            xsuaa_client_id: p.xsuaa.map(|s| s.client_id),
+            api_url: p.api.map(|s| s.url),
+        }
+    }
+
+    /// Case-insensitive match of an already lower-cased query on the searchable fields.
+    fn matches(&self, query: &str) -> bool {
+        [Some(&self.name), Some(&self.slug), self.environment.as_ref(), Some(&self.tenant), Some(&self.entra_client_id)]
+            .into_iter()
+            .chain([self.ias_client_id.as_ref(), self.xsuaa_client_id.as_ref()])
+            .chain([self.ias_url.as_ref(), self.xsuaa_url.as_ref(), self.api_url.as_ref()])
+            .flatten()
+            .any(|field| field.to_lowercase().contains(query))
+    }
+}
+
+/// The file name of a profile: lower-case letters and digits joined by single dashes, at most 64 chars.
+pub fn slugify(name: &str) -> String {
+    let mut slug = String::with_capacity(name.len());
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            slug.push(c);
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let mut slug: String = slug.trim_end_matches('-').chars().take(MAX_SLUG_LEN).collect();
+    while slug.ends_with('-') {
+        slug.pop();
+    }
+    slug
+}
+
+/// The profiles of one config dir.
+#[derive(Debug, Clone)]
+pub struct ProfileStore {
+    dir: PathBuf,
+}
+
+impl ProfileStore {
+    /// Opens (creating if needed) `<config_dir>/profiles`.
+    pub fn open(config_dir: impl AsRef<Path>) -> Result<Self, ProfileError> {
+        let dir = config_dir.as_ref().join("profiles");
+        let mut builder = fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(&dir).map_err(|e| ProfileError::io(&dir, e))?;
+        Ok(Self { dir })
+    }
+
+    /// `$TOKENHOP_CONFIG_DIR`, else the OS config dir for [`APP_IDENTIFIER`] (as Tauri's `app_config_dir`).
+    pub fn default_dir() -> Result<PathBuf, ProfileError> {
+        if let Some(dir) = std::env::var_os(CONFIG_DIR_ENV).filter(|d| !d.is_empty()) {
+            return Ok(PathBuf::from(dir));
+        }
+        let base = directories::BaseDirs::new().ok_or(ProfileError::NoConfigDir)?;
+        Ok(base.config_dir().join(APP_IDENTIFIER))
+    }
+
+    /// The `profiles` directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The file of a slug.
+    pub fn path_of(&self, slug: &str) -> PathBuf {
+        self.dir.join(format!("{slug}.toml"))
+    }
+
+    /// Every profile sorted by name (then slug), filtered by `query`, plus the files that failed to load.
+    pub fn list(&self, query: Option<&str>) -> Result<ProfileList, ProfileError> {
+        let query = query.map(str::trim).filter(|q| !q.is_empty()).map(str::to_lowercase);
+        let mut list = ProfileList::default();
+        let entries = fs::read_dir(&self.dir).map_err(|e| ProfileError::io(&self.dir, e))?;
+        for entry in entries {
+            let path = entry.map_err(|e| ProfileError::io(&self.dir, e))?.path();
+            let Some(slug) = profile_slug(&path) else { continue };
+            match self.load(&path) {
+                Ok(profile) => {
+                    let summary = ProfileSummary::new(slug, profile);
+                    if query.as_deref().is_none_or(|q| summary.matches(q)) {
+                        list.profiles.push(summary);
+                    }
+                }
+                Err(e) => list.errors.push(load_error(&path, e)),
+            }
+        }
+        list.profiles.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then_with(|| a.slug.cmp(&b.slug)));
+        list.errors.sort_by(|a, b| a.file.cmp(&b.file));
+        Ok(list)
+    }
+
+    /// The profile stored under `slug`.
+    pub fn get(&self, slug: &str) -> Result<Profile, ProfileError> {
+        let path = self.existing_path(slug)?;
+        self.load(&path)
+    }
+
+    /// The slug of a profile given by slug or by name (exact, then case-insensitive).
+    pub fn resolve(&self, name_or_slug: &str) -> Result<String, ProfileError> {
+        if slugify(name_or_slug) == name_or_slug && self.path_of(name_or_slug).is_file() {
+            return Ok(name_or_slug.to_owned());
+        }
+        let slug = slugify(name_or_slug);
+        if !slug.is_empty() && self.path_of(&slug).is_file() {
+            return Ok(slug);
+        }
+        let list = self.list(None)?;
+        list.profiles
+            .iter()
+            .find(|p| p.name == name_or_slug)
+            .or_else(|| list.profiles.iter().find(|p| p.name.eq_ignore_ascii_case(name_or_slug)))
+            .map(|p| p.slug.clone())
+            .ok_or_else(|| ProfileError::NotFound { name: name_or_slug.to_owned() })
+    }
+
+    /// Writes a new profile; refuses when its slug is taken. Returns the slug.
+    pub fn create(&self, profile: &Profile) -> Result<String, ProfileError> {
+        let slug = checked_slug(profile)?;
+        self.write(&slug, profile, Overwrite::Refuse)?;
+        Ok(slug)
+    }
+
+    /// Replaces the profile under `slug`; its name must keep the slug (use [`Self::rename`] otherwise).
+    pub fn update(&self, slug: &str, profile: &Profile) -> Result<(), ProfileError> {
+        self.existing_path(slug)?;
+        let new_slug = checked_slug(profile)?;
+        if new_slug != slug {
+            return Err(ProfileError::NameChanged { slug: slug.to_owned(), new_name: profile.name.clone() });
+        }
+        self.write(slug, profile, Overwrite::Replace)
+    }
+
+    /// Gives the profile a new name (and file); returns the new slug. Move its secrets with the result.
+    pub fn rename(&self, slug: &str, new_name: &str) -> Result<String, ProfileError> {
+        let mut profile = self.get(slug)?;
+        profile.name = new_name.trim().to_owned();
+        let new_slug = checked_slug(&profile)?;
+        if new_slug == slug {
+            self.write(slug, &profile, Overwrite::Replace)?;
+        } else {
+            self.write(&new_slug, &profile, Overwrite::Refuse)?;
+            self.delete(slug)?;
+        }
+        Ok(new_slug)
+    }
+
+    /// Copies the profile under a new name; returns the new slug. Secrets are copied only if the caller asks.
+    pub fn duplicate(&self, slug: &str, new_name: &str) -> Result<String, ProfileError> {
+        let mut profile = self.get(slug)?;
+        profile.name = new_name.trim().to_owned();
+        self.create(&profile)
+    }
+
+    /// Removes the profile's file. Delete its secrets too.
+    pub fn delete(&self, slug: &str) -> Result<(), ProfileError> {
+        let path = self.existing_path(slug)?;
+        fs::remove_file(&path).map_err(|e| ProfileError::io(&path, e))?;
+        super::file::sync_dir(&self.dir).map_err(|e| ProfileError::io(&self.dir, e))
+    }
+
+    /// Adds a profile file exported elsewhere; validates it and refuses a name that is taken.
+    pub fn import(&self, path: &Path) -> Result<String, ProfileError> {
+        let profile = self.load(path)?;
+        self.create(&profile)
+    }
+
+    /// Writes the profile to `path` (a file anywhere), atomically, replacing it.
+    pub fn export(&self, slug: &str, path: &Path) -> Result<(), ProfileError> {
+        let profile = self.get(slug)?;
+        write_atomic(path, to_toml(&profile).as_bytes(), Overwrite::Replace).map_err(|e| ProfileError::io(path, e))
+    }
+
+    fn load(&self, path: &Path) -> Result<Profile, ProfileError> {
+        let text = fs::read_to_string(path).map_err(|e| match e.kind() {
+            ErrorKind::NotFound => ProfileError::NotFound { name: path.display().to_string() },
+            _ => ProfileError::io(path, e),
+        })?;
+        parse_profile(&text, path)
+    }
+
+    fn write(&self, slug: &str, profile: &Profile, overwrite: Overwrite) -> Result<(), ProfileError> {
+        let path = self.path_of(slug);
+        write_atomic(&path, to_toml(profile).as_bytes(), overwrite).map_err(|e| match e.kind() {
+            ErrorKind::AlreadyExists => ProfileError::AlreadyExists { slug: slug.to_owned(), name: profile.name.clone() },
+            _ => ProfileError::io(&path, e),
+        })
+    }
+
+    /// The file of `slug`, refusing anything that is not a slug (no path tricks such as `../x`).
+    fn existing_path(&self, slug: &str) -> Result<PathBuf, ProfileError> {
+        let path = self.path_of(slug);
+        if slug.is_empty() || slugify(slug) != slug || !path.is_file() {
+            return Err(ProfileError::NotFound { name: slug.to_owned() });
+        }
+        Ok(path)
+    }
+}
+
+/// Validates the profile and returns its slug.
+fn checked_slug(profile: &Profile) -> Result<String, ProfileError> {
+    let errors = validate(profile);
+    if !errors.is_empty() {
+        return Err(ProfileError::Invalid(errors));
+    }
+    Ok(slugify(&profile.name))
+}
+
+/// The slug of a `*.toml` profile file; temp files (`.…tmp`) and anything else are skipped.
+fn profile_slug(path: &Path) -> Option<String> {
+    if path.extension() != Some(OsStr::new("toml")) {
+        return None;
+    }
+    let stem = path.file_stem()?.to_str()?;
+    (!stem.starts_with('.')).then(|| stem.to_owned())
+}
+
+fn load_error(path: &Path, error: ProfileError) -> ProfileLoadError {
+    let file = path.display().to_string();
+    match error {
+        ProfileError::Parse { line, column, message, .. } => ProfileLoadError { file, message, line, column },
+        other => ProfileLoadError { file, message: other.to_string(), line: None, column: None },
+    }
+}

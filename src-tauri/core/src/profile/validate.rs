@@ -1,0 +1,222 @@
+//! Checks a [`Profile`] beyond what its TOML shape enforces, with messages that name the field and the fix.
+//!
+//! Parse errors (unknown keys, bad enum values) are the store's business; this module sees a typed profile and
+//! reports every problem at once, so the UI can mark each field. It never contacts a server.
+
+use serde::Serialize;
+use ts_rs::TS;
+use url::{Host, Url};
+
+use super::model::{Flow, Profile, SCHEMA_VERSION};
+use super::store::slugify;
+
+/// One problem with one field. `field` is the TOML path (`entra.tenant`, `ias.url`, …).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+    pub hint: String,
+}
+
+impl FieldError {
+    fn new(field: &str, message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Self { field: field.to_owned(), message: message.into(), hint: hint.into() }
+    }
+}
+
+const RESOURCE_PREFIX: &str = "urn:sap:identity:application:provider:name:";
+
+/// Every problem of `profile`; empty when it is fit to run.
+pub fn validate(profile: &Profile) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let mut push = |e: Option<FieldError>| errors.extend(e);
+
+    if profile.schema_version == 0 || profile.schema_version > SCHEMA_VERSION {
+        push(Some(FieldError::new(
+            "schema_version",
+            format!("schema_version {} is not supported", profile.schema_version),
+            format!("This TokenHop understands schema versions 1 to {SCHEMA_VERSION}; update TokenHop or fix the file."),
+        )));
+    }
+    if profile.name.trim().is_empty() {
+        push(Some(FieldError::new("name", "the profile needs a name", "Give it a name such as \"ACME dev\".")));
+    } else if slugify(&profile.name).is_empty() {
+        push(Some(FieldError::new(
+            "name",
+            format!("the name {:?} has no letters or digits to make a file name from", profile.name),
+            "Use at least one letter or digit, for example \"ACME dev\".",
+        )));
+    }
+    if profile.environment.as_deref().is_some_and(|e| e.trim().is_empty()) {
+        push(Some(FieldError::new("environment", "the environment tag is empty", "Remove it or use a tag such as dev, test or prod.")));
+    }
+
+    let entra = &profile.entra;
+    push(check_url("entra.authority", &entra.authority, UrlKind::Authority));
+    push(check_tenant(&entra.tenant));
+    push(check_client_id("entra.client_id", &entra.client_id, "the Application (client) ID of the Entra app registration"));
+    if !entra.scopes.iter().any(|s| s == "openid") {
+        push(Some(FieldError::new(
+            "entra.scopes",
+            "the scopes lack \"openid\", so Entra returns no ID token",
+            "Add \"openid\": IAS needs the Entra ID token as its assertion. The usual set is openid profile email offline_access.",
+        )));
+    }
+    if entra.flow == Flow::Password && entra.username.as_deref().is_none_or(|u| u.trim().is_empty()) {
+        push(Some(FieldError::new(
+            "entra.username",
+            "the password flow needs a user name",
+            "Set entra.username to the user's UPN, such as alice@contoso.onmicrosoft.com.",
+        )));
+    }
+
+    if let Some(ias) = &profile.ias {
+        push(check_url("ias.url", &ias.url, UrlKind::Origin { token_path: "/oauth2/token", example: "https://acme.accounts.ondemand.com" }));
+        push(check_client_id("ias.client_id", &ias.client_id, "the client ID of the IAS application (Applications → Client Authentication)"));
+        if let Some(resource) = ias.resource.as_deref() {
+            if !resource.starts_with(RESOURCE_PREFIX) || resource.len() == RESOURCE_PREFIX.len() {
+                push(Some(FieldError::new(
+                    "ias.resource",
+                    format!("{resource:?} is not an IAS provider resource"),
+                    format!("Use {RESOURCE_PREFIX}<name of the provided API's application>, or remove the field."),
+                )));
+            }
+        }
+    }
+    if let Some(xsuaa) = &profile.xsuaa {
+        push(check_url(
+            "xsuaa.url",
+            &xsuaa.url,
+            UrlKind::Origin { token_path: "/oauth/token", example: "https://acme-dev.authentication.eu10.hana.ondemand.com" },
+        ));
+        push(check_client_id("xsuaa.client_id", &xsuaa.client_id, "the clientid of the XSUAA service key (sb-…)"));
+        if profile.ias.is_none() {
+            push(Some(FieldError::new(
+                "xsuaa",
+                "XSUAA is configured without IAS",
+                "XSUAA exchanges the IAS ID token: add an [ias] section, or paste the IAS service binding.",
+            )));
+        }
+    }
+    if let Some(api) = &profile.api {
+        push(check_url("api.url", &api.url, UrlKind::Any));
+    }
+    errors
+}
+
+enum UrlKind {
+    /// The Entra authority: TokenHop appends `/{tenant}/v2.0` itself.
+    Authority,
+    /// A tenant origin such as the IAS or XSUAA URL, without an endpoint path.
+    Origin { token_path: &'static str, example: &'static str },
+    Any,
+}
+
+fn check_url(field: &str, value: &str, kind: UrlKind) -> Option<FieldError> {
+    let url = match Url::parse(value.trim()) {
+        Ok(url) => url,
+        Err(e) => {
+            return Some(FieldError::new(
+                field,
+                format!("{value:?} is not a URL ({e})"),
+                "Write the full URL including https://.",
+            ))
+        }
+    };
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        "http" => {
+            return Some(FieldError::new(
+                field,
+                format!("{value} uses http://"),
+                "Use https://; plain http is accepted only for localhost and 127.0.0.1 (a local sandbox).",
+            ))
+        }
+        other => {
+            return Some(FieldError::new(field, format!("{value} uses the scheme {other}:"), "Use an https:// URL."))
+        }
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Some(FieldError::new(field, format!("{value} carries a query or fragment"), "Remove everything from ? or #."));
+    }
+    let path = url.path().trim_end_matches('/');
+    match kind {
+        UrlKind::Authority if path.ends_with("/v2.0") || path.contains("/oauth2") => Some(FieldError::new(
+            field,
+            format!("{value} includes an endpoint path"),
+            "Give only the authority host, such as https://login.microsoftonline.com; TokenHop adds /{tenant}/v2.0 itself.",
+        )),
+        UrlKind::Origin { token_path, example } if !path.is_empty() => Some(FieldError::new(
+            field,
+            format!("{value} has the path {path}, but a tenant URL has none"),
+            format!("Give the tenant origin only, such as {example}; TokenHop appends {token_path} and the discovery path itself."),
+        )),
+        _ => None,
+    }
+}
+
+/// `localhost`, 127.0.0.0/8 or `::1`: the hosts where `http://` is acceptable.
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+fn check_tenant(tenant: &str) -> Option<FieldError> {
+    const FIELD: &str = "entra.tenant";
+    let t = tenant.trim();
+    if t.is_empty() {
+        return Some(FieldError::new(
+            FIELD,
+            "the Entra tenant is empty",
+            "Use the Directory (tenant) ID GUID or a verified domain such as contoso.onmicrosoft.com.",
+        ));
+    }
+    if t.eq_ignore_ascii_case("common") || t.eq_ignore_ascii_case("organizations") {
+        return Some(FieldError::new(
+            FIELD,
+            format!("\"{t}\" is not a concrete tenant"),
+            "IAS trusts the issuer of one tenant (https://login.microsoftonline.com/<tenant id>/v2.0); use that tenant's GUID or domain.",
+        ));
+    }
+    if t.eq_ignore_ascii_case("consumers") || is_guid(t) || is_domain(t) {
+        return None;
+    }
+    Some(FieldError::new(
+        FIELD,
+        format!("{t:?} is neither a tenant GUID nor a domain"),
+        "Copy the Directory (tenant) ID from the Entra admin center, or use a verified domain such as contoso.onmicrosoft.com.",
+    ))
+}
+
+fn check_client_id(field: &str, id: &str, what: &str) -> Option<FieldError> {
+    if id.trim().is_empty() {
+        Some(FieldError::new(field, "the client ID is empty", format!("Enter {what}.")))
+    } else if id.chars().any(char::is_whitespace) {
+        Some(FieldError::new(field, format!("the client ID {id:?} contains spaces"), format!("Paste {what} without spaces.")))
+    } else {
+        None
+    }
+}
+
+pub(crate) fn is_guid(s: &str) -> bool {
+    uuid::Uuid::try_parse(s).is_ok() && s.len() == 36
+}
+
+fn is_domain(s: &str) -> bool {
+    let labels: Vec<&str> = s.split('.').collect();
+    labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+        && labels.last().is_some_and(|tld| tld.chars().any(|c| c.is_ascii_alphabetic()))
+}
