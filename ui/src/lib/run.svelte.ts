@@ -149,14 +149,14 @@ export class RunState {
         break;
       case "waiting_for_sign_in":
         this.#signIn = { ...this.#signIn, redirectUri: p.redirect_uri };
-        this.#activity.entra = "Waiting for you to sign in…";
+        this.#activity.entra = "Waiting for sign-in";
         break;
       case "device_code":
         this.#signIn = {
           ...this.#signIn,
           device: { userCode: p.user_code, verificationUri: p.verification_uri, message: p.message },
         };
-        this.#activity.entra = "Waiting for the device code…";
+        this.#activity.entra = "Waiting for device code";
         break;
       case "callback_received":
         this.#signIn = null;

@@ -8,13 +8,17 @@ import { createFakeBackend } from "./backend";
 import { iasIdToken, jwt } from "./fixtures";
 
 const params = new URLSearchParams(location.search);
-const backend = createFakeBackend({ delay: 250, failAt: params.get("fail") === "ias" ? "ias" : undefined });
+const backend = createFakeBackend({
+  delay: 250,
+  failAt: params.get("fail") === "ias" ? "ias" : undefined,
+  hold: params.has("hold"),
+});
 mockWindows("main");
 mockIPC((cmd, args) => backend.handle(cmd, args));
 
 mount(App, { target: document.getElementById("app")! });
 
-// For screenshots: `?run` starts the sandbox run at once; `?view=wizard` opens the wizard (`&next`
+// For screenshots: `?run` starts the sandbox run at once (`&hold` keeps it waiting for the sign-in); `?view=wizard` opens the wizard (`&next`
 // presses Next on the empty first step); `?view=decode` decodes a sample token.
 function whenPresent(testid: string, act: (el: HTMLElement) => void) {
   const el = document.querySelector<HTMLElement>(`[data-testid="${testid}"]`);
