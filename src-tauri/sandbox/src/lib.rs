@@ -1,1 +1,32 @@
-//! Simulated Entra ID, SAP IAS, XSUAA and a BTP API.
+//! `tokenhop-sandbox`: simulated Entra ID v2.0, SAP IAS, XSUAA and a BTP sample API on 127.0.0.1,
+//! speaking the real wire protocols and enforcing the real trust rules of DESIGN §1, so that the engine,
+//! the app, e2e tests and newman can run the whole chain without a tenant.
+//!
+//! Start one with `Sandbox::start(SandboxConfig::default())`; break it on purpose with `Sandbox::faults()`
+//! (or the control endpoint documented in `control`); drive its sign-in page from tests with `browser`.
+//! It does not depend on the engine it is used to test, and it never binds anything but 127.0.0.1.
+
+mod api;
+pub mod browser;
+mod config;
+mod control;
+mod entra;
+mod faults;
+mod html;
+mod ias;
+mod issued;
+mod jwt;
+mod keys;
+mod mint;
+mod profile;
+mod server;
+mod state;
+mod transport;
+mod xsuaa;
+
+pub use config::{SandboxConfig, SandboxUser};
+pub use faults::{Endpoint, Fault, Faults, Tamper, TokenKind};
+pub use issued::{ApiCallSeen, Issued, RequestSeen, Service, TokensSeen};
+pub use server::{Sandbox, SandboxError};
+pub use state::SandboxUrls;
+pub use transport::OVERSIZED_BYTES;

@@ -1,0 +1,111 @@
+//! The control endpoint, for users outside the process (newman, e2e tests, the CLI). It is served on
+//! the Entra origin only, under `/_sandbox`, and only on 127.0.0.1 like everything else:
+//!
+//! | Request                          | Effect                                                          |
+//! |----------------------------------|-----------------------------------------------------------------|
+//! | `GET /_sandbox/info`             | URLs, tenant, client ids, users, active faults (no secrets)     |
+//! | `GET /_sandbox/faults`           | the active faults, as a JSON array                              |
+//! | `POST /_sandbox/faults`          | activate one fault (a `Fault` as JSON) or an array of them; 204 |
+//! | `DELETE /_sandbox/faults`        | clear every fault: back to the honest service; 204              |
+//! | `GET /_sandbox/issued`           | what was last issued and received (`Issued`)                    |
+//! | `POST /_sandbox/clock`           | `{"advance_secs": n}`: move the sandbox clock forward; 204      |
+//!
+//! A fault is `{"fault": "<name>", ...}`, e.g. `{"fault":"hang","endpoint":"ias_token"}`,
+//! `{"fault":"xsuaa_distrusts_ias"}` or
+//! `{"fault":"tamper","token":"entra_id_token","tamper":{"kind":"set_claim","claim":"ver","value":"1.0"}}`.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::faults::Fault;
+use crate::state::Shared;
+
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/_sandbox/info", get(info))
+        .route("/_sandbox/faults", get(list).post(set).delete(clear))
+        .route("/_sandbox/issued", get(issued))
+        .route("/_sandbox/clock", post(clock))
+        .with_state(shared)
+}
+
+fn bad_request(text: String) -> Response {
+    (StatusCode::BAD_REQUEST, Json(json!({ "error": "invalid_request", "error_description": text }))).into_response()
+}
+
+async fn info(State(shared): State<Arc<Shared>>) -> Response {
+    let config = &shared.config;
+    let users: Vec<_> = config
+        .users
+        .iter()
+        .map(|u| json!({ "username": u.username, "name": u.name, "assigned": u.assigned }))
+        .collect();
+    Json(json!({
+        "urls": shared.urls,
+        "tenant_id": config.tenant_id,
+        "tenant_domain": config.tenant_domain,
+        "entra_client_id": config.entra_client_id,
+        "entra_confidential": config.entra_confidential,
+        "ias_client_id": config.ias_client_id,
+        "xsuaa_client_id": config.xsuaa_client_id,
+        "users": users,
+        "faults": shared.faults.list(),
+    }))
+    .into_response()
+}
+
+async fn list(State(shared): State<Arc<Shared>>) -> Json<Vec<Fault>> {
+    Json(shared.faults.list())
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(Fault),
+    Many(Vec<Fault>),
+}
+
+async fn set(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    match serde_json::from_slice::<OneOrMany>(&body) {
+        Ok(OneOrMany::One(fault)) => shared.faults.set(fault),
+        Ok(OneOrMany::Many(faults)) => faults.into_iter().for_each(|f| shared.faults.set(f)),
+        Err(_) => {
+            let text = String::from_utf8_lossy(&body).chars().take(200).collect::<String>();
+            return bad_request(format!("not a fault (see the tokenhop-sandbox control docs): {text}"));
+        }
+    }
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn clear(State(shared): State<Arc<Shared>>) -> StatusCode {
+    shared.faults.clear();
+    StatusCode::NO_CONTENT
+}
+
+async fn issued(State(shared): State<Arc<Shared>>) -> Response {
+    Json(shared.issued().clone()).into_response()
+}
+
+#[derive(Deserialize)]
+struct Clock {
+    advance_secs: i64,
+}
+
+async fn clock(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    match serde_json::from_slice::<Clock>(&body) {
+        Ok(clock) if clock.advance_secs >= 0 => {
+            shared.clock_skew.fetch_add(clock.advance_secs, Ordering::Relaxed);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        _ => bad_request("expected {\"advance_secs\": <non-negative integer>}".into()),
+    }
+}

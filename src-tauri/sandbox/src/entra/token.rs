@@ -1,0 +1,154 @@
+//! The Entra token endpoint (RFC 6749 §3.2): `authorization_code` with PKCE (RFC 7636 §4.6),
+//! `refresh_token` (§6), `password` (§4.3) and `device_code` (RFC 8628 §3.4).
+//!
+//! Decision order, as Entra's: tenant, cross-origin, client, client authentication, then the grant.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+use url::Url;
+
+use super::errors::EntraError;
+use super::{check_tenant, issue};
+use crate::issued::Service;
+use crate::jwt::b64;
+use crate::state::{client_credentials, parse_form, DeviceStatus, EntraGrant, Form, Shared};
+
+pub(super) async fn token(State(shared): State<Arc<Shared>>, Path(tenant): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+    let form = parse_form(&body);
+    let creds = client_credentials(&headers, &form).unwrap_or_default();
+    shared.record(Service::Entra, &format!("/{tenant}/oauth2/v2.0/token"), &headers, &form, &creds);
+    match redeem(&shared, &tenant, &headers, &form, creds.id, creds.secret) {
+        Ok(response) => response,
+        Err(e) => e.into_response(),
+    }
+}
+
+fn redeem(
+    shared: &Shared,
+    tenant: &str,
+    headers: &HeaderMap,
+    form: &Form,
+    client_id: Option<String>,
+    secret: Option<String>,
+) -> Result<Response, EntraError> {
+    let config = &shared.config;
+    check_tenant(shared, tenant)?;
+    if let Some(origin) = headers.get("origin").and_then(|v| v.to_str().ok()) {
+        return Err(EntraError::cross_origin(origin));
+    }
+    let client_id = client_id.ok_or_else(|| EntraError::missing_parameter("client_id"))?;
+    if client_id != config.entra_client_id {
+        return Err(EntraError::unknown_client(&client_id, &config.tenant_domain));
+    }
+    match (config.entra_confidential, secret) {
+        (false, Some(_)) => return Err(EntraError::public_client_sent_secret()),
+        (true, None) => return Err(EntraError::secret_required()),
+        (true, Some(s)) if s != config.entra_client_secret => return Err(EntraError::bad_secret(&client_id)),
+        _ => {}
+    }
+    let grant_type = form.get("grant_type").ok_or_else(|| EntraError::missing_parameter("grant_type"))?;
+    match grant_type.as_str() {
+        "authorization_code" => authorization_code(shared, form),
+        "refresh_token" => refresh(shared, form),
+        "password" => password(shared, &client_id, form),
+        "urn:ietf:params:oauth:grant-type:device_code" | "device_code" => device_code(shared, form),
+        other => Err(EntraError::unsupported_grant(other)),
+    }
+}
+
+/// Same URI for the purpose of RFC 6749 §4.1.3 (`http://localhost:1` and `http://localhost:1/` are one).
+fn same_uri(a: &str, b: &str) -> bool {
+    match (Url::parse(a), Url::parse(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+fn authorization_code(shared: &Shared, form: &Form) -> Result<Response, EntraError> {
+    let code = form.get("code").ok_or_else(|| EntraError::missing_parameter("code"))?;
+    let redirect_uri = form.get("redirect_uri").ok_or_else(|| EntraError::missing_parameter("redirect_uri"))?;
+    let stored = {
+        let mut store = shared.store();
+        if store.redeemed.contains(code) {
+            return Err(EntraError::code_redeemed());
+        }
+        // A code is single-use: any redemption attempt consumes it.
+        let stored = store.codes.remove(code).ok_or_else(EntraError::invalid_grant)?;
+        store.redeemed.insert(code.clone());
+        stored
+    };
+    if shared.now() >= stored.expires {
+        return Err(EntraError::code_expired());
+    }
+    if !same_uri(redirect_uri, &stored.redirect_uri) {
+        return Err(EntraError::reply_address_changed(redirect_uri, &stored.redirect_uri));
+    }
+    if let Some((challenge, method)) = &stored.challenge {
+        let verifier = form.get("code_verifier").ok_or_else(EntraError::pkce_mismatch)?;
+        let computed = if method == "S256" { b64(Sha256::digest(verifier.as_bytes())) } else { verifier.clone() };
+        if &computed != challenge {
+            return Err(EntraError::pkce_mismatch());
+        }
+    }
+    Ok(issue(shared, &stored.grant, stored.nonce.as_deref()))
+}
+
+fn refresh(shared: &Shared, form: &Form) -> Result<Response, EntraError> {
+    let token = form.get("refresh_token").ok_or_else(|| EntraError::missing_parameter("refresh_token"))?;
+    // Entra rotates refresh tokens but keeps the old one valid; the sandbox does the same.
+    let grant = shared.store().entra_refresh.get(token).cloned().ok_or_else(EntraError::invalid_grant)?;
+    let scope = form.get("scope").cloned().unwrap_or_else(|| grant.scope.clone());
+    Ok(issue(shared, &EntraGrant { scope, ..grant }, None))
+}
+
+fn password(shared: &Shared, client_id: &str, form: &Form) -> Result<Response, EntraError> {
+    let config = &shared.config;
+    let username = form.get("username").ok_or_else(|| EntraError::missing_parameter("username"))?;
+    let password = form.get("password").ok_or_else(|| EntraError::missing_parameter("password"))?;
+    let scope = form.get("scope").ok_or_else(|| EntraError::missing_parameter("scope"))?;
+    let index = config
+        .users
+        .iter()
+        .position(|u| u.username.eq_ignore_ascii_case(username.trim()))
+        .ok_or_else(|| EntraError::unknown_user(username, &config.tenant_domain))?;
+    let user = &config.users[index];
+    if &user.password != password {
+        return Err(EntraError::bad_password());
+    }
+    if config.entra_assignment_required && !user.assigned {
+        return Err(EntraError::not_assigned(&config.entra_app_name, client_id, &user.username));
+    }
+    let grant = EntraGrant { user: index, client_id: client_id.to_string(), scope: scope.clone() };
+    Ok(issue(shared, &grant, None))
+}
+
+fn device_code(shared: &Shared, form: &Form) -> Result<Response, EntraError> {
+    let code = form.get("device_code").ok_or_else(|| EntraError::missing_parameter("device_code"))?;
+    let now = shared.now();
+    let mut store = shared.store();
+    let device = store.devices.get_mut(code).ok_or_else(EntraError::invalid_grant)?;
+    if now >= device.expires {
+        return Err(EntraError::device_code_expired());
+    }
+    let too_fast = device.last_poll.is_some_and(|last| now - last < shared.config.device_poll_interval_secs as i64);
+    device.last_poll = Some(now);
+    match device.status.clone() {
+        DeviceStatus::Pending if too_fast => Err(EntraError::slow_down()),
+        DeviceStatus::Pending => Err(EntraError::authorization_pending()),
+        DeviceStatus::Denied(index) => {
+            let user = &shared.config.users[index];
+            Err(EntraError::not_assigned(&shared.config.entra_app_name, &device.client_id, &user.username))
+        }
+        DeviceStatus::Approved(index) => {
+            let grant = EntraGrant { user: index, client_id: device.client_id.clone(), scope: device.scope.clone() };
+            store.devices.remove(code);
+            drop(store);
+            Ok(issue(shared, &grant, None))
+        }
+    }
+}

@@ -1,0 +1,225 @@
+//! Simulated SAP Cloud Identity Services (IAS): discovery, `/oauth2/token` for the jwt-bearer grant
+//! (RFC 7523 §2.1) and `refresh_token`, and `/oauth2/certs`.
+//!
+//! IAS trusts the Entra sandbox as corporate IdP: an assertion passes only if it is RS256-signed by a
+//! key Entra publishes, its `iss` is the trusted issuer, its `aud` holds the trusted client id, `ver` is
+//! 2.0 and it has not expired. Client authentication (Basic or post) locks the client after too many
+//! failures, even for the right secret, until the lock expires. IAS error texts are undocumented; the
+//! ones here say plainly what failed.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Map, Value};
+
+use crate::faults::{Fault, Tamper, TokenKind};
+use crate::issued::{Service, TokensSeen};
+use crate::jwt::{Jwt, SignatureProblem};
+use crate::mint::{mint, Signer};
+use crate::state::{client_credentials, derived_uuid, parse_form, random_token, Form, Shared, UserGrant};
+
+pub(crate) const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/.well-known/openid-configuration", get(discovery))
+        .route("/oauth2/token", post(token))
+        .route("/oauth2/certs", get(certs))
+        .with_state(shared)
+}
+
+fn error(status: StatusCode, error: &str, description: impl Into<String>) -> Response {
+    (status, Json(json!({ "error": error, "error_description": description.into() }))).into_response()
+}
+
+async fn discovery(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    let o = &shared.urls.ias;
+    Json(json!({
+        "issuer": o,
+        "authorization_endpoint": format!("{o}/oauth2/authorize"),
+        "token_endpoint": format!("{o}/oauth2/token"),
+        "userinfo_endpoint": format!("{o}/oauth2/userinfo"),
+        "end_session_endpoint": format!("{o}/oauth2/logout"),
+        "jwks_uri": format!("{o}/oauth2/certs"),
+        "response_types_supported": ["code", "id_token", "token"],
+        "grant_types_supported": ["authorization_code", "client_credentials", "password", "refresh_token",
+            JWT_BEARER, "urn:ietf:params:oauth:grant-type:token-exchange"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "tls_client_auth", "private_key_jwt"],
+        "scopes_supported": ["openid", "email", "profile", "groups"],
+        "code_challenge_methods_supported": ["S256", "plain"],
+    }))
+}
+
+/// IAS publishes its key, and a second one while "two keys, no kid" is active for its tokens.
+pub(crate) fn ias_keys(shared: &Shared) -> Vec<&'static crate::keys::Key> {
+    let two = [TokenKind::IasIdToken, TokenKind::IasAccessToken]
+        .iter()
+        .any(|t| shared.faults.tampers(*t).contains(&Tamper::NoKidTwoKeys));
+    if two { vec![&shared.keys.ias, &shared.keys.rogue] } else { vec![&shared.keys.ias] }
+}
+
+async fn certs(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    let keys: Vec<Value> = ias_keys(&shared)
+        .iter()
+        .map(|k| {
+            let mut jwk = k.jwk();
+            jwk["alg"] = json!("RS256");
+            jwk
+        })
+        .collect();
+    Json(json!({ "keys": keys }))
+}
+
+async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    let form = parse_form(&body);
+    let Ok(creds) = client_credentials(&headers, &form) else {
+        return error(StatusCode::UNAUTHORIZED, "invalid_client", "Client authentication failed: malformed Authorization header.");
+    };
+    shared.record(Service::Ias, "/oauth2/token", &headers, &form, &creds);
+    if let Err(response) = authenticate(&shared, creds.id.as_deref(), creds.secret.as_deref()) {
+        return response;
+    }
+    let client_id = creds.id.unwrap_or_default();
+    match form.get("grant_type").map(String::as_str) {
+        Some(JWT_BEARER) => jwt_bearer(&shared, &client_id, &form),
+        Some("refresh_token") => {
+            let token = form.get("refresh_token").map(String::as_str).unwrap_or("");
+            let grant = shared.store().ias_refresh.get(token).cloned();
+            match grant.filter(|g| g.client_id == client_id) {
+                Some(grant) => {
+                    let jwt = form.get("token_format").map(|f| f == "jwt").unwrap_or(grant.jwt_access_token);
+                    issue(&shared, &UserGrant { jwt_access_token: jwt, ..grant })
+                }
+                None => error(StatusCode::BAD_REQUEST, "invalid_grant", "Invalid refresh token."),
+            }
+        }
+        Some(other) => error(StatusCode::BAD_REQUEST, "unsupported_grant_type", format!("Unsupported grant type: {other}")),
+        None => error(StatusCode::BAD_REQUEST, "invalid_request", "Missing parameter: grant_type"),
+    }
+}
+
+/// Client authentication with lockout: the threshold-th consecutive failure locks the client; while it
+/// is locked, every attempt is refused, the right secret included.
+fn authenticate(shared: &Shared, id: Option<&str>, secret: Option<&str>) -> Result<(), Response> {
+    let config = &shared.config;
+    let failed = || error(StatusCode::UNAUTHORIZED, "invalid_client", "Client authentication failed.");
+    let Some(id) = id.filter(|id| *id == config.ias_client_id) else { return Err(failed()) };
+    let now = shared.now();
+    let mut store = shared.store();
+    let lock = store.ias_lockouts.entry(id.to_string()).or_default();
+    match lock.locked_until {
+        Some(until) if now < until => {
+            return Err(error(StatusCode::UNAUTHORIZED, "invalid_client",
+                "Client authentication failed: the client is locked after too many failed attempts. Try again later."));
+        }
+        Some(_) => *lock = Default::default(),
+        None => {}
+    }
+    if secret == Some(config.ias_client_secret.as_str()) {
+        lock.failures = 0;
+        return Ok(());
+    }
+    lock.failures += 1;
+    if lock.failures >= config.ias_lockout_threshold {
+        lock.locked_until = Some(now + config.ias_lockout_secs as i64);
+    }
+    Err(failed())
+}
+
+/// Checks the Entra assertion against the corporate IdP trust; returns the user's index.
+fn check_assertion(shared: &Shared, assertion: &str) -> Result<usize, String> {
+    let jwt = Jwt::parse(assertion).ok_or("The assertion is not a well-formed JWT.")?;
+    let iss = jwt.claim_str("iss").unwrap_or_default();
+    if shared.faults.is_set(&Fault::IasDistrustsEntra) || iss != shared.ias_trusted_issuer() {
+        return Err(format!("No trusted corporate identity provider with issuer '{iss}' is configured for this tenant."));
+    }
+    let (_, published) = crate::entra::entra_keys(shared);
+    match jwt.verify_rs256(&published) {
+        Ok(()) => {}
+        Err(SignatureProblem::Algorithm(alg)) => return Err(format!("The assertion algorithm '{alg}' is not accepted.")),
+        Err(_) => return Err(format!("The assertion signature could not be verified with the keys of '{iss}'.")),
+    }
+    let ver = jwt.claim_str("ver").unwrap_or_default();
+    if ver != "2.0" {
+        return Err(format!("The assertion has version '{ver}'; the corporate identity provider must issue v2.0 tokens."));
+    }
+    let client_id = shared.ias_trusted_client_id();
+    if !jwt.audiences().contains(&client_id) {
+        return Err(format!("The assertion audience does not contain the client ID '{client_id}' of the corporate identity provider."));
+    }
+    let now = shared.now();
+    match jwt.claims.get("exp").and_then(Value::as_i64) {
+        Some(exp) if exp > now => {}
+        _ => return Err("The assertion has expired.".into()),
+    }
+    if jwt.claims.get("nbf").and_then(Value::as_i64).is_some_and(|nbf| nbf > now + 300) {
+        return Err("The assertion is not yet valid.".into());
+    }
+    let login = ["email", "preferred_username", "upn"].iter().find_map(|c| jwt.claim_str(c)).unwrap_or_default();
+    shared
+        .config
+        .users
+        .iter()
+        .position(|u| u.username.eq_ignore_ascii_case(login))
+        .ok_or_else(|| format!("The user '{login}' of the assertion is not known to this tenant."))
+}
+
+fn jwt_bearer(shared: &Shared, client_id: &str, form: &Form) -> Response {
+    let Some(assertion) = form.get("assertion") else {
+        return error(StatusCode::BAD_REQUEST, "invalid_request", "Missing parameter: assertion");
+    };
+    match check_assertion(shared, assertion) {
+        Ok(user) => {
+            let jwt = form.get("token_format").map(String::as_str) == Some("jwt");
+            issue(shared, &UserGrant { user, client_id: client_id.to_string(), jwt_access_token: jwt })
+        }
+        Err(text) => error(StatusCode::BAD_REQUEST, "invalid_grant", text),
+    }
+}
+
+/// The IAS token response: id_token, access token (opaque unless `token_format=jwt`), refresh token.
+fn issue(shared: &Shared, grant: &UserGrant) -> Response {
+    let config = &shared.config;
+    let user = &config.users[grant.user];
+    let (now, lifetime) = (shared.now(), config.ias_token_lifetime_secs as i64);
+    let user_uuid = derived_uuid(&user.oid);
+    let signer = Signer { key: &shared.keys.ias, rogue: &shared.keys.rogue, header: Map::new() };
+    let cross = config.xsuaa_in_ias_aud && !shared.faults.is_set(&Fault::IasOmitsXsuaaAudience);
+    let aud = if cross { json!([grant.client_id, config.xsuaa_client_id]) } else { json!(grant.client_id) };
+    let id_claims = json!({
+        "iss": shared.urls.ias, "ias_iss": shared.urls.ias, "sub": user_uuid, "aud": aud, "azp": grant.client_id,
+        "app_tid": config.ias_tenant_id, "sap_id_type": "user", "scim_id": user_uuid, "user_uuid": user_uuid,
+        "email": user.username, "given_name": user.given_name, "family_name": user.family_name,
+        "groups": user.groups, "iat": now, "exp": now + lifetime, "jti": uuid::Uuid::new_v4(),
+    });
+    let id_token = mint(id_claims.as_object().cloned().unwrap_or_default(), &signer, &shared.faults.tampers(TokenKind::IasIdToken));
+    let access_token = if grant.jwt_access_token {
+        let claims = json!({
+            "iss": shared.urls.ias, "sub": user_uuid, "aud": grant.client_id, "azp": grant.client_id,
+            "app_tid": config.ias_tenant_id, "scim_id": user_uuid, "user_uuid": user_uuid, "email": user.username,
+            "iat": now, "exp": now + lifetime, "jti": uuid::Uuid::new_v4(),
+        });
+        mint(claims.as_object().cloned().unwrap_or_default(), &signer, &shared.faults.tampers(TokenKind::IasAccessToken))
+    } else {
+        random_token(24)
+    };
+    let refresh = random_token(24);
+    shared.store().ias_refresh.insert(refresh.clone(), grant.clone());
+    shared.issued().ias = Some(TokensSeen {
+        access_token: access_token.clone(),
+        id_token: Some(id_token.clone()),
+        refresh_token: Some(refresh.clone()),
+    });
+    let body = json!({
+        "access_token": access_token, "id_token": id_token, "refresh_token": refresh,
+        "token_type": "Bearer", "expires_in": lifetime,
+    });
+    ([("cache-control", "no-store")], Json(body)).into_response()
+}

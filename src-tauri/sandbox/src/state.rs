@@ -1,0 +1,254 @@
+//! The state the four services share: configuration, URLs, keys, faults, the sandbox clock, issued
+//! codes and grants, and the request helpers every token endpoint needs (form bodies, client auth).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+use axum::http::HeaderMap;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use rand::RngCore;
+use serde::Serialize;
+use tokio::sync::watch;
+
+use crate::config::SandboxConfig;
+use crate::faults::Faults;
+use crate::issued::{Issued, RequestSeen, Service, SECRET_FIELDS};
+use crate::keys::KeyRing;
+
+/// Where each service listens.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SandboxUrls {
+    /// The Entra authority, `http://127.0.0.1:P` (Entra itself is at `{authority}/{tenant}/v2.0`).
+    pub authority: String,
+    /// The Entra issuer and discovery base, `{authority}/{tenant_id}/v2.0`.
+    pub entra: String,
+    /// The IAS origin.
+    pub ias: String,
+    /// The XSUAA origin.
+    pub xsuaa: String,
+    /// The full URL of the sample API, `{origin}/api/me`.
+    pub api: String,
+}
+
+/// A parsed `application/x-www-form-urlencoded` body (the last value of a repeated key wins).
+pub(crate) type Form = BTreeMap<String, String>;
+
+pub(crate) fn parse_form(body: &[u8]) -> Form {
+    url::form_urlencoded::parse(body).into_owned().collect()
+}
+
+/// What an Entra grant was issued for.
+#[derive(Clone, Debug)]
+pub(crate) struct EntraGrant {
+    pub user: usize,
+    pub client_id: String,
+    pub scope: String,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct AuthCode {
+    pub grant: EntraGrant,
+    pub redirect_uri: String,
+    /// `(code_challenge, code_challenge_method)` from the authorize request.
+    pub challenge: Option<(String, String)>,
+    pub nonce: Option<String>,
+    pub expires: i64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum DeviceStatus {
+    Pending,
+    Approved(usize),
+    /// The user signed in but is not assigned to the app.
+    Denied(usize),
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct DeviceGrant {
+    pub client_id: String,
+    pub scope: String,
+    pub user_code: String,
+    pub expires: i64,
+    pub last_poll: Option<i64>,
+    pub status: DeviceStatus,
+}
+
+/// A grant IAS or XSUAA issued a refresh token for.
+#[derive(Clone, Debug)]
+pub(crate) struct UserGrant {
+    pub user: usize,
+    pub client_id: String,
+    pub jwt_access_token: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Lockout {
+    pub failures: u32,
+    pub locked_until: Option<i64>,
+}
+
+#[derive(Default)]
+pub(crate) struct Store {
+    pub codes: HashMap<String, AuthCode>,
+    pub redeemed: HashSet<String>,
+    pub entra_refresh: HashMap<String, EntraGrant>,
+    pub devices: HashMap<String, DeviceGrant>,
+    pub ias_refresh: HashMap<String, UserGrant>,
+    pub ias_lockouts: HashMap<String, Lockout>,
+    pub xsuaa_refresh: HashMap<String, UserGrant>,
+}
+
+pub(crate) struct Shared {
+    pub config: SandboxConfig,
+    pub urls: SandboxUrls,
+    pub keys: &'static KeyRing,
+    pub faults: Faults,
+    pub store: Mutex<Store>,
+    pub issued: Mutex<Issued>,
+    /// Seconds added to the wall clock (tests travel in time instead of sleeping).
+    pub clock_skew: AtomicI64,
+    /// Turns true when the sandbox shuts down (ends hanging responses).
+    pub shutdown: watch::Receiver<bool>,
+}
+
+impl Shared {
+    /// The sandbox clock, in Unix seconds.
+    pub fn now(&self) -> i64 {
+        time::OffsetDateTime::now_utc().unix_timestamp() + self.clock_skew.load(Ordering::Relaxed)
+    }
+
+    pub fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn issued(&self) -> MutexGuard<'_, Issued> {
+        self.issued.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The issuer IAS trusts as corporate IdP.
+    pub fn ias_trusted_issuer(&self) -> &str {
+        self.config.ias_trusted_issuer.as_deref().unwrap_or(&self.urls.entra)
+    }
+
+    pub fn ias_trusted_client_id(&self) -> &str {
+        self.config.ias_trusted_client_id.as_deref().unwrap_or(&self.config.entra_client_id)
+    }
+
+    /// Records a token request, secrets redacted.
+    pub fn record(&self, service: Service, path: &str, headers: &HeaderMap, form: &Form, creds: &ClientCredentials) {
+        let form = form
+            .iter()
+            .map(|(k, v)| (k.clone(), if SECRET_FIELDS.contains(&k.as_str()) { "***".into() } else { v.clone() }))
+            .collect();
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+        self.issued().record(RequestSeen {
+            service,
+            path: path.to_string(),
+            client_auth: creds.method.to_string(),
+            client_id: creds.id.clone(),
+            form,
+            origin: header("origin"),
+            x_zid: header("x-zid"),
+        });
+    }
+}
+
+/// Client credentials of a token request (RFC 6749 §2.3.1).
+#[derive(Clone, Default)]
+pub(crate) struct ClientCredentials {
+    /// `basic`, `post` or `none`.
+    pub method: &'static str,
+    pub id: Option<String>,
+    pub secret: Option<String>,
+}
+
+/// Reads client credentials from `Authorization: Basic` (base64, then form-urldecode id and secret, as
+/// RFC 6749 §2.3.1 requires) or from the form. `Err` for a Basic header that does not decode.
+pub(crate) fn client_credentials(headers: &HeaderMap, form: &Form) -> Result<ClientCredentials, ()> {
+    let basic = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic ").or_else(|| v.strip_prefix("basic ")));
+    if let Some(encoded) = basic {
+        let decoded = STANDARD.decode(encoded.trim()).map_err(|_| ())?;
+        let decoded = String::from_utf8(decoded).map_err(|_| ())?;
+        let (id, secret) = decoded.split_once(':').ok_or(())?;
+        return Ok(ClientCredentials {
+            method: "basic",
+            id: Some(form_urldecode(id)),
+            secret: Some(form_urldecode(secret)),
+        });
+    }
+    let secret = form.get("client_secret").cloned();
+    Ok(ClientCredentials {
+        method: if secret.is_some() { "post" } else { "none" },
+        id: form.get("client_id").cloned(),
+        secret,
+    })
+}
+
+/// `application/x-www-form-urlencoded` decoding of one value: `+` is a space, `%XX` a byte.
+pub(crate) fn form_urldecode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(hi), Some(lo)) => {
+                    out.push(hi << 4 | lo);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            other => out.push(other),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex(digit: u8) -> Option<u8> {
+    (digit as char).to_digit(16).map(|d| d as u8)
+}
+
+/// `n` random bytes, base64url.
+pub(crate) fn random_token(n: usize) -> String {
+    let mut bytes = vec![0u8; n];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    crate::jwt::b64(bytes)
+}
+
+/// A stable UUID derived from a seed (IAS user ids derived from the Entra `oid`).
+pub(crate) fn derived_uuid(seed: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(seed.as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_random_bytes(bytes).into_uuid().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basic_credentials_are_form_urldecoded_after_base64() {
+        let mut headers = HeaderMap::new();
+        // id "a b", secret "x+/=" encoded as RFC 6749 §2.3.1 asks: "a+b:x%2B%2F%3D"
+        let value = format!("Basic {}", STANDARD.encode("a+b:x%2B%2F%3D"));
+        headers.insert("authorization", value.parse().unwrap());
+        let creds = client_credentials(&headers, &Form::new()).unwrap();
+        assert_eq!(creds.id.as_deref(), Some("a b"));
+        assert_eq!(creds.secret.as_deref(), Some("x+/="), "percent-escapes must decode to + / =");
+    }
+
+    #[test]
+    fn an_unencoded_plus_in_basic_credentials_becomes_a_space() {
+        assert_eq!(form_urldecode("ab+c"), "ab c", "a raw + is a space in form encoding");
+        assert_eq!(form_urldecode("100%"), "100%", "a lone % stays as it is");
+    }
+}
