@@ -8,14 +8,14 @@ pub(super) fn basic_auth(prefix: &str) -> Vec<String> {
     lines(&format!(
         r#"// RFC 6749 §2.3.1: form-urlencode client id and secret, then join with ':' and base64-encode.
 // Postman's Basic Auth helper does not encode them, which breaks secrets holding +, / or =.
-const CryptoJS = require('crypto-js');
+const cryptoJs = require('crypto-js');
 const formEncode = (s) => encodeURIComponent(s)
     .replace(/[!'()~]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase())
     .replace(/%20/g, '+');
 const clientId = pm.variables.get('{prefix}_client_id') || '';
 const clientSecret = pm.variables.get('{prefix}_client_secret') || '';
-const credentials = CryptoJS.enc.Utf8.parse(formEncode(clientId) + ':' + formEncode(clientSecret));
-pm.request.headers.upsert({{ key: 'Authorization', value: 'Basic ' + CryptoJS.enc.Base64.stringify(credentials) }});"#
+const credentials = cryptoJs.enc.Utf8.parse(formEncode(clientId) + ':' + formEncode(clientSecret));
+pm.request.headers.upsert({{ key: 'Authorization', value: 'Basic ' + cryptoJs.enc.Base64.stringify(credentials) }});"#
     ))
 }
 
@@ -46,12 +46,12 @@ try {{
 pm.test('{service} returns an {required}', function () {{
     pm.expect(body.{required}, '{required}').to.be.a('string').that.is.not.empty;
 }});
-const CryptoJS = require('crypto-js');
+const cryptoJs = require('crypto-js');
 // The claims of a JWT, or {{}} for an opaque token.
 const claimsOf = (jwt) => {{
     try {{
         const part = jwt.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
-        return JSON.parse(CryptoJS.enc.Base64.parse(part).toString(CryptoJS.enc.Utf8));
+        return JSON.parse(cryptoJs.enc.Base64.parse(part).toString(cryptoJs.enc.Utf8));
     }} catch (e) {{
         return {{}};
     }}
