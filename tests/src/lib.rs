@@ -1,1 +1,18 @@
-//! End-to-end harness.
+//! The end-to-end harness: the real TokenHop app under Xvfb, driven through tauri-driver and WebKitWebDriver.
+//!
+//! Tests in `tests/tests/*.rs` launch the app with [`TestApp::launch`], find elements by the selectors in
+//! [`selectors`], act, wait for text, and take screenshots into `tests/artifacts/<test name>/`. For sign-in
+//! flows, [`LocalServer`] serves the sandbox in-process and [`HeadlessBrowser`] is the "system browser" the app
+//! opens (`$TOKENHOP_BROWSER`). Run them with `cargo xtask e2e`; a missing tool fails a test, it never skips it.
+
+pub mod app;
+pub mod browser;
+pub mod sandbox;
+pub mod selectors;
+pub mod tools;
+pub mod webdriver;
+
+pub use app::{Launch, TestApp};
+pub use browser::HeadlessBrowser;
+pub use sandbox::LocalServer;
+pub use webdriver::{wait_for, Element, Session};
