@@ -6,6 +6,7 @@
 //! opens (`$TOKENHOP_BROWSER`). Run them with `cargo xtask e2e`; a missing tool fails a test, it never skips it.
 
 pub mod app;
+#[cfg(unix)]
 pub mod browser;
 pub mod sandbox;
 pub mod selectors;
@@ -13,6 +14,7 @@ pub mod tools;
 pub mod webdriver;
 
 pub use app::{Launch, TestApp};
+#[cfg(unix)]
 pub use browser::HeadlessBrowser;
 pub use sandbox::LocalServer;
 pub use webdriver::{wait_for, Element, Session};
