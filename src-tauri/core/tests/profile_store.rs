@@ -227,3 +227,25 @@ fn resolve_accepts_a_slug_or_a_name() {
     }
     assert!(matches!(store.resolve("nobody"), Err(ProfileError::NotFound { .. })));
 }
+
+#[test]
+fn list_sees_files_changed_added_or_removed_behind_its_back() {
+    let (_dir, store) = store();
+    let slug = store.create(&profile("Watched", "contoso.com", "https://acme.accounts.ondemand.com")).unwrap();
+    assert_eq!(store.list(None).unwrap().profiles[0].tenant, "contoso.com");
+
+    // Another process (the CLI, an editor) rewrites the file in place, same length.
+    let path = store.path_of(&slug);
+    let text = fs::read_to_string(&path).unwrap().replace("contoso.com", "fabrika.com");
+    fs::write(&path, text).unwrap();
+    let mtime = fs::metadata(&path).unwrap().modified().unwrap();
+    let file = fs::File::options().write(true).open(&path).unwrap();
+    file.set_modified(mtime + std::time::Duration::from_secs(1)).unwrap();
+    assert_eq!(store.list(None).unwrap().profiles[0].tenant, "fabrika.com", "an edited file must be re-read");
+
+    fs::write(store.path_of("added"), "name = \"Added\"\n[entra]\ntenant = \"t.com\"\nclient_id = \"c\"\n").unwrap();
+    assert_eq!(store.list(None).unwrap().profiles.len(), 2, "a new file must appear");
+    fs::remove_file(&path).unwrap();
+    let names: Vec<String> = store.list(None).unwrap().profiles.into_iter().map(|p| p.name).collect();
+    assert_eq!(names, ["Added"], "a removed file must disappear");
+}

@@ -15,14 +15,18 @@ use super::model::{Profile, SCHEMA_VERSION};
 
 /// Parses a profile file's text; `file` only names it in errors.
 pub fn parse_profile(text: &str, file: &Path) -> Result<Profile, ProfileError> {
+    // Fast path: one parse of the text itself, so that serde's errors keep their spans.
+    let direct = toml::from_str::<Profile>(text);
+    if let Ok(profile) = &direct {
+        if profile.schema_version == SCHEMA_VERSION {
+            return direct.map_err(|e| parse_error(&e, text, file));
+        }
+    }
     let table: toml::Table = toml::from_str(text).map_err(|e| parse_error(&e, text, file))?;
     let version = match table.get("schema_version") {
         None => SCHEMA_VERSION,
         Some(toml::Value::Integer(v)) => u32::try_from(*v).unwrap_or(u32::MAX),
-        Some(_) => {
-            // Let serde report the type error with its position.
-            return toml::from_str::<Profile>(text).map_err(|e| parse_error(&e, text, file));
-        }
+        Some(_) => SCHEMA_VERSION, // a type error, reported by serde below
     };
     if version > SCHEMA_VERSION {
         return Err(ProfileError::UnsupportedVersion { file: file.to_owned(), found: version, supported: SCHEMA_VERSION });
@@ -31,8 +35,7 @@ pub fn parse_profile(text: &str, file: &Path) -> Result<Profile, ProfileError> {
         let migrated = migrate(table, version);
         return Profile::deserialize(toml::Value::Table(migrated)).map_err(|e| parse_error(&e, text, file));
     }
-    // Parse the text itself (not the table) so that serde's errors keep their spans.
-    toml::from_str::<Profile>(text).map_err(|e| parse_error(&e, text, file))
+    direct.map_err(|e| parse_error(&e, text, file))
 }
 
 /// Brings a file of an older schema to [`SCHEMA_VERSION`]. Version 1 is the first, so this only stamps

@@ -6,6 +6,7 @@
 
 pub mod error;
 pub mod file;
+mod index;
 pub mod model;
 pub mod service_key;
 pub mod store;

@@ -5,6 +5,7 @@
 //! nothing of secrets: callers move them with `secrets::{move,copy,delete}_profile_secrets`.
 
 use std::ffi::OsStr;
+use std::collections::HashSet;
 use std::fs;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
@@ -14,6 +15,7 @@ use ts_rs::TS;
 
 use super::error::ProfileError;
 use super::file::{parse_profile, to_toml, write_atomic, Overwrite};
+use super::index::{Index, Stamp};
 use super::model::Profile;
 use super::validate::validate;
 
@@ -112,6 +114,7 @@ pub fn slugify(name: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct ProfileStore {
     dir: PathBuf,
+    index: Index,
 }
 
 impl ProfileStore {
@@ -123,7 +126,7 @@ impl ProfileStore {
         #[cfg(unix)]
         std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
         builder.create(&dir).map_err(|e| ProfileError::io(&dir, e))?;
-        Ok(Self { dir })
+        Ok(Self { dir, index: Index::default() })
     }
 
     /// `$TOKENHOP_CONFIG_DIR`, else the OS config dir for [`APP_IDENTIFIER`] (as Tauri's `app_config_dir`).
@@ -150,19 +153,23 @@ impl ProfileStore {
         let query = query.map(str::trim).filter(|q| !q.is_empty()).map(str::to_lowercase);
         let mut list = ProfileList::default();
         let entries = fs::read_dir(&self.dir).map_err(|e| ProfileError::io(&self.dir, e))?;
+        let mut seen = HashSet::new();
         for entry in entries {
             let path = entry.map_err(|e| ProfileError::io(&self.dir, e))?.path();
             let Some(slug) = profile_slug(&path) else { continue };
-            match self.load(&path) {
-                Ok(profile) => {
-                    let summary = ProfileSummary::new(slug, profile);
-                    if query.as_deref().is_none_or(|q| summary.matches(q)) {
-                        list.profiles.push(summary);
-                    }
-                }
-                Err(e) => list.errors.push(load_error(&path, e)),
+            let Ok(meta) = fs::metadata(&path) else { continue }; // deleted meanwhile
+            let loaded = self.index.get_or_load(&path, Stamp::of(&meta), || match self.load(&path) {
+                Ok(profile) => Ok(ProfileSummary::new(slug, profile)),
+                Err(e) => Err(load_error(&path, e)),
+            });
+            seen.insert(path);
+            match loaded {
+                Ok(summary) if query.as_deref().is_none_or(|q| summary.matches(q)) => list.profiles.push(summary),
+                Ok(_) => {}
+                Err(error) => list.errors.push(error),
             }
         }
+        self.index.retain(&seen);
         list.profiles.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then_with(|| a.slug.cmp(&b.slug)));
         list.errors.sort_by(|a, b| a.file.cmp(&b.file));
         Ok(list)
