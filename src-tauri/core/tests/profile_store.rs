@@ -249,3 +249,30 @@ fn list_sees_files_changed_added_or_removed_behind_its_back() {
     let names: Vec<String> = store.list(None).unwrap().profiles.into_iter().map(|p| p.name).collect();
     assert_eq!(names, ["Added"], "a removed file must disappear");
 }
+
+#[test]
+fn optional_fields_are_left_out_of_the_json_rather_than_null() {
+    let (_dir, store) = store();
+    let mut p = profile("Minimal", "contoso.com", "https://acme.accounts.ondemand.com");
+    p.environment = None;
+    p.api = None;
+    store.create(&p).unwrap();
+    let json = serde_json::to_value(store.list(None).unwrap()).unwrap();
+    let summary = json["profiles"][0].as_object().unwrap();
+    assert!(!summary.contains_key("environment") && !summary.contains_key("api_url"), "TS has `?:`, not null: {summary:?}");
+    assert_eq!(summary["ias_url"], "https://acme.accounts.ondemand.com");
+}
+
+#[test]
+fn temp_files_of_killed_writers_are_cleaned_up_once_stale() {
+    let (dir, store) = store();
+    let stale = store.dir().join(".old.toml.1.0000000000000001.tmp");
+    let fresh = store.dir().join(".new.toml.2.0000000000000002.tmp");
+    fs::write(&stale, "half").unwrap();
+    fs::write(&fresh, "half").unwrap();
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    fs::File::options().write(true).open(&stale).unwrap().set_modified(old).unwrap();
+    ProfileStore::open(dir.path()).unwrap();
+    assert!(!stale.exists(), "an hour-old temp file is debris");
+    assert!(fresh.exists(), "a fresh temp file may belong to a running writer");
+}

@@ -31,18 +31,24 @@ const MAX_SLUG_LEN: usize = 64;
 pub struct ProfileSummary {
     pub slug: String,
     pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub environment: Option<String>,
     pub tenant: String,
     pub entra_client_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub ias_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub ias_client_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub xsuaa_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub xsuaa_client_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub api_url: Option<String>,
 }
@@ -53,8 +59,10 @@ pub struct ProfileSummary {
 pub struct ProfileLoadError {
     pub file: String,
     pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub column: Option<usize>,
 }
@@ -126,6 +134,7 @@ impl ProfileStore {
         #[cfg(unix)]
         std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
         builder.create(&dir).map_err(|e| ProfileError::io(&dir, e))?;
+        remove_stale_temp_files(&dir);
         Ok(Self { dir, index: Index::default() })
     }
 
@@ -298,6 +307,21 @@ fn profile_slug(path: &Path) -> Option<String> {
     }
     let stem = path.file_stem()?.to_str()?;
     (!stem.starts_with('.')).then(|| stem.to_owned())
+}
+
+/// Temp files left by a writer that was killed mid-write; anything younger may belong to a live writer.
+fn remove_stale_temp_files(dir: &Path) {
+    const STALE: std::time::Duration = std::time::Duration::from_secs(600);
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let is_temp = name.starts_with('.') && name.ends_with(".tmp");
+        let age = entry.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
+        if is_temp && age.is_some_and(|age| age > STALE) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 fn load_error(path: &Path, error: ProfileError) -> ProfileLoadError {

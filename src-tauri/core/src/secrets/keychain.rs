@@ -29,9 +29,11 @@ fn lock() -> MutexGuard<'static, ()> {
 pub struct KeychainStatus {
     pub available: bool,
     /// For people, when unavailable: [`UNAVAILABLE_MESSAGE`].
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub reason: Option<String>,
     /// The technical cause, when unavailable ("no session bus", "the default collection is locked", …).
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub detail: Option<String>,
 }
