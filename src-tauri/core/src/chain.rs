@@ -29,7 +29,7 @@ use crate::oidc::{discover, JwksCache};
 use crate::profile::{Profile, TokenFormat};
 use crate::report::{Check, Progress, RunReport, SignatureStatus, Step, StepOutcome, TokenString};
 use crate::secrets::{SecretKind, SecretStore};
-use crate::token::{decode, verify_signature, VerifyError};
+use crate::token::decode;
 
 /// The clock every check uses; tests pin it.
 pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
@@ -390,20 +390,7 @@ async fn verify_outcome(engine: &Engine, out: &mut StepOutcome, keys_url: &Url) 
 }
 
 pub async fn verify_with(engine: &Engine, raw: &str, keys_url: &Url) -> SignatureStatus {
-    let keys = match engine.jwks.get(keys_url).await {
-        Ok(k) => k,
-        Err(e) => return SignatureStatus::Unverified { reason: format!("the issuer's keys could not be fetched: {e}") },
-    };
-    let mut result = verify_signature(raw, &keys);
-    if matches!(result, Err(VerifyError::UnknownKid { .. })) {
-        if let Ok(Some(fresh)) = engine.jwks.refresh(keys_url).await {
-            result = verify_signature(raw, &fresh);
-        }
-    }
-    match result {
-        Ok((alg, kid)) => SignatureStatus::Verified { alg, kid, jwks_uri: keys_url.to_string() },
-        Err(e) => SignatureStatus::Invalid { reason: e.to_string() },
-    }
+    crate::token::inspect::verify_at(&engine.jwks, raw, keys_url).await
 }
 
 /// What consultants check on IAS and XSUAA tokens, each with a sentence.

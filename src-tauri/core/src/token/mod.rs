@@ -2,7 +2,9 @@
 //! [`TokenView`](crate::report::TokenView) for the inspector.
 
 pub mod decode;
+pub mod inspect;
 pub mod verify;
 
 pub use decode::{decode, DecodeError, DecodedJwt};
+pub use inspect::inspect;
 pub use verify::{verify_signature, VerifyError};

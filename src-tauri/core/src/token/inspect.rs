@@ -1,0 +1,59 @@
+//! "Decode a token": any pasted JWT decoded and, on request, verified against its issuer's published keys —
+//! found through the issuer's discovery document, or at `/token_keys` for XSUAA.
+
+use url::Url;
+
+use crate::http::{parse_url, HttpClient};
+use crate::oidc::{discover, JwksCache};
+use crate::report::{SignatureStatus, TokenView};
+use crate::token::{decode, verify_signature, VerifyError};
+
+/// Decodes `raw`; with `verify`, looks up the issuer's keys and checks the signature.
+pub async fn inspect(http: &HttpClient, jwks: &JwksCache, raw: &str, verify: bool) -> TokenView {
+    let raw = raw.trim();
+    let signature = match decode(raw) {
+        Err(e) => SignatureStatus::Unverified { reason: e.to_string() },
+        Ok(_) if !verify => SignatureStatus::Unverified { reason: "not asked to verify".into() },
+        Ok(jwt) => match jwt.claim_str("iss") {
+            None => SignatureStatus::Unverified { reason: "the token names no issuer (iss)".into() },
+            Some(iss) => match keys_url(http, iss).await {
+                Err(reason) => SignatureStatus::Unverified { reason },
+                Ok(url) => verify_at(jwks, raw, &url).await,
+            },
+        },
+    };
+    super::decode::view("pasted", raw, signature)
+}
+
+pub(crate) async fn verify_at(jwks: &JwksCache, raw: &str, url: &Url) -> SignatureStatus {
+    let keys = match jwks.get(url).await {
+        Ok(k) => k,
+        Err(e) => return SignatureStatus::Unverified { reason: e.to_string() },
+    };
+    let mut result = verify_signature(raw, &keys);
+    if matches!(result, Err(VerifyError::UnknownKid { .. })) {
+        if let Ok(Some(fresh)) = jwks.refresh(url).await {
+            result = verify_signature(raw, &fresh);
+        }
+    }
+    match result {
+        Ok((alg, kid)) => SignatureStatus::Verified { alg, kid, jwks_uri: url.to_string() },
+        Err(e) => SignatureStatus::Invalid { reason: e.to_string() },
+    }
+}
+
+/// The issuer's key set: `jwks_uri` of its discovery document; XSUAA (`…/oauth/token` issuers) at `/token_keys`.
+async fn keys_url(http: &HttpClient, iss: &str) -> Result<Url, String> {
+    let issuer = parse_url(iss).map_err(|e| format!("the issuer is not a usable URL: {e}"))?;
+    if issuer.path().ends_with("/oauth/token") {
+        let mut url = issuer.clone();
+        url.set_path("/token_keys");
+        return Ok(url);
+    }
+    let well_known = parse_url(&format!("{}/.well-known/openid-configuration", iss.trim_end_matches('/')))
+        .map_err(|e| e.to_string())?;
+    discover(http, &well_known)
+        .await
+        .map(|d| d.jwks_uri)
+        .map_err(|e| format!("the issuer's keys could not be found: {e}"))
+}
