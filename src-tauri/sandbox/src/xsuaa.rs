@@ -97,7 +97,8 @@ async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byte
         }
         Some("refresh_token") => {
             let token = form.get("refresh_token").map(String::as_str).unwrap_or("");
-            match shared.store().xsuaa_refresh.get(token).cloned() {
+            let grant = shared.store().xsuaa_refresh.get(token).cloned();
+            match grant {
                 Some(grant) if grant.client_id == client_id => issue(&shared, &grant),
                 _ => uaa(StatusCode::UNAUTHORIZED, "invalid_token", format!("Invalid refresh token (expired): {}", token.chars().take(8).collect::<String>())),
             }
