@@ -1,10 +1,33 @@
+/// Every command of `generate_handler!` in `lib.rs`. Declaring them makes Tauri check each call against
+/// the capability file; without this list, app commands are not checked at all.
+const COMMANDS: &[&str] = &[
+    "app_info",
+    "app_ready",
+    "profiles_list",
+    "profiles_get",
+    "profiles_validate",
+    "profiles_save",
+    "profiles_rename",
+    "profiles_duplicate",
+    "profiles_delete",
+    "profiles_import",
+    "profiles_export",
+    "service_key_parse",
+    "secrets_set",
+    "secrets_delete",
+    "secrets_status",
+    "chain_run",
+    "chain_cancel",
+    "tokens_decode",
+    "export_render",
+    "export_save",
+];
+
 fn main() {
-    // Declaring the app's commands makes Tauri check every call against the capability file;
-    // without this list, app commands are not checked at all.
     tauri_build::try_build(
         tauri_build::Attributes::new()
             .capabilities_path_pattern("./src-tauri/capabilities/**/*")
-            .app_manifest(tauri_build::AppManifest::new().commands(&["app_info"])),
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
     )
     .expect("failed to run tauri-build");
 }

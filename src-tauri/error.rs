@@ -1,6 +1,9 @@
 //! `AppError`: every failure a command returns, serialized as `{code, message, hint}` for the UI.
 
 use serde::Serialize;
+use tokenhop_core::export::ExportError;
+use tokenhop_core::profile::{ProfileError, ServiceKeyError};
+use tokenhop_core::secrets::SecretError;
 use tokenhop_core::Diagnosis;
 
 /// What the UI shows: what happened, then the likely cause and the fix.
@@ -24,6 +27,39 @@ impl From<Diagnosis> for AppError {
     }
 }
 
+impl From<ProfileError> for AppError {
+    fn from(e: ProfileError) -> Self {
+        e.diagnosis().into()
+    }
+}
+
+impl From<SecretError> for AppError {
+    fn from(e: SecretError) -> Self {
+        e.diagnosis().into()
+    }
+}
+
+impl From<ServiceKeyError> for AppError {
+    fn from(e: ServiceKeyError) -> Self {
+        e.diagnosis().into()
+    }
+}
+
+impl From<ExportError> for AppError {
+    fn from(e: ExportError) -> Self {
+        Self::new(e.code(), capitalized(&e.to_string()), e.hint())
+    }
+}
+
+/// Core error texts start in lower case (they are also used mid-sentence); the UI shows them as sentences.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -37,5 +73,20 @@ mod tests {
             serde_json::json!({"code": "profile.not_found", "message": "No profile named dev", "hint": "Check the name"}),
             "the UI's AppError type relies on exactly this shape"
         );
+    }
+
+    #[test]
+    fn profile_errors_keep_their_diagnosis_code_and_hint() {
+        let err: AppError = ProfileError::NotFound { name: "dev".into() }.into();
+        assert_eq!(err.code, "profile.not_found");
+        assert!(err.message.contains("dev"), "the message names the profile: {}", err.message);
+        assert!(!err.hint.is_empty(), "a hint tells the user what to do");
+    }
+
+    #[test]
+    fn export_errors_become_sentences_with_their_code() {
+        let err: AppError = ExportError::NoTokens.into();
+        assert_eq!(err.code, "export.no_tokens");
+        assert_eq!(err.message, "The run produced no tokens to export");
     }
 }

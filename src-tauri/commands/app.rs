@@ -1,13 +1,50 @@
-use serde::Serialize;
+//! The app itself: its version, whether the keychain works, the sandbox profile, and the "ready" mark
+//! the start-up benchmark reads.
 
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use serde::Serialize;
+use tauri::State;
+use tokenhop_core::secrets::KeychainStatus;
+
+use crate::state::AppState;
 use crate::AppError;
+
+/// When the process started (as near as `main` can tell); set once by [`mark_process_start`].
+static PROCESS_START: OnceLock<Instant> = OnceLock::new();
+
+/// Called first thing in `run()`.
+pub fn mark_process_start() {
+    PROCESS_START.get_or_init(Instant::now);
+}
+
+#[derive(Debug, Serialize)]
+pub struct SandboxInfo {
+    profile: String,
+}
 
 #[derive(Debug, Serialize)]
 pub struct AppInfo {
     version: &'static str,
+    keychain: KeychainStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sandbox: Option<SandboxInfo>,
 }
 
+/// Waits for the sandbox (started in the background) so that the UI can open its profile.
 #[tauri::command]
-pub fn app_info() -> Result<AppInfo, AppError> {
-    Ok(AppInfo { version: env!("CARGO_PKG_VERSION") })
+#[tracing::instrument(skip_all)]
+pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, AppError> {
+    let sandbox = state.sandbox_ready().await.map(|slug| SandboxInfo { profile: slug.to_owned() });
+    Ok(AppInfo { version: env!("CARGO_PKG_VERSION"), keychain: state.keychain.clone(), sandbox })
+}
+
+/// The UI is interactive: logs the time since the process started (the start-up benchmark greps stderr).
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub fn app_ready() {
+    let ms = PROCESS_START.get().map_or(0, |t| t.elapsed().as_millis());
+    tracing::info!(ms, "ready");
+    eprintln!("tokenhop: ready after {ms} ms");
 }

@@ -1,0 +1,73 @@
+//! Running the chain: a saved profile or the wizard's draft, progress streamed over a `Channel`, one run
+//! at a time, cancellable. A cancelled run resolves with its report (the cancelled step failed with code
+//! `cancelled`) rather than rejecting; the report is kept for export.
+
+use tauri::ipc::Channel;
+use tauri::State;
+use tokenhop_core::{chain, Progress, RunReport, RunRequest, Step};
+use tokenhop_core::profile::Profile;
+use tokio_util::sync::CancellationToken;
+
+use crate::state::{AppState, LastRun, DRAFT_SLUG};
+use crate::AppError;
+
+/// Runs `draft` (secrets under `slug`, else the draft slug) or the saved profile `slug`, up to `until`.
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub async fn chain_run(
+    state: State<'_, AppState>,
+    slug: Option<String>,
+    draft: Option<Profile>,
+    until: Option<Step>,
+    on_progress: Channel<Progress>,
+) -> Result<RunReport, AppError> {
+    let (profile, slug) = match (draft, slug) {
+        (Some(draft), slug) => (draft, slug.unwrap_or_else(|| DRAFT_SLUG.to_owned())),
+        (None, Some(slug)) => (state.profiles.get(&slug)?, slug),
+        (None, None) => return Err(AppError::new("chain.no_profile", "No profile was given to run.", "Pick a profile, or fill in the wizard, then run.")),
+    };
+    let cancel = Running::start(&state)?;
+    let send = |p: Progress| drop(on_progress.send(p));
+    let req = RunRequest { profile: &profile, slug: &slug, until, secrets: &state.secrets };
+    let report = chain::run(&state.engine, req, &send, cancel.token()).await;
+    drop(cancel);
+    *state.last_run.lock().unwrap_or_else(|p| p.into_inner()) = Some(LastRun { profile, slug, report: report.clone() });
+    Ok(report)
+}
+
+/// Cancels the running run, if any; the run then resolves with its report.
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub fn chain_cancel(state: State<'_, AppState>) {
+    if let Some(token) = state.running.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+        token.cancel();
+    }
+}
+
+/// The running run's cancel handle in `AppState`, cleared when the run ends (also on panic).
+struct Running<'a> {
+    state: &'a AppState,
+    token: CancellationToken,
+}
+
+impl<'a> Running<'a> {
+    fn start(state: &'a AppState) -> Result<Self, AppError> {
+        let mut slot = state.running.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.is_some() {
+            return Err(AppError::new("chain.busy", "A run is already in progress.", "Wait for it to finish, or cancel it first."));
+        }
+        let token = CancellationToken::new();
+        *slot = Some(token.clone());
+        Ok(Self { state, token })
+    }
+
+    fn token(&self) -> CancellationToken {
+        self.token.clone()
+    }
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        *self.state.running.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+}

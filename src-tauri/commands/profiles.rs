@@ -1,0 +1,143 @@
+//! Profiles: list, read, validate, save, rename, duplicate, delete, import, export — and a pasted service
+//! key. A profile's keychain entries follow it through save (from the wizard's draft), rename, duplicate
+//! and delete.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+use tauri::State;
+use tokenhop_core::profile::{
+    parse_service_key, slugify, FieldError, IasConfig, Profile, ProfileList, ProfileSummary, ServiceKey, XsuaaConfig,
+};
+
+use crate::state::{AppState, DRAFT_SLUG};
+use crate::AppError;
+
+/// Waits for the sandbox on the first call, so the list already holds the Sandbox profile.
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub async fn profiles_list(state: State<'_, AppState>, query: Option<String>) -> Result<ProfileList, AppError> {
+    state.sandbox_ready().await;
+    Ok(state.profiles.list(query.as_deref())?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub fn profiles_get(state: State<'_, AppState>, slug: String) -> Result<Profile, AppError> {
+    Ok(state.profiles.get(&slug)?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub fn profiles_validate(profile: Profile) -> Vec<FieldError> {
+    tokenhop_core::profile::validate(&profile)
+}
+
+/// `slug: None` creates the profile and moves the wizard's draft secrets to it; a changed name moves the
+/// file and its secrets.
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub fn profiles_save(state: State<'_, AppState>, slug: Option<String>, profile: Profile) -> Result<ProfileSummary, AppError> {
+    let (store, secrets) = (&state.profiles, &state.secrets);
+    let saved = match slug {
+        None => {
+            let new = store.create(&profile)?;
+            // The profile is saved either way; a failed move only means the secrets must be typed again.
+            if let Err(e) = secrets.move_profile(DRAFT_SLUG, &new) {
+                tracing::warn!(error = %e, "could not move the draft's secrets to the new profile");
+            }
+            new
+        }
+        Some(slug) if slugify(&profile.name) == slug => store.update(&slug, &profile).map(|()| slug)?,
+        Some(slug) => {
+            let new = store.create(&profile)?;
+            store.delete(&slug)?;
+            secrets.move_profile(&slug, &new)?;
+            new
+        }
+    };
+    Ok(summary(saved, profile))
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub fn profiles_rename(state: State<'_, AppState>, slug: String, new_name: String) -> Result<ProfileSummary, AppError> {
+    let new = state.profiles.rename(&slug, &new_name)?;
+    state.secrets.move_profile(&slug, &new)?;
+    Ok(summary(new.clone(), state.profiles.get(&new)?))
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub fn profiles_duplicate(
+    state: State<'_, AppState>,
+    slug: String,
+    new_name: String,
+    copy_secrets: bool,
+) -> Result<ProfileSummary, AppError> {
+    let new = state.profiles.duplicate(&slug, &new_name)?;
+    if copy_secrets {
+        state.secrets.copy_profile(&slug, &new)?;
+    }
+    Ok(summary(new.clone(), state.profiles.get(&new)?))
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub fn profiles_delete(state: State<'_, AppState>, slug: String) -> Result<(), AppError> {
+    state.profiles.delete(&slug)?;
+    Ok(state.secrets.delete_profile(&slug)?)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub fn profiles_import(state: State<'_, AppState>, path: PathBuf) -> Result<ProfileSummary, AppError> {
+    let slug = state.profiles.import(&path)?;
+    Ok(summary(slug.clone(), state.profiles.get(&slug)?))
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub fn profiles_export(state: State<'_, AppState>, slug: String, path: PathBuf) -> Result<(), AppError> {
+    Ok(state.profiles.export(&slug, &path)?)
+}
+
+/// What the wizard fills in from a pasted service key; the secret stays on this side.
+#[derive(Debug, Serialize)]
+pub struct ServiceKeyView {
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ias: Option<IasConfig>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    xsuaa: Option<XsuaaConfig>,
+}
+
+/// Parses the key, stores its client secret for `slug`, and returns the section to fill in.
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub fn service_key_parse(state: State<'_, AppState>, slug: String, json: String) -> Result<ServiceKeyView, AppError> {
+    let key = parse_service_key(&json)?;
+    let kind = key.secret_kind();
+    let (view, secret) = match key {
+        ServiceKey::Xsuaa { config, secret, .. } => (ServiceKeyView { kind: "xsuaa", ias: None, xsuaa: Some(config) }, secret),
+        ServiceKey::Ias { config, secret, .. } => (ServiceKeyView { kind: "ias", ias: Some(config), xsuaa: None }, secret),
+    };
+    state.secrets.set(&slug, kind, &secret)?;
+    Ok(view)
+}
+
+/// The list line of a profile just written.
+fn summary(slug: String, p: Profile) -> ProfileSummary {
+    ProfileSummary {
+        slug,
+        name: p.name,
+        environment: p.environment,
+        tenant: p.entra.tenant,
+        entra_client_id: p.entra.client_id,
+        ias_url: p.ias.as_ref().map(|s| s.url.clone()),
+        ias_client_id: p.ias.map(|s| s.client_id),
+        xsuaa_url: p.xsuaa.as_ref().map(|s| s.url.clone()),
+        xsuaa_client_id: p.xsuaa.map(|s| s.client_id),
+        api_url: p.api.map(|s| s.url),
+    }
+}

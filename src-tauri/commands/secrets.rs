@@ -1,0 +1,32 @@
+//! Secrets are write-only for the UI: values go in, only where each one would come from goes out.
+
+use std::collections::BTreeMap;
+
+use tauri::State;
+use tokenhop_core::secrets::{SecretKind, SecretSource};
+use tokenhop_core::Secret;
+
+use crate::state::AppState;
+use crate::AppError;
+
+/// Stores the value in the keychain, or for this session when there is no keychain.
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub fn secrets_set(state: State<'_, AppState>, slug: String, kind: SecretKind, value: String) -> Result<(), AppError> {
+    let value = Secret::new(value);
+    state.secrets.set(&slug, kind, &value)?;
+    Ok(())
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub fn secrets_delete(state: State<'_, AppState>, slug: String, kind: SecretKind) -> Result<(), AppError> {
+    Ok(state.secrets.delete(&slug, kind)?)
+}
+
+/// Where each secret of the profile would come from (env, session, keychain or missing).
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub fn secrets_status(state: State<'_, AppState>, slug: String) -> Result<BTreeMap<SecretKind, SecretSource>, AppError> {
+    SecretKind::ALL.into_iter().map(|kind| Ok((kind, state.secrets.source(&slug, kind)?))).collect()
+}

@@ -1,0 +1,232 @@
+//! `AppState`: everything that outlives one command — the profile store, the layered secret store, the
+//! engine (shared HTTP client and key cache), the running run's cancel handle, the last run (for export)
+//! and the in-process sandbox that backs the out-of-the-box "Sandbox" profile.
+//!
+//! The sandbox starts in the background so the window is not delayed; commands that show it
+//! (`app_info`, `profiles_list`) wait for [`AppState::sandbox_ready`]. Its demo client secrets go to the
+//! secret store's session layer only: never the keychain, never a file.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use tokenhop_core::browser;
+use tokenhop_core::http::{HttpClient, HttpConfig};
+use tokenhop_core::profile::{file::parse_profile, slugify, Profile, ProfileError, ProfileStore};
+use tokenhop_core::secrets::{KeychainStatus, Layered, SecretError, SecretKind};
+use tokenhop_core::{Engine, RunReport, Secret};
+use tokenhop_sandbox::{Sandbox, SandboxConfig};
+use tokio::sync::OnceCell;
+use tokio_util::sync::CancellationToken;
+
+/// The name of the profile that points at the built-in sandbox.
+pub const SANDBOX_PROFILE: &str = "Sandbox";
+/// Set to `1` to start without the sandbox (and without touching its profile).
+pub const NO_SANDBOX_ENV: &str = "TOKENHOP_NO_SANDBOX";
+/// The sandbox's sign-in page submits itself as this user (for e2e tests with a headless browser).
+pub const SANDBOX_AUTO_SIGN_IN_ENV: &str = "TOKENHOP_SANDBOX_AUTO_SIGN_IN";
+/// Overrides the sandbox's preferred base port (four consecutive ports from there).
+pub const SANDBOX_PORT_ENV: &str = "TOKENHOP_SANDBOX_PORT";
+/// Stable ports keep the sandbox URLs in the profile, and in exports, the same from one start to the next.
+pub const SANDBOX_BASE_PORT: u16 = 47100;
+
+/// The slug under which the wizard keeps secrets before the profile is saved.
+pub const DRAFT_SLUG: &str = "__draft__";
+
+/// The last finished run, kept for export.
+pub struct LastRun {
+    pub profile: Profile,
+    /// Where the run's secrets came from (for an opted-in export of client secrets).
+    pub slug: String,
+    pub report: RunReport,
+}
+
+/// The running sandbox and the slug of its profile.
+pub struct SandboxHandle {
+    pub slug: String,
+    _sandbox: Sandbox,
+}
+
+pub struct AppState {
+    pub profiles: ProfileStore,
+    pub secrets: Layered,
+    pub keychain: KeychainStatus,
+    pub engine: Engine,
+    pub running: Mutex<Option<CancellationToken>>,
+    pub last_run: Mutex<Option<LastRun>>,
+    sandbox: OnceCell<Option<SandboxHandle>>,
+}
+
+impl AppState {
+    /// Opens the profile store (`$TOKENHOP_CONFIG_DIR` or the OS config dir) and probes the keychain.
+    pub fn new() -> Result<Self, Box<dyn std::error::Error>> {
+        let profiles = ProfileStore::open(ProfileStore::default_dir()?)?;
+        let (secrets, keychain) = Layered::detect();
+        let engine = Engine::new(HttpClient::new(HttpConfig::default())?, browser::choose(None));
+        Ok(Self {
+            profiles,
+            secrets,
+            keychain,
+            engine,
+            running: Mutex::new(None),
+            last_run: Mutex::new(None),
+            sandbox: OnceCell::new(),
+        })
+    }
+
+    /// The sandbox profile's slug once the sandbox is up; `None` if it is disabled or could not start.
+    /// The first caller starts it; everyone else waits for that start.
+    pub async fn sandbox_ready(&self) -> Option<&str> {
+        let handle = self.sandbox.get_or_init(|| async { self.start_sandbox().await }).await;
+        handle.as_ref().map(|h| h.slug.as_str())
+    }
+
+    async fn start_sandbox(&self) -> Option<SandboxHandle> {
+        if std::env::var(NO_SANDBOX_ENV).is_ok_and(|v| v == "1") {
+            return None;
+        }
+        let sandbox = match start_on_preferred_port(sandbox_config_from_env()).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "the sandbox could not start; the Sandbox profile is not available");
+                return None;
+            }
+        };
+        match install_sandbox_profile(&self.profiles, &self.secrets, &sandbox) {
+            Ok(slug) => {
+                tracing::info!(urls = ?sandbox.urls(), "sandbox started");
+                Some(SandboxHandle { slug, _sandbox: sandbox })
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "the Sandbox profile could not be written");
+                None
+            }
+        }
+    }
+}
+
+/// The default sandbox, plus the environment's base port and auto sign-in user.
+fn sandbox_config_from_env() -> SandboxConfig {
+    let base_port = std::env::var(SANDBOX_PORT_ENV).ok().and_then(|p| p.parse().ok()).unwrap_or(SANDBOX_BASE_PORT);
+    let auto_sign_in = std::env::var(SANDBOX_AUTO_SIGN_IN_ENV).ok().filter(|u| !u.trim().is_empty());
+    SandboxConfig { base_port: Some(base_port), auto_sign_in, ..SandboxConfig::default() }
+}
+
+/// Tries the configured base port, then ephemeral ports (another TokenHop may hold the stable ones).
+async fn start_on_preferred_port(config: SandboxConfig) -> Result<Sandbox, tokenhop_sandbox::SandboxError> {
+    match Sandbox::start(config.clone()).await {
+        Ok(s) => Ok(s),
+        Err(e) if config.base_port.is_some() => {
+            tracing::info!(error = %e, "sandbox base port taken; using ephemeral ports");
+            Sandbox::start(SandboxConfig { base_port: None, ..config }).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+enum InstallError {
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+}
+
+/// Writes the Sandbox profile with the running sandbox's URLs and puts its demo secrets in the session.
+fn install_sandbox_profile(profiles: &ProfileStore, secrets: &Layered, sandbox: &Sandbox) -> Result<String, InstallError> {
+    let slug = upsert_profile(profiles, &sandbox.profile_toml(SANDBOX_PROFILE))?;
+    let config = sandbox.config();
+    secrets.set_for_session(&slug, SecretKind::IasClientSecret, &Secret::new(config.ias_client_secret.as_str()))?;
+    secrets.set_for_session(&slug, SecretKind::XsuaaClientSecret, &Secret::new(config.xsuaa_client_secret.as_str()))?;
+    if config.entra_confidential {
+        secrets.set_for_session(&slug, SecretKind::EntraClientSecret, &Secret::new(config.entra_client_secret.as_str()))?;
+    }
+    Ok(slug)
+}
+
+/// Creates the profile given as TOML, or replaces the one with the same slug; returns the slug.
+pub fn upsert_profile(profiles: &ProfileStore, toml: &str) -> Result<String, ProfileError> {
+    let profile = parse_profile(toml, Path::new("sandbox profile"))?;
+    let slug = slugify(&profile.name);
+    // An existing file is replaced even if it no longer parses: the sandbox profile is ours to keep current.
+    if profiles.path_of(&slug).is_file() {
+        profiles.update(&slug, &profile).map(|()| slug)
+    } else {
+        profiles.create(&profile)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokenhop_core::secrets::{EnvOverrides, MemoryStore, SecretSource};
+
+    /// A fresh config dir under the system temp dir, removed on drop.
+    struct TempConfig(std::path::PathBuf);
+
+    impl TempConfig {
+        fn new(name: &str) -> Self {
+            let dir = std::env::temp_dir().join(format!("tokenhop-shell-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            Self(dir)
+        }
+    }
+
+    impl Drop for TempConfig {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn sandbox_toml(ias_url: &str) -> String {
+        format!(
+            "name = \"Sandbox\"\n[entra]\nauthority = \"http://127.0.0.1:47100\"\ntenant = \"sandbox.onmicrosoft.com\"\n\
+             client_id = \"3c5e7a91-2b4d-4f60-8e1a-9d7c5b3a1f02\"\n[ias]\nurl = \"{ias_url}\"\nclient_id = \"ias-client\"\n"
+        )
+    }
+
+    #[test]
+    fn sandbox_profile_is_created_then_updated_with_the_current_urls() {
+        let dir = TempConfig::new("upsert");
+        let store = ProfileStore::open(&dir.0).unwrap();
+
+        let slug = upsert_profile(&store, &sandbox_toml("http://127.0.0.1:47101")).unwrap();
+        assert_eq!(slug, "sandbox", "the UI opens the sandbox profile by this slug");
+        let slug = upsert_profile(&store, &sandbox_toml("http://127.0.0.1:51234")).unwrap();
+
+        let saved = store.get(&slug).unwrap();
+        assert_eq!(saved.ias.unwrap().url, "http://127.0.0.1:51234", "a restart must point the profile at the new ports");
+        assert_eq!(store.list(None).unwrap().profiles.len(), 1, "updating must not create a second profile");
+    }
+
+    #[test]
+    fn a_corrupt_sandbox_profile_is_replaced() {
+        let dir = TempConfig::new("corrupt");
+        let store = ProfileStore::open(&dir.0).unwrap();
+        std::fs::write(store.path_of("sandbox"), "name = [broken").unwrap();
+
+        let slug = upsert_profile(&store, &sandbox_toml("http://127.0.0.1:47101")).unwrap();
+
+        assert!(store.get(&slug).is_ok(), "the sandbox profile must be usable again after a start");
+    }
+
+    #[tokio::test]
+    async fn sandbox_secrets_go_to_the_session_never_the_keychain() {
+        let dir = TempConfig::new("secrets");
+        let store = ProfileStore::open(&dir.0).unwrap();
+        let keychain = Box::new(MemoryStore::new());
+        let secrets = Layered::new(EnvOverrides::none(), Some(keychain));
+        let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+
+        let slug = install_sandbox_profile(&store, &secrets, &sandbox).unwrap();
+
+        for kind in [SecretKind::IasClientSecret, SecretKind::XsuaaClientSecret] {
+            assert_eq!(secrets.source(&slug, kind).unwrap(), SecretSource::Session, "{kind} must live in the session only");
+        }
+        let ias = secrets.get(&slug, SecretKind::IasClientSecret).unwrap().unwrap();
+        assert_eq!(ias.expose_secret(), sandbox.config().ias_client_secret, "the run needs the sandbox's own secret");
+        let file = std::fs::read_to_string(store.path_of(&slug)).unwrap();
+        assert!(!file.contains(&sandbox.config().ias_client_secret), "no secret may reach the profile file");
+        sandbox.shutdown().await;
+    }
+}
