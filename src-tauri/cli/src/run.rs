@@ -1,0 +1,159 @@
+//! `tokenhop-cli run NAME [--until STEP] [--browser CMD] [--timeout SECS] [--json] [--export FORMAT --out DIR]`
+//!
+//! Progress goes to stderr as it happens; the result goes to stdout — a human summary, or with `--json` the one
+//! JSON object of DESIGN §3. Exit status 0 only when every step asked for succeeded. Ctrl-C cancels the run and
+//! frees the loopback port.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+use tokenhop_core::chain::{self, Engine, RunRequest};
+use tokenhop_core::export::{self, ExportFormat, ExportOptions};
+use tokenhop_core::http::{HttpClient, HttpConfig};
+use tokenhop_core::profile::ProfileStore;
+use tokenhop_core::report::{Progress, RunReport, Step};
+use tokenhop_core::secrets::Layered;
+use tokenhop_core::{browser, Diagnosis};
+use tokio_util::sync::CancellationToken;
+
+use crate::profile::print_diagnosis;
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Profile name or slug.
+    name: String,
+    /// Stop after this step.
+    #[arg(long, value_enum)]
+    until: Option<UntilStep>,
+    /// Program that opens the sign-in URL (given as its last argument); default: $TOKENHOP_BROWSER, else the system browser.
+    #[arg(long, value_name = "CMD")]
+    browser: Option<String>,
+    /// Seconds to wait for the browser sign-in.
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    timeout: u64,
+    /// Print one JSON object with every step instead of a summary.
+    #[arg(long)]
+    json: bool,
+    /// Also write the run's tokens in this format (files are 0600 and contain live tokens).
+    #[arg(long, value_name = "FORMAT", requires = "out")]
+    export: Option<ExportFormat>,
+    /// Folder for --export.
+    #[arg(long, value_name = "DIR", requires = "export")]
+    out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum UntilStep {
+    Entra,
+    Ias,
+    Xsuaa,
+    Api,
+}
+
+impl From<UntilStep> for Step {
+    fn from(s: UntilStep) -> Self {
+        match s {
+            UntilStep::Entra => Step::Entra,
+            UntilStep::Ias => Step::Ias,
+            UntilStep::Xsuaa => Step::Xsuaa,
+            UntilStep::Api => Step::Api,
+        }
+    }
+}
+
+pub async fn run(args: RunArgs, config_dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let mut stderr = std::io::stderr();
+    let loaded = open_profile(config_dir, &args.name);
+    let (slug, profile) = match loaded {
+        Ok(p) => p,
+        Err(d) => {
+            print_diagnosis(&mut stderr, &d)?;
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let (secrets, _) = Layered::detect();
+    let http = HttpClient::new(HttpConfig::default())?;
+    let mut engine = Engine::new(http, browser::choose(args.browser.as_deref()));
+    engine.loopback.timeout = Duration::from_secs(args.timeout);
+
+    let cancel = CancellationToken::new();
+    let on_ctrl_c = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            on_ctrl_c.cancel();
+        }
+    });
+    let request = RunRequest { profile: &profile, slug: &slug, until: args.until.map(Step::from), secrets: &secrets };
+    let report = chain::run(&engine, request, &show_progress, cancel).await;
+
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_summary(&report);
+    }
+    if let (Some(format), Some(dir)) = (args.export, args.out.as_deref()) {
+        let files = export::render(format, &profile, &report, &ExportOptions::new(time::OffsetDateTime::now_utc()))
+            .and_then(|files| export::write_files(&files, dir));
+        match files {
+            Ok(paths) => {
+                for p in paths {
+                    eprintln!("wrote {} (contains live tokens; keep it private)", p.display());
+                }
+            }
+            Err(e) => {
+                print_diagnosis(&mut stderr, &Diagnosis::new(e.code(), e.to_string(), e.hint()))?;
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+    }
+    Ok(if report.ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+fn open_profile(config_dir: Option<PathBuf>, name: &str) -> Result<(String, tokenhop_core::profile::Profile), Diagnosis> {
+    let dir = match config_dir {
+        Some(d) => d,
+        None => ProfileStore::default_dir().map_err(|e| e.diagnosis())?,
+    };
+    let store = ProfileStore::open(dir).map_err(|e| e.diagnosis())?;
+    let slug = store.resolve(name).map_err(|e| e.diagnosis())?;
+    let profile = store.get(&slug).map_err(|e| e.diagnosis())?;
+    Ok((slug, profile))
+}
+
+fn show_progress(p: Progress) {
+    match p {
+        Progress::StepStarted { step } => eprintln!("→ {step}"),
+        Progress::BrowserOpened { url } => eprintln!("  opened the browser for sign-in; if it did not open, visit:\n  {url}"),
+        Progress::BrowserFailed { url, reason } => eprintln!("  could not open a browser ({reason}); open this URL to sign in:\n  {url}"),
+        Progress::WaitingForSignIn { redirect_uri } => eprintln!("  waiting for you to sign in (listening on {redirect_uri})…"),
+        Progress::DeviceCode { message, .. } => eprintln!("  {message}"),
+        Progress::CallbackReceived => eprintln!("  sign-in response received"),
+        Progress::Request { url, .. } => eprintln!("  calling {url}"),
+        Progress::Warning { message, .. } => eprintln!("  warning: {message}"),
+        Progress::StepFinished { .. } => {}
+    }
+}
+
+fn print_summary(report: &RunReport) {
+    println!("{} — {}", report.profile, if report.ok { "all steps succeeded" } else { "the chain failed" });
+    for s in &report.steps {
+        println!("{} {:<6} {:>6} ms", if s.ok { "✓" } else { "✗" }, s.step.as_str(), s.elapsed_ms);
+        for c in &s.checks {
+            let name = match &c.token {
+                Some(token) => format!("{token}.{}", c.name),
+                None => c.name.clone(),
+            };
+            println!("    {} {:<28} {}", if c.ok { "ok " } else { "BAD" }, name, c.detail);
+        }
+        if let Some(e) = &s.error {
+            println!("    error: {}\n    hint:  {}", e.message, e.hint);
+        }
+        if let Some(http) = s.http.as_ref().filter(|_| s.step == Step::Api) {
+            if let Some(body) = &http.response_body {
+                println!("    response: {}", body.chars().take(400).collect::<String>());
+            }
+        }
+    }
+}
