@@ -107,11 +107,9 @@ impl Loopback {
         let (tx, mut rx) = mpsc::channel(1);
         let shared = Arc::new(Shared { expected, tx, done: Mutex::new(false), foreign: Mutex::new(0) });
         let router = Router::new().fallback(callback).with_state(shared.clone());
-        let servers: Vec<_> = self
-            .listeners
-            .into_iter()
-            .map(|l| tokio::spawn(axum::serve(l, router.clone()).into_future()))
-            .collect();
+        let servers = Servers(
+            self.listeners.into_iter().map(|l| tokio::spawn(axum::serve(l, router.clone()).into_future())).collect(),
+        );
         let outcome = tokio::select! {
             Some(result) = rx.recv() => result,
             _ = tokio::time::sleep(self.timeout) => Err(LoopbackError::TimedOut {
@@ -121,11 +119,30 @@ impl Loopback {
             _ = cancel.cancelled() => Err(LoopbackError::Cancelled),
         };
         // Dropping the accept loops closes the port; the connection that carried the callback finishes its page.
-        for server in servers {
+        servers.close().await;
+        outcome
+    }
+}
+
+/// The accept loops of one wait. Dropped — also when the caller drops `wait` on cancel — they stop, so
+/// the port never outlives the sign-in.
+struct Servers(Vec<tokio::task::JoinHandle<std::io::Result<()>>>);
+
+impl Servers {
+    /// Stops the accept loops and waits until their listeners are closed.
+    async fn close(mut self) {
+        for server in std::mem::take(&mut self.0) {
             server.abort();
             let _ = server.await;
         }
-        outcome
+    }
+}
+
+impl Drop for Servers {
+    fn drop(&mut self) {
+        for server in &self.0 {
+            server.abort();
+        }
     }
 }
 
