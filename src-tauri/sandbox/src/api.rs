@@ -65,7 +65,7 @@ fn check(shared: &Shared, header_name: &str, token: &str) -> Response {
     if jwt.claim_str("iss") != Some(issuer(shared).as_str()) {
         return invalid_token("The token was not issued by this subaccount's XSUAA");
     }
-    if !jwt.claims.get("exp").and_then(Value::as_i64).is_some_and(|exp| exp > shared.now()) {
+    if jwt.claims.get("exp").and_then(Value::as_i64).is_none_or(|exp| exp <= shared.now()) {
         return invalid_token("The token has expired");
     }
     if jwt.claim_str("zid") != Some(shared.config.xsuaa_zid.as_str()) {

@@ -107,6 +107,7 @@ async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byte
 
 /// Client authentication with lockout: the threshold-th consecutive failure locks the client; while it
 /// is locked, every attempt is refused, the right secret included.
+#[allow(clippy::result_large_err)] // built once per request, on the error path
 fn authenticate(shared: &Shared, id: Option<&str>, secret: Option<&str>) -> Result<(), Response> {
     let config = &shared.config;
     let failed = || error(StatusCode::UNAUTHORIZED, "invalid_client", "Client authentication failed.");

@@ -109,6 +109,7 @@ async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byte
 }
 
 /// Validates the IAS id_token; on failure answers as UAA does.
+#[allow(clippy::result_large_err)] // built once per request, on the error path
 fn check_assertion(shared: &Shared, form: &Form, zid: Option<&str>) -> Result<usize, Response> {
     let config = &shared.config;
     let invalid = |text: &str| uaa(StatusCode::UNAUTHORIZED, "invalid_token", text);

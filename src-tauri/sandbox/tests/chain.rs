@@ -208,8 +208,7 @@ async fn password_grant_issues_tokens_for_the_right_password() {
 
 #[tokio::test]
 async fn device_code_flow_polls_until_the_user_enters_the_code() {
-    let mut config = SandboxConfig::default();
-    config.device_poll_interval_secs = 5;
+    let config = SandboxConfig { device_poll_interval_secs: 5, ..SandboxConfig::default() };
     let sb = start_with(config).await;
     let c = sb.config().clone();
     let url = format!("{}/{}/oauth2/v2.0/devicecode", sb.urls().authority, c.tenant_id);
@@ -260,8 +259,7 @@ async fn fixed_base_port_puts_the_services_on_consecutive_ports() {
     let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let base = probe.local_addr().unwrap().port().saturating_sub(4000).max(20000);
     drop(probe);
-    let mut config = SandboxConfig::default();
-    config.base_port = Some(base);
+    let config = SandboxConfig { base_port: Some(base), ..SandboxConfig::default() };
     let Ok(sb) = Sandbox::start(config).await else { return }; // a taken port is not this test's subject
     assert_eq!(sb.urls().authority, format!("http://127.0.0.1:{base}"));
     assert_eq!(sb.urls().ias, format!("http://127.0.0.1:{}", base + 1));

@@ -67,8 +67,7 @@ async fn a_public_client_sending_a_secret_is_aadsts700025() {
 
 #[tokio::test]
 async fn a_confidential_client_needs_the_right_secret() {
-    let mut config = SandboxConfig::default();
-    config.entra_confidential = true;
+    let config = SandboxConfig { entra_confidential: true, ..SandboxConfig::default() };
     let sb = start_with(config).await;
     let c = sb.config().clone();
     let (code, verifier) = code_for(&sb, "alice@sandbox.onmicrosoft.com").await;

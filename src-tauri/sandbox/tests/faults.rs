@@ -68,7 +68,8 @@ async fn rotating_entra_keys_changes_the_kid_and_publishes_both_keys() {
 #[tokio::test]
 async fn token_tampers_produce_the_broken_tokens_asked_for() {
     let sb = start().await;
-    let cases: Vec<(Tamper, Box<dyn Fn(&Value, &Value) -> bool>)> = vec![
+    type Holds = Box<dyn Fn(&Value, &Value) -> bool>;
+    let cases: Vec<(Tamper, Holds)> = vec![
         (Tamper::AlgNone, Box::new(|h, _| h["alg"] == "none")),
         (Tamper::Hs256, Box::new(|h, _| h["alg"] == "HS256")),
         (Tamper::NoKidTwoKeys, Box::new(|h, _| h.get("kid").is_none())),
@@ -116,8 +117,7 @@ async fn wrong_state_comes_back_altered() {
 
 #[tokio::test]
 async fn faults_given_at_start_are_active_from_the_first_request() {
-    let mut config = SandboxConfig::default();
-    config.faults = vec![Fault::BadGateway { endpoint: Endpoint::ApiMe }];
+    let config = SandboxConfig { faults: vec![Fault::BadGateway { endpoint: Endpoint::ApiMe }], ..SandboxConfig::default() };
     let sb = start_with(config).await;
     assert_eq!(http().get(&sb.urls().api).send().await.unwrap().status(), 502);
     sb.shutdown().await;
@@ -158,8 +158,7 @@ async fn the_control_endpoint_sets_lists_and_clears_faults() {
 
 #[tokio::test]
 async fn auto_sign_in_pages_submit_themselves() {
-    let mut config = SandboxConfig::default();
-    config.auto_sign_in = Some("bob@sandbox.onmicrosoft.com".into());
+    let config = SandboxConfig { auto_sign_in: Some("bob@sandbox.onmicrosoft.com".into()), ..SandboxConfig::default() };
     let sb = start_with(config).await;
     let (_, challenge) = pkce();
     let html = http().get(authorize_url(&sb, REDIRECT, &challenge)).send().await.unwrap().text().await.unwrap();

@@ -176,8 +176,7 @@ async fn xsuaa_answers_with_the_verbatim_uaa_errors() {
 
 #[tokio::test]
 async fn xsuaa_requires_pre_created_users_when_shadow_users_are_off() {
-    let mut config = SandboxConfig::default();
-    config.xsuaa_shadow_users = false;
+    let config = SandboxConfig { xsuaa_shadow_users: false, ..SandboxConfig::default() };
     let sb = start_with(config).await;
     let (code, verifier) = code_for(&sb, "dave@sandbox.onmicrosoft.com").await;
     let entra: Value = redeem(&sb, &code, &verifier).await.json().await.unwrap();
