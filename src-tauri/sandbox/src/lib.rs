@@ -2,8 +2,14 @@
 //! speaking the real wire protocols and enforcing the real trust rules of DESIGN §1, so that the engine,
 //! the app, e2e tests and newman can run the whole chain without a tenant.
 //!
-//! Start one with `Sandbox::start(SandboxConfig::default())`; break it on purpose with `Sandbox::faults()`
-//! (or the control endpoint documented in `control`); drive its sign-in page from tests with `browser`.
+//! Start one with `Sandbox::start(SandboxConfig::default())`; break it on purpose with `Sandbox::faults()`;
+//! drive its sign-in page from tests with `browser`.
+//!
+//! Out-of-process users (newman, e2e, the CLI) use the control endpoint on the Entra origin:
+//! `GET /_sandbox/info` (URLs, tenant, client ids, users, faults; no secrets), `GET|POST|DELETE
+//! /_sandbox/faults` (a `Fault` as JSON, e.g. `{"fault":"hang","endpoint":"ias_token"}`, or an array;
+//! DELETE restores the honest service), `GET /_sandbox/issued` (`Issued`), and `POST /_sandbox/clock`
+//! with `{"advance_secs": n}` to let codes, tokens and lockouts expire without sleeping.
 //! It does not depend on the engine it is used to test, and it never binds anything but 127.0.0.1.
 
 mod api;
