@@ -6,6 +6,7 @@ use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
@@ -76,25 +77,92 @@ pub fn run(cmd: &mut Command) -> Result<()> {
     Ok(())
 }
 
-/// Runs `cmd`, echoing its stdout as it comes and returning it with the exit status (which is not judged here).
-pub fn run_captured(cmd: &mut Command) -> Result<(ExitStatus, Vec<String>)> {
+/// What a captured run produced.
+pub struct Captured {
+    pub status: ExitStatus,
+    pub lines: Vec<String>,
+    /// True when the run was stopped because it outlived its time limit.
+    pub timed_out: bool,
+}
+
+/// Runs `cmd`, echoing its stdout as it comes and keeping it for parsing; the exit status is not judged here.
+/// A run still going after `limit` is stopped with its whole process tree, so a hung test fails the suite
+/// instead of hanging CI.
+pub fn run_captured(cmd: &mut Command, limit: Duration) -> Result<Captured> {
     let shown = describe(cmd);
-    note(format!("$ {shown}"));
+    note(format!("$ {shown}   (time limit {})", minutes(limit)));
     let mut child = cmd
         .stdout(Stdio::piped())
         .spawn()
         .with_context(|| format!("could not start `{shown}`"))?;
     let stdout = child.stdout.take().expect("stdout was piped");
-    let mut lines = Vec::new();
-    let mut out = std::io::stdout();
-    for line in BufReader::new(stdout).split(b'\n') {
-        let line = String::from_utf8_lossy(&line.context("reading the child's output")?).into_owned();
-        let _ = writeln!(out, "{line}");
-        let _ = out.flush();
-        lines.push(line);
+    let (line_tx, line_rx) = mpsc::channel::<String>();
+    let reader = std::thread::spawn(move || {
+        let mut out = std::io::stdout();
+        for line in BufReader::new(stdout).split(b'\n').map_while(|l| l.ok()) {
+            let line = String::from_utf8_lossy(&line).into_owned();
+            let _ = writeln!(out, "{line}");
+            let _ = out.flush();
+            if line_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + limit;
+    let mut timed_out = false;
+    let status = loop {
+        if let Some(status) = child.try_wait().with_context(|| format!("waiting for `{shown}`"))? {
+            break status;
+        }
+        if !timed_out && Instant::now() >= deadline {
+            timed_out = true;
+            println!("\n    !!! `{shown}` is still running after {}: stopping it", minutes(limit));
+            kill_tree(&mut child);
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    // Something the run left behind may still hold the pipe open: do not wait for it for long.
+    let grace = Instant::now() + Duration::from_secs(5);
+    while !reader.is_finished() && Instant::now() < grace {
+        std::thread::sleep(Duration::from_millis(50));
     }
-    let status = child.wait().with_context(|| format!("waiting for `{shown}`"))?;
-    Ok((status, lines))
+    Ok(Captured { status, lines: line_rx.try_iter().collect(), timed_out })
+}
+
+fn minutes(d: Duration) -> String {
+    format!("{} min", d.as_secs().div_ceil(60))
+}
+
+/// Kills `child` and, on Linux, every process below it (found through /proc), children first.
+fn kill_tree(child: &mut std::process::Child) {
+    #[cfg(target_os = "linux")]
+    {
+        let mut tree = vec![child.id()];
+        let mut i = 0;
+        while i < tree.len() {
+            tree.extend(children_of(tree[i]));
+            i += 1;
+        }
+        for pid in tree.iter().skip(1).rev() {
+            let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+        }
+    }
+    let _ = child.kill();
+}
+
+#[cfg(target_os = "linux")]
+fn children_of(parent: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            // /proc/<pid>/stat: "pid (comm) state ppid …"; comm may hold spaces, so split after the last ')'.
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).ok().is_some_and(|stat| {
+                stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok())
+                    == Some(parent)
+            })
+        })
+        .collect()
 }
 
 /// True when `program` is found on `PATH`.

@@ -5,6 +5,7 @@
 //! `N passed, M failed` over all of them (a suite that failed without counting anything counts as one failure).
 
 use std::process::ExitStatus;
+use std::time::Duration;
 
 use anyhow::Result;
 
@@ -13,6 +14,12 @@ use crate::counts::{self, Counts};
 use crate::setup;
 use crate::step::{self, Step};
 use crate::Workspace;
+
+/// Time limits per suite, compile time included (a cold build of the workspace takes about 10 minutes on 2 cores).
+/// CI gives a whole run 90 minutes; a hung test must cost a suite, not the run.
+const RUST_LIMIT: Duration = Duration::from_secs(30 * 60);
+const UI_LIMIT: Duration = Duration::from_secs(10 * 60);
+const E2E_LIMIT: Duration = Duration::from_secs(20 * 60);
 
 /// How a runner's output is read.
 #[derive(Clone, Copy)]
@@ -59,13 +66,13 @@ fn rust(ws: &Workspace) -> Outcome {
         &["test", "--workspace", "--exclude", "tokenhop-e2e", "--features", "tokenhop/custom-protocol", "--no-fail-fast"],
         &ws.root,
     );
-    suite("Rust tests (cargo test --workspace)", &mut cmd, Reader::Cargo)
+    suite("Rust tests (cargo test --workspace)", &mut cmd, Reader::Cargo, RUST_LIMIT)
 }
 
 fn in_ui(ws: &Workspace, name: &'static str, npm_args: &[&str], reader: Reader) -> Outcome {
     let mut cmd = step::command(setup::npm_program(), npm_args, &ws.ui());
     cmd.env("NO_COLOR", "1");
-    suite(name, &mut cmd, reader)
+    suite(name, &mut cmd, reader, UI_LIMIT)
 }
 
 /// The real app under Xvfb, on its own session bus, driven through tauri-driver one test at a time.
@@ -87,13 +94,17 @@ fn e2e(ws: &Workspace, filter: &[String]) -> Outcome {
     args.extend(["--", "--test-threads=1"].map(String::from));
     let mut cmd = step::command("xvfb-run", &args, &ws.root);
     cmd.env("TOKENHOP_E2E_APP", ws.app_binary()).env("TOKENHOP_E2E_TAURI_DRIVER", driver);
-    suite(name, &mut cmd, Reader::Cargo)
+    suite(name, &mut cmd, Reader::Cargo, E2E_LIMIT)
 }
 
-fn suite(name: &'static str, cmd: &mut std::process::Command, reader: Reader) -> Outcome {
+fn suite(name: &'static str, cmd: &mut std::process::Command, reader: Reader, limit: Duration) -> Outcome {
     let step = Step::start(format!("suite: {name}"));
-    let (counts, problem) = match step::run_captured(cmd) {
-        Ok((status, lines)) => judge(reader, status, &lines),
+    let (counts, problem) = match step::run_captured(cmd, limit) {
+        Ok(run) if run.timed_out => {
+            let counts = counts_of(reader, &run.lines).unwrap_or_default();
+            (counts, Some(format!("stopped after the time limit of {} minutes (a test hung?)", limit.as_secs() / 60)))
+        }
+        Ok(run) => judge(reader, run.status, &run.lines),
         Err(err) => (Counts::default(), Some(format!("{err:#}"))),
     };
     let verdict = match (&problem, reader) {
@@ -106,12 +117,10 @@ fn suite(name: &'static str, cmd: &mut std::process::Command, reader: Reader) ->
 }
 
 fn judge(reader: Reader, status: ExitStatus, lines: &[String]) -> (Counts, Option<String>) {
-    let counts = match reader {
-        Reader::Cargo => counts::from_cargo(lines),
-        Reader::Vitest => counts::from_vitest(lines),
-        Reader::ExitStatus => return (Counts::default(), (!status.success()).then(|| format!("exited with {status}"))),
-    };
-    let Some(counts) = counts else {
+    if let Reader::ExitStatus = reader {
+        return (Counts::default(), (!status.success()).then(|| format!("exited with {status}")));
+    }
+    let Some(counts) = counts_of(reader, lines) else {
         return (Counts::default(), Some(format!("printed no test summary (exited with {status})")));
     };
     let problem = if counts.failed > 0 {
@@ -124,6 +133,14 @@ fn judge(reader: Reader, status: ExitStatus, lines: &[String]) -> (Counts, Optio
         None
     };
     (counts, problem)
+}
+
+fn counts_of(reader: Reader, lines: &[String]) -> Option<Counts> {
+    match reader {
+        Reader::Cargo => counts::from_cargo(lines),
+        Reader::Vitest => counts::from_vitest(lines),
+        Reader::ExitStatus => None,
+    }
 }
 
 fn summarize(outcomes: &[Outcome]) -> Result<()> {
