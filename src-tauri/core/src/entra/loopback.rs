@@ -97,6 +97,11 @@ impl Loopback {
         self.port
     }
 
+    /// The addresses actually listened on: 127.0.0.1, and [::1] for `localhost` — never a wildcard.
+    pub fn local_addrs(&self) -> Vec<SocketAddr> {
+        self.listeners.iter().filter_map(|l| l.local_addr().ok()).collect()
+    }
+
     /// `http://localhost:{port}` — what goes into the authorization request.
     pub fn redirect_uri(&self) -> &str {
         &self.redirect_uri
