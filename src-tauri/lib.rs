@@ -24,12 +24,8 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_clipboard_manager::init())
         .setup(|app| {
+            // The sandbox starts once the UI is interactive (app_ready), or earlier when a command needs it.
             app.manage(AppState::new()?);
-            // The sandbox starts in the background; app_info and profiles_list wait for it.
-            let handle = app.handle().clone();
-            tauri::async_runtime::spawn(async move {
-                handle.state::<AppState>().sandbox_ready().await;
-            });
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

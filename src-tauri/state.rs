@@ -2,9 +2,10 @@
 //! engine (shared HTTP client and key cache), the running run's cancel handle, the last run (for export)
 //! and the in-process sandbox that backs the out-of-the-box "Sandbox" profile.
 //!
-//! The sandbox starts in the background so the window is not delayed; commands that show it
-//! (`app_info`, `profiles_list`) wait for [`AppState::sandbox_ready`]. Its demo client secrets go to the
-//! secret store's session layer only: never the keychain, never a file.
+//! The sandbox starts in the background once the UI is interactive (`app_ready`), so the window is not
+//! delayed (its RSA keys take seconds of CPU in a debug build). Only what needs it earlier waits for [`AppState::sandbox_ready`]: the profile list while the
+//! Sandbox profile does not exist yet, and reading or running that profile (so its URLs are current).
+//! Its demo client secrets go to the secret store's session layer only: never the keychain, never a file.
 
 use std::path::Path;
 use std::sync::Mutex;
@@ -53,6 +54,8 @@ pub struct AppState {
     pub engine: Engine,
     pub running: Mutex<Option<CancellationToken>>,
     pub last_run: Mutex<Option<LastRun>>,
+    /// The Sandbox profile's slug, unless `TOKENHOP_NO_SANDBOX=1`.
+    sandbox_slug: Option<String>,
     sandbox: OnceCell<Option<SandboxHandle>>,
 }
 
@@ -69,8 +72,30 @@ impl AppState {
             engine,
             running: Mutex::new(None),
             last_run: Mutex::new(None),
+            sandbox_slug: (!std::env::var(NO_SANDBOX_ENV).is_ok_and(|v| v == "1")).then(|| slugify(SANDBOX_PROFILE)),
             sandbox: OnceCell::new(),
         })
+    }
+
+    /// The slug the Sandbox profile has (or will have once the sandbox is up), without waiting.
+    pub fn sandbox_slug(&self) -> Option<&str> {
+        self.sandbox_slug.as_deref()
+    }
+
+    /// Waits for the sandbox if `slug` is its profile: reading or running it needs the current URLs.
+    pub async fn ready_for(&self, slug: &str) {
+        if self.sandbox_slug() == Some(slug) {
+            self.sandbox_ready().await;
+        }
+    }
+
+    /// Waits for the sandbox on the very first start, when its profile file does not exist yet.
+    pub async fn ready_for_list(&self) {
+        if let Some(slug) = self.sandbox_slug() {
+            if !self.profiles.path_of(slug).is_file() {
+                self.sandbox_ready().await;
+            }
+        }
     }
 
     /// The sandbox profile's slug once the sandbox is up; `None` if it is disabled or could not start.
@@ -81,9 +106,7 @@ impl AppState {
     }
 
     async fn start_sandbox(&self) -> Option<SandboxHandle> {
-        if std::env::var(NO_SANDBOX_ENV).is_ok_and(|v| v == "1") {
-            return None;
-        }
+        self.sandbox_slug.as_ref()?;
         let sandbox = match start_on_preferred_port(sandbox_config_from_env()).await {
             Ok(s) => s,
             Err(e) => {

@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use serde::Serialize;
-use tauri::State;
+use tauri::{AppHandle, Manager, State};
 use tokenhop_core::secrets::KeychainStatus;
 
 use crate::state::AppState;
@@ -32,19 +32,24 @@ pub struct AppInfo {
     sandbox: Option<SandboxInfo>,
 }
 
-/// Waits for the sandbox (started in the background) so that the UI can open its profile.
+/// Answers at once: the sandbox may still be starting (commands that need it wait for it).
 #[tauri::command]
 #[tracing::instrument(skip_all)]
-pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, AppError> {
-    let sandbox = state.sandbox_ready().await.map(|slug| SandboxInfo { profile: slug.to_owned() });
+pub fn app_info(state: State<'_, AppState>) -> Result<AppInfo, AppError> {
+    let sandbox = state.sandbox_slug().map(|slug| SandboxInfo { profile: slug.to_owned() });
     Ok(AppInfo { version: env!("CARGO_PKG_VERSION"), keychain: state.keychain.clone(), sandbox })
 }
 
-/// The UI is interactive: logs the time since the process started (the start-up benchmark greps stderr).
+/// The UI is interactive: logs the time since the process started (the start-up benchmark greps stderr),
+/// then starts the sandbox if nothing has needed it yet. Its key generation is CPU-heavy in debug builds;
+/// starting it alongside the first paint slowed the window down by seconds.
 #[tauri::command]
 #[tracing::instrument(skip_all)]
-pub fn app_ready() {
+pub fn app_ready(app: AppHandle) {
     let ms = PROCESS_START.get().map_or(0, |t| t.elapsed().as_millis());
     tracing::info!(ms, "ready");
     eprintln!("tokenhop: ready after {ms} ms");
+    tauri::async_runtime::spawn(async move {
+        app.state::<AppState>().sandbox_ready().await;
+    });
 }

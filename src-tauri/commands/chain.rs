@@ -23,7 +23,10 @@ pub async fn chain_run(
 ) -> Result<RunReport, AppError> {
     let (profile, slug) = match (draft, slug) {
         (Some(draft), slug) => (draft, slug.unwrap_or_else(|| DRAFT_SLUG.to_owned())),
-        (None, Some(slug)) => (state.profiles.get(&slug)?, slug),
+        (None, Some(slug)) => {
+            state.ready_for(&slug).await;
+            (state.profiles.get(&slug)?, slug)
+        }
         (None, None) => return Err(AppError::new("chain.no_profile", "No profile was given to run.", "Pick a profile, or fill in the wizard, then run.")),
     };
     let cancel = Running::start(&state)?;

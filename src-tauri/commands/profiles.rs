@@ -13,17 +13,19 @@ use tokenhop_core::profile::{
 use crate::state::{AppState, DRAFT_SLUG};
 use crate::AppError;
 
-/// Waits for the sandbox on the first call, so the list already holds the Sandbox profile.
+/// On the very first start, waits for the sandbox so that the list already holds the Sandbox profile.
 #[tauri::command]
 #[tracing::instrument(skip_all)]
 pub async fn profiles_list(state: State<'_, AppState>, query: Option<String>) -> Result<ProfileList, AppError> {
-    state.sandbox_ready().await;
+    state.ready_for_list().await;
     Ok(state.profiles.list(query.as_deref())?)
 }
 
+/// The Sandbox profile is read once the sandbox is up, so that it shows the current URLs.
 #[tauri::command]
 #[tracing::instrument(skip_all)]
-pub fn profiles_get(state: State<'_, AppState>, slug: String) -> Result<Profile, AppError> {
+pub async fn profiles_get(state: State<'_, AppState>, slug: String) -> Result<Profile, AppError> {
+    state.ready_for(&slug).await;
     Ok(state.profiles.get(&slug)?)
 }
 
