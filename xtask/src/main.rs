@@ -5,6 +5,7 @@
 //! nothing. This crate deliberately knows nothing about TokenHop's code; it only drives `apt-get`, `npm` and `cargo`.
 
 mod app;
+mod bench;
 mod counts;
 mod setup;
 mod step;
@@ -43,8 +44,8 @@ enum Command {
         /// Arguments passed on to `cargo test -p tokenhop-e2e` before `--` (e.g. a test name filter).
         filter: Vec<String>,
     },
-    /// Benchmarks (not yet written).
-    Bench,
+    /// Benchmarks: start-up, memory, chain latency, profile store and size against their floors.
+    Bench(bench::Args),
 }
 
 fn main() -> ExitCode {
@@ -54,9 +55,7 @@ fn main() -> ExitCode {
         Command::Run { args } => app::run(&Workspace::locate(), &args),
         Command::Test => suites::test_all(&Workspace::locate()),
         Command::E2e { filter } => suites::e2e_only(&Workspace::locate(), &filter),
-        Command::Bench => Err(anyhow::anyhow!(
-            "not yet: `cargo xtask bench` (cold start, memory, chain latency, profile store) is still to be written"
-        )),
+        Command::Bench(args) => bench::run(&Workspace::locate(), &args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,108 @@
+//! Memory of a process tree: proportional set size (PSS) from `/proc/<pid>/smaps_rollup`, summed over a
+//! process and all its descendants (for a Tauri app on Linux: WebKitWebProcess and WebKitNetworkProcess).
+//!
+//! PSS charges each shared page to the processes sharing it in proportion, so the sum over a tree is what
+//! the tree costs the machine. Also here: ending a tree we started, pid by pid.
+
+use std::collections::HashMap;
+
+/// One process of the tree and its PSS.
+#[derive(Debug, Clone)]
+pub struct ProcessPss {
+    pub pid: u32,
+    pub name: String,
+    pub pss_kib: u64,
+}
+
+/// `pid` and every process below it, parents first.
+pub fn tree(pid: u32) -> Vec<u32> {
+    let mut children: HashMap<u32, Vec<u32>> = HashMap::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(child) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
+        if let Some(ppid) = std::fs::read_to_string(format!("/proc/{child}/stat")).ok().and_then(|s| parent_of(&s)) {
+            children.entry(ppid).or_default().push(child);
+        }
+    }
+    let mut out = vec![pid];
+    let mut i = 0;
+    while i < out.len() {
+        out.extend(children.get(&out[i]).into_iter().flatten().copied());
+        i += 1;
+    }
+    out
+}
+
+/// The parent pid from a `/proc/<pid>/stat` line; the name in parentheses may itself hold spaces or `)`.
+fn parent_of(stat: &str) -> Option<u32> {
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    after_name.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The `Pss:` line of `/proc/<pid>/smaps_rollup`, in KiB.
+fn pss_kib(pid: u32) -> Option<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+    text.lines().find(|l| l.starts_with("Pss:"))?.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// PSS of `pid` and its descendants, one entry per process still alive.
+pub fn tree_pss(pid: u32) -> Vec<ProcessPss> {
+    tree(pid)
+        .into_iter()
+        .filter_map(|p| {
+            let name = std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default().trim().to_owned();
+            pss_kib(p).map(|pss_kib| ProcessPss { pid: p, name, pss_kib })
+        })
+        .collect()
+}
+
+pub fn total_mib(procs: &[ProcessPss]) -> f64 {
+    procs.iter().map(|p| p.pss_kib).sum::<u64>() as f64 / 1024.0
+}
+
+/// `WebKitWebProcess[4242] 95.1 MiB, …` for the notes.
+pub fn breakdown(procs: &[ProcessPss]) -> String {
+    procs.iter().map(|p| format!("{}[{}] {:.1} MiB", p.name, p.pid, p.pss_kib as f64 / 1024.0)).collect::<Vec<_>>().join(", ")
+}
+
+/// Ends a tree we spawned: SIGTERM to each pid found under `root`, then SIGKILL to whatever is left.
+pub fn end_tree(root: u32) {
+    let pids = tree(root);
+    signal(&pids, "-TERM");
+    for _ in 0..20 {
+        if pids.iter().all(|p| !std::path::Path::new(&format!("/proc/{p}")).exists() || is_zombie(*p)) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    signal(&pids, "-KILL");
+}
+
+fn is_zombie(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| s.rfind(')').map(|i| s[i + 1..].trim_start().starts_with('Z')))
+        .unwrap_or(true)
+}
+
+fn signal(pids: &[u32], sig: &str) {
+    let mut cmd = std::process::Command::new("kill");
+    cmd.arg(sig).args(pids.iter().map(|p| p.to_string()));
+    let _ = cmd.stderr(std::process::Stdio::null()).status();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parent_is_read_after_a_process_name_that_contains_spaces_and_parentheses() {
+        assert_eq!(parent_of("4242 (Web Content (x)) S 17 4242 4242 0 -1"), Some(17));
+        assert_eq!(parent_of("garbage"), None);
+    }
+
+    #[test]
+    fn our_own_process_has_a_positive_pss() {
+        let me = tree_pss(std::process::id());
+        assert!(total_mib(&me) > 0.0, "smaps_rollup must be readable for our own process: {me:?}");
+    }
+}

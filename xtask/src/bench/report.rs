@@ -1,0 +1,144 @@
+//! The markdown table (README-ready) and the JSON file of `cargo xtask bench`.
+
+use std::fmt::Write;
+
+use serde_json::{json, Value};
+
+use super::stats::ratio;
+use super::store::SIZES;
+use super::Results;
+
+const MIB: f64 = 1024.0 * 1024.0;
+
+pub fn markdown(r: &Results, runs: usize) -> String {
+    let mut md = String::new();
+    let _ = writeln!(md, "### Benchmarks ({})", r.machine.describe());
+    let _ = writeln!(md, "\nMedian (min–max) over {runs} runs, release builds, floors measured in the same run.\n");
+    let _ = writeln!(md, "| Measure | TokenHop | Floor | Ratio | Target |");
+    let _ = writeln!(md, "|---|---|---|---|---|");
+    if let Some(s) = &r.startup {
+        let _ = writeln!(
+            md,
+            "| Cold start to interactive (ms, spawn → ready, Xvfb) | {} | {} (bare Tauri 2 window) | {} | ≤ 1.3× |",
+            s.app.start_ms.show(0),
+            s.floor.start_ms.show(0),
+            ratio(s.app.start_ms.median(), s.floor.start_ms.median())
+        );
+        let _ = writeln!(
+            md,
+            "| Idle memory, PSS of all processes (MiB) | {} | {} | {} | ≤ 1.3× |",
+            s.app.idle_mib.show(1),
+            s.floor.idle_mib.show(1),
+            ratio(s.app.idle_mib.median(), s.floor.idle_mib.median())
+        );
+        match &s.after_runs {
+            Some(m) => {
+                let _ = writeln!(
+                    md,
+                    "| Memory after {} chain runs (MiB) | {:.1} (idle {:.1}, after run 1 {:.1}) | | growth {:+.1} % | ≤ 5 % |",
+                    m.runs,
+                    m.after_last_mib,
+                    m.idle_mib,
+                    m.after_first_mib,
+                    (m.after_last_mib / m.idle_mib - 1.0) * 100.0
+                );
+            }
+            None => {
+                let _ = writeln!(md, "| Memory after 10 chain runs | not measured: the app does not support `TOKENHOP_BENCH_RUNS` yet | | | ≤ 5 % |");
+            }
+        }
+    }
+    if let Some(c) = &r.chain {
+        let _ = writeln!(
+            md,
+            "| Chain, callback → API response (ms) | {} | {} (curl, kept-alive) | {} | ≤ 1.2× |",
+            c.engine_ms.show(1),
+            c.floor_ms.show(1),
+            ratio(c.engine_ms.median(), c.floor_ms.median())
+        );
+        let _ = writeln!(md, "| … of which IAS + XSUAA + API steps, engine's `elapsed_ms` | {} | | | |", c.steps_ms.show(0));
+        let _ = writeln!(md, "| Whole `run` incl. sign-in, headless Chromium (ms) | {} | | | |", c.whole_chromium_ms.show(0));
+    }
+    if let Some(st) = &r.store {
+        for size in SIZES {
+            let cell = |op: &str| {
+                st.get(size, op).map_or("n/a".into(), |row| {
+                    format!("{:.2} ({:.1} µs/profile)", row.median_us / 1000.0, row.median_us / size as f64)
+                })
+            };
+            let target = if size == 1_000 { "< 50 ms" } else { "linear" };
+            let _ = writeln!(
+                md,
+                "| Profile store, {size} profiles: list cold / list warm / search (ms) | {} / {} / {} | | | {target} |",
+                cell("list_cold"),
+                cell("list_warm"),
+                cell("search_hit")
+            );
+        }
+    }
+    if let Some(sz) = &r.size {
+        let _ = writeln!(
+            md,
+            "| Release binary, stripped (MiB) | {:.1} | {:.1} | {} | |",
+            sz.app_bytes as f64 / MIB,
+            sz.floor_bytes as f64 / MIB,
+            ratio(sz.app_bytes as f64, sz.floor_bytes as f64)
+        );
+        let deb = sz.deb_bytes.map_or_else(|| format!("n/a: {}", sz.deb_note.clone().unwrap_or_default()), |b| format!("{:.1}", b as f64 / MIB));
+        let _ = writeln!(md, "| `.deb` (MiB) | {deb} | | | |");
+    }
+    for (what, why) in &r.skipped {
+        let _ = writeln!(md, "| {what} | not measured: {} | | | |", why.lines().next().unwrap_or_default());
+    }
+    if let Some(s) = &r.startup {
+        let _ = writeln!(md, "\nPSS by process (last run) — TokenHop: {}; floor: {}.", s.app.breakdown, s.floor.breakdown);
+        let _ = writeln!(
+            md,
+            "Time to ready as the processes see it (from `main`): TokenHop {} ms, floor {} ms.",
+            s.app.self_ms.show(0),
+            s.floor.self_ms.show(0)
+        );
+    }
+    if let Some(c) = &r.chain {
+        let _ = writeln!(md, "Curl floor, last run: {}.", c.floor_detail);
+    }
+    md
+}
+
+pub fn json(r: &Results, runs: usize) -> Value {
+    let startup = r.startup.as_ref().map(|s| {
+        json!({
+            "app": { "start_ms": s.app.start_ms.to_json(), "self_ms": s.app.self_ms.to_json(), "idle_pss_mib": s.app.idle_mib.to_json(), "pss_by_process": s.app.breakdown },
+            "floor": { "start_ms": s.floor.start_ms.to_json(), "self_ms": s.floor.self_ms.to_json(), "idle_pss_mib": s.floor.idle_mib.to_json(), "pss_by_process": s.floor.breakdown },
+            "display": s.display,
+            "after_runs": s.after_runs.as_ref().map(|m| json!({ "runs": m.runs, "idle_mib": m.idle_mib, "after_first_mib": m.after_first_mib, "after_last_mib": m.after_last_mib })),
+        })
+    });
+    let chain = r.chain.as_ref().map(|c| {
+        json!({
+            "engine_callback_to_api_ms": c.engine_ms.to_json(),
+            "engine_steps_ias_xsuaa_api_ms": c.steps_ms.to_json(),
+            "curl_floor_ms": c.floor_ms.to_json(),
+            "whole_run_chromium_ms": c.whole_chromium_ms.to_json(),
+            "curl_floor_last": c.floor_detail,
+        })
+    });
+    let store = r.store.as_ref().map(|st| {
+        st.rows
+            .iter()
+            .map(|row| json!({ "profiles": row.size, "op": row.op, "median_us": row.median_us, "min_us": row.min_us, "max_us": row.max_us }))
+            .collect::<Vec<_>>()
+    });
+    let size = r.size.as_ref().map(|sz| {
+        json!({ "app_stripped_bytes": sz.app_bytes, "floor_stripped_bytes": sz.floor_bytes, "deb_bytes": sz.deb_bytes, "deb_note": sz.deb_note })
+    });
+    json!({
+        "machine": r.machine.to_json(),
+        "runs": runs,
+        "startup": startup,
+        "chain": chain,
+        "profile_store": store,
+        "size": size,
+        "skipped": r.skipped.iter().map(|(w, why)| json!({ "what": w, "why": why })).collect::<Vec<_>>(),
+    })
+}

@@ -1,0 +1,203 @@
+//! Cold start to interactive, and idle memory, of TokenHop against the bare Tauri window.
+//!
+//! Both run on our own Xvfb display with a fresh, isolated home and config dir per run (no WebKit cache, no
+//! profiles). The time is wall time from `spawn` to the `… ready after N ms` line on the child's stderr, taken in
+//! this process; the app's own figure (from `main`) is kept too. Memory is the PSS of the process tree 2 s after
+//! ready. Runs alternate app and floor so drift on a shared machine hits both alike; one warm-up of each is
+//! discarded (it fills the page cache with the binaries and WebKit's libraries).
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+use super::build::Built;
+use super::memory;
+use super::{BenchDirs, Samples};
+use crate::step::{note, Step};
+
+const READY_TIMEOUT: Duration = Duration::from_secs(60);
+const IDLE_BEFORE_MEMORY: Duration = Duration::from_secs(2);
+
+#[derive(Debug, Default)]
+pub struct Side {
+    /// Spawn to the ready line, measured here.
+    pub start_ms: Samples,
+    /// The process's own figure, from its `main`.
+    pub self_ms: Samples,
+    pub idle_mib: Samples,
+    /// Per-process PSS of the last run, for the notes.
+    pub breakdown: String,
+}
+
+#[derive(Debug, Default)]
+pub struct StartupResult {
+    pub app: Side,
+    pub floor: Side,
+    /// PSS after 1 and after N chain runs in the app (`TOKENHOP_BENCH_RUNS`), when the app supports it.
+    pub after_runs: Option<super::chain::RunsMemory>,
+    pub display: String,
+}
+
+/// A running child and the lines of its stderr as they arrive, each with its arrival time.
+pub struct Watched {
+    pub child: Child,
+    pub spawned: Instant,
+    pub lines: mpsc::Receiver<(Instant, String)>,
+}
+
+impl Watched {
+    pub fn spawn(mut cmd: Command) -> Result<Self> {
+        cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped());
+        let spawned = Instant::now();
+        let mut child = cmd.spawn().with_context(|| format!("starting {:?}", cmd.get_program()))?;
+        let stderr = child.stderr.take().expect("stderr was piped");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if tx.send((Instant::now(), line)).is_err() {
+                    break;
+                }
+            }
+        });
+        Ok(Watched { child, spawned, lines })
+    }
+
+    /// Waits for a line containing `needle`; returns its arrival time and text.
+    pub fn wait_for(&self, needle: &str, timeout: Duration) -> Result<(Instant, String)> {
+        let deadline = Instant::now() + timeout;
+        let mut seen = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok((at, line)) if line.contains(needle) => return Ok((at, line)),
+                Ok((_, line)) => seen.push(line),
+                Err(_) => {
+                    let tail = seen.iter().rev().take(8).rev().cloned().collect::<Vec<_>>().join("\n      ");
+                    bail!("no `{needle}` line within {} s; last stderr lines:\n      {tail}", timeout.as_secs())
+                }
+            }
+        }
+    }
+
+    pub fn end(mut self) {
+        memory::end_tree(self.child.id());
+        let _ = self.child.wait();
+    }
+}
+
+/// Our own X server, ended when dropped.
+pub struct Xvfb {
+    child: Child,
+    pub display: String,
+}
+
+impl Xvfb {
+    pub fn start() -> Result<Self> {
+        let n = (90..140).find(|n| !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() && !Path::new(&format!("/tmp/.X{n}-lock")).exists());
+        let n = n.context("no free X display number between :90 and :139")?;
+        let display = format!(":{n}");
+        let child = Command::new("Xvfb")
+            .args([display.as_str(), "-screen", "0", "1280x1024x24", "-nolisten", "tcp"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting Xvfb (cargo xtask setup installs it)")?;
+        let socket = format!("/tmp/.X11-unix/X{n}");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !Path::new(&socket).exists() {
+            if Instant::now() > deadline {
+                bail!("Xvfb {display} did not come up within 10 s");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(Xvfb { child, display })
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A command for `binary` on `display` with a fresh home and config dir under `home`.
+pub fn isolated(binary: &Path, display: &str, home: &Path) -> Result<Command> {
+    let _ = std::fs::remove_dir_all(home);
+    for sub in ["config", "data", "cache", "tokenhop"] {
+        std::fs::create_dir_all(home.join(sub))?;
+    }
+    let mut cmd = Command::new(binary);
+    cmd.current_dir(home)
+        .env("DISPLAY", display)
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("TOKENHOP_CONFIG_DIR", home.join("tokenhop"))
+        .env("NO_AT_BRIDGE", "1")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("TOKENHOP_BROWSER");
+    Ok(cmd)
+}
+
+/// One start: spawn, wait for ready, optionally wait idle and take the PSS, end the tree.
+fn one_start(binary: &Path, display: &str, home: &Path, side: &mut Side, keep: bool) -> Result<()> {
+    let mut cmd = isolated(binary, display, home)?;
+    // The in-process sandbox of the app: a free base port, so a developer's running app does not collide.
+    cmd.env("TOKENHOP_SANDBOX_PORT", super::chain::free_port()?.to_string());
+    let watched = Watched::spawn(cmd)?;
+    let ready = watched.wait_for("ready after", READY_TIMEOUT);
+    let (at, line) = match ready {
+        Ok(r) => r,
+        Err(e) => {
+            watched.end();
+            return Err(e);
+        }
+    };
+    if keep {
+        side.start_ms.push(at.duration_since(watched.spawned).as_secs_f64() * 1000.0);
+        if let Some(ms) = line.split("ready after ").nth(1).and_then(|s| s.split_whitespace().next()).and_then(|s| s.parse().ok()) {
+            side.self_ms.push(ms);
+        }
+        std::thread::sleep(IDLE_BEFORE_MEMORY);
+        let procs = memory::tree_pss(watched.child.id());
+        side.idle_mib.push(memory::total_mib(&procs));
+        side.breakdown = memory::breakdown(&procs);
+    }
+    watched.end();
+    Ok(())
+}
+
+pub fn measure(built: &Built, dirs: &BenchDirs, runs: usize) -> Result<StartupResult> {
+    let step = Step::start(format!("bench: cold start and idle memory, {runs} runs each (app and floor alternating)"));
+    let x = Xvfb::start()?;
+    note(format!("Xvfb on {}", x.display));
+    let mut result = StartupResult { display: x.display.clone(), ..Default::default() };
+    for i in 0..=runs {
+        let keep = i > 0;
+        let home = dirs.scratch().join("start-app");
+        one_start(&built.app, &x.display, &home, &mut result.app, keep).context("TokenHop")?;
+        one_start(&built.floor, &x.display, &dirs.scratch().join("start-floor"), &mut result.floor, keep).context("floor app")?;
+        if keep {
+            note(format!(
+                "run {i}: app {:.0} ms / {:.0} MiB, floor {:.0} ms / {:.0} MiB",
+                result.app.start_ms.0[i - 1],
+                result.app.idle_mib.0[i - 1],
+                result.floor.start_ms.0[i - 1],
+                result.floor.idle_mib.0[i - 1]
+            ));
+        }
+    }
+    result.after_runs = super::chain::memory_after_runs(built, dirs, &x.display)?;
+    step.finish(&format!(
+        "app {} ms, floor {} ms",
+        result.app.start_ms.show(0),
+        result.floor.start_ms.show(0)
+    ));
+    Ok(result)
+}
