@@ -10,6 +10,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
 use anyhow::bail;
+use serde_json::json;
 use tokenhop_e2e::{tools, wait_for, HeadlessBrowser, Launch};
 
 const UI_LOADED: Duration = Duration::from_secs(20);
@@ -61,6 +62,18 @@ fn run_on_the_sandbox_profile_takes_the_chain_to_the_api() {
     let opened = browser.opened();
     assert_eq!(opened.len(), 1, "exactly one sign-in page was opened: {opened:?}");
     assert!(opened[0].contains("code_challenge="), "the app signed in with PKCE: {}", opened[0]);
+
+    let status = app.invoke("secrets_status", json!({ "slug": "sandbox" })).expect("the script ran");
+    let status = status.expect("secrets_status answers for the Sandbox profile");
+    for kind in ["ias-client-secret", "xsuaa-client-secret"] {
+        assert_eq!(status[kind], "session", "the demo {kind} lives in this session only, never the keychain: {status}");
+    }
+
+    let env = app.invoke("export_render", json!({ "format": "env", "includeSecrets": false })).expect("the script ran");
+    let env = env.expect("the run just made can be exported");
+    let env = env.as_str().expect("the export is text");
+    assert!(env.contains("XSUAA_ACCESS_TOKEN="), "the .env export holds the run's BTP token: {env:.200}");
+    assert!(!env.contains("Ias+Demo/Secret"), "client secrets stay out of an export unless asked for");
 }
 
 /// What the sandbox serves at the sign-in URL, for a failure message: does it submit itself?
