@@ -1,0 +1,168 @@
+//! A run that breaks at IAS, in the real window: a copy of the Sandbox profile gets a wrong IAS client secret
+//! through its write-only secret field, and Run must show the IAS node failed, its specific diagnosis
+//! (`ias.invalid_client`, IAS's own words, the fix), XSUAA and the API not run, and the raw response one click
+//! away. Entra still signs in through headless Chromium, so the IAS exchange is real.
+
+#![cfg(unix)]
+
+use std::os::unix::fs::PermissionsExt;
+use std::time::Duration;
+
+use anyhow::bail;
+use serde_json::Value;
+use tokenhop_e2e::{tools, wait_for, HeadlessBrowser, Launch, TestApp};
+
+const UI_LOADED: Duration = Duration::from_secs(20);
+const SHORT: Duration = Duration::from_secs(10);
+/// Chromium start, sign-in page, redirect and the IAS call, on a busy 2-core machine.
+const RUN_DONE: Duration = Duration::from_secs(60);
+const SIGN_IN_AS: &str = "alice@sandbox.onmicrosoft.com";
+/// Shaped like an IAS secret, but not the sandbox's.
+const WRONG_SECRET: &str = "Wrong+IAS/secret=typed-by-e2e";
+
+fn id(testid: &str) -> String {
+    format!("[data-testid=\"{testid}\"]")
+}
+
+fn node(step: &str) -> String {
+    id(&format!("chain-node-{step}"))
+}
+
+#[test]
+fn wrong_ias_secret_fails_the_ias_node_with_its_diagnosis_and_stops_the_chain() {
+    let _keyring_free = KeyringFreeChromium::install();
+    let browser = HeadlessBrowser::new();
+    let app = Launch::default()
+        .env("TOKENHOP_BROWSER", browser.command().display().to_string())
+        .env("TOKENHOP_SANDBOX_AUTO_SIGN_IN", SIGN_IN_AS)
+        .start("wrong_ias_secret_fails_the_ias_node_with_its_diagnosis_and_stops_the_chain");
+    let sandbox_row = format!("{}[data-slug=sandbox]", id("profile-item"));
+    app.wait_for_element(&sandbox_row, UI_LOADED).expect("the Sandbox profile is listed");
+
+    // A copy of the Sandbox profile with its secrets, then a wrong IAS secret typed over the copied one.
+    app.click(&app.find(&format!("{sandbox_row} {}", id("profile-select"))).expect("the row")).expect("selecting");
+    app.click(&app.find(&format!("{sandbox_row} {}", id("profile-menu"))).expect("the menu")).expect("opening the menu");
+    app.click(&app.wait_for_element(&id("profile-duplicate"), SHORT).expect("Duplicate…")).expect("duplicating");
+    let name = app.wait_for_element(&id("name-input"), SHORT).expect("the name dialog");
+    app.clear(&name).expect("clearing the name");
+    app.type_text(&name, "Broken IAS").expect("typing the name");
+    app.click(&app.find(&id("copy-secrets")).expect("the copy-secrets box")).expect("copying the secrets too");
+    app.click(&app.find(&id("name-confirm")).expect("Duplicate")).expect("confirming");
+    let view = app.wait_for_element(&format!("{}:not([data-slug=sandbox])", id("profile-view")), SHORT);
+    view.expect("the copy opens");
+    app.wait_for_text(&id("profile-title"), "Broken IAS", SHORT).expect("the copy is shown");
+
+    app.click(&app.find(&id("profile-tab-settings")).expect("the Settings tab")).expect("opening Settings");
+    let secret = app.wait_for_element(&id("secret-input-ias-client-secret"), SHORT).expect("the IAS secret field");
+    app.type_text(&secret, WRONG_SECRET).expect("typing the wrong secret");
+    app.click(&app.find(&id("secret-save-ias-client-secret")).expect("Store")).expect("storing it");
+    wait_for(SHORT, "the secret field to empty after Store", || {
+        let field = app.find(&id("secret-input-ias-client-secret"))?;
+        Ok((app.property(&field, "value")? == Value::from("")).then_some(()))
+    })
+    .expect("the secret is stored and not shown again");
+    app.click(&app.find(&id("profile-tab-run")).expect("the Run tab")).expect("back to Run");
+
+    app.click(&app.wait_for_element(&id("run-button"), SHORT).expect("Run")).expect("clicking Run");
+    let ended = wait_for(RUN_DONE, "the IAS node to fail", || {
+        if !app.find_all(&format!("{}[data-state=failed]", node("ias")))?.is_empty() {
+            return Ok(Some(()));
+        }
+        if let Some(other) = app.find_all("[data-testid^=chain-node-][data-state=failed]")?.first() {
+            bail!("another hop failed first: {:?}", app.property(other, "ariaLabel").unwrap_or_default());
+        }
+        if !app.find_all(&format!("{}[data-state=ok]", node("ias")))?.is_empty() {
+            bail!("IAS accepted the wrong secret");
+        }
+        Ok(None)
+    });
+    app.screenshot("01-ias-failed").expect("screenshot");
+    if let Err(err) = ended {
+        panic!("{err:#}\n{}\nURLs opened: {:?}\nChromium: {}", page(&app), browser.opened(), browser.log());
+    }
+
+    assert_eq!(state_of(&app, "entra"), "ok", "Entra signed in before IAS refused the client");
+    for step in ["xsuaa", "api"] {
+        assert_eq!(state_of(&app, step), "skipped", "{step} must not run after IAS failed");
+    }
+    let summary = app.find(&id("run-summary")).and_then(|s| app.text(&s)).expect("the run summary");
+    assert!(summary.contains("SAP IAS"), "the summary names where the chain broke: {summary}");
+
+    // The diagnosis sits with the failed hop: code, IAS's words, the fix.
+    if app.find_all(&format!("{}[data-step=ias]", id("step-detail"))).expect("reading").is_empty() {
+        app.click(&app.find(&node("ias")).expect("the IAS node")).expect("selecting the failed hop");
+    }
+    let diagnosis = format!("{}[data-step=ias] {}", id("step-detail"), id("diagnosis"));
+    app.wait_for_element(&diagnosis, SHORT).expect("the failed hop shows its diagnosis");
+    let code = attribute(&app, &diagnosis, "data-code");
+    assert_eq!(code, "ias.invalid_client", "a wrong client secret has its own diagnosis");
+    let message = app.find(&format!("{diagnosis} {}", id("diagnosis-message"))).and_then(|m| app.text_content(&m));
+    let message = message.expect("the diagnosis message");
+    assert!(message.contains("HTTP 401") && message.contains("invalid_client"), "IAS's answer verbatim: {message}");
+    let hint = app.find(&format!("{diagnosis} {}", id("diagnosis-hint"))).and_then(|h| app.text(&h)).expect("hint");
+    assert!(hint.contains("secret") && hint.contains("lock"), "the fix names the secret and the lockout: {hint}");
+
+    // The raw response: closed at first, one click opens it.
+    let raw = app.find(&format!("{diagnosis} {}", id("diagnosis-raw"))).expect("the raw response section");
+    assert_eq!(app.property(&raw, "open").ok(), Some(Value::Bool(false)), "the raw response starts folded");
+    app.click(&app.find(&format!("{diagnosis} {} summary", id("diagnosis-raw"))).expect("Raw response")).expect("one click");
+    assert_eq!(app.property(&raw, "open").ok(), Some(Value::Bool(true)), "one click unfolds the raw response");
+    let raw_text = app.text(&raw).expect("the raw response");
+    assert!(raw_text.contains("HTTP 401") && raw_text.contains("Client authentication failed"), "raw: {raw_text}");
+    app.screenshot("02-diagnosis").expect("screenshot");
+
+    assert!(!page(&app).contains(WRONG_SECRET), "the typed secret is never shown, not even in the request");
+
+    // The hop that worked still opens its token in the inspector.
+    app.click(&app.find(&node("entra")).expect("the Entra node")).expect("selecting the Entra hop");
+    let inspector = format!("{}[data-step=entra] {}", id("step-detail"), id("inspector"));
+    app.wait_for_element(&inspector, SHORT).expect("the Entra hop's token opens in the inspector");
+    let user = format!("{inspector} [data-testid=claim][data-claim=preferred_username] {}", id("claim-value"));
+    app.wait_for_text(&user, SIGN_IN_AS, SHORT).expect("the inspector shows the signed-in user");
+    app.screenshot("03-inspector").expect("screenshot");
+}
+
+fn state_of(app: &TestApp, step: &str) -> String {
+    attribute(app, &node(step), "data-state")
+}
+
+/// An attribute of the first element matching `css` ("" when absent).
+fn attribute(app: &TestApp, css: &str, name: &str) -> String {
+    let script = "const [sel, name] = arguments; return document.querySelector(sel)?.getAttribute(name) ?? '';";
+    let value = app.execute(script, vec![Value::from(css), Value::from(name)]).expect("reading an attribute");
+    value.as_str().unwrap_or_default().to_string()
+}
+
+trait TextContent {
+    fn text_content(&self, el: &tokenhop_e2e::Element) -> anyhow::Result<String>;
+}
+
+impl TextContent for TestApp {
+    /// Text including visually hidden (screen-reader only) parts, which `text` leaves out.
+    fn text_content(&self, el: &tokenhop_e2e::Element) -> anyhow::Result<String> {
+        let value = self.property(el, "textContent")?;
+        Ok(value.as_str().unwrap_or_default().to_string())
+    }
+}
+
+fn page(app: &TestApp) -> String {
+    app.find(&id("main")).and_then(|m| app.text(&m)).unwrap_or_default()
+}
+
+/// Chromium under `dbus-run-session` asks the Secret Service for its cookie key and can hang on an unlock
+/// prompt; this wraps it with `--password-store=basic` (see `first_run.rs`; the flag belongs in the harness).
+struct KeyringFreeChromium(#[allow(dead_code)] tempfile::TempDir);
+
+impl KeyringFreeChromium {
+    fn install() -> Self {
+        let real = tools::chromium();
+        let dir = tempfile::Builder::new().prefix("tokenhop-chromium-").tempdir().expect("a temp dir for the wrapper");
+        let wrapper = dir.path().join("chromium");
+        let script = format!("#!/bin/sh\nexec '{}' --password-store=basic \"$@\"\n", real.display());
+        std::fs::write(&wrapper, script).expect("writing the Chromium wrapper");
+        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).expect("making it executable");
+        // The only test in this binary, so no other thread reads the environment meanwhile.
+        std::env::set_var("TOKENHOP_E2E_CHROMIUM", &wrapper);
+        Self(dir)
+    }
+}
