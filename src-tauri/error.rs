@@ -66,8 +66,8 @@ mod tests {
 
     #[test]
     fn app_error_serializes_as_code_message_hint() {
-        let json = serde_json::to_value(AppError::new("profile.not_found", "No profile named dev", "Check the name"))
-            .unwrap();
+        let json =
+            serde_json::to_value(AppError::new("profile.not_found", "No profile named dev", "Check the name")).unwrap();
         assert_eq!(
             json,
             serde_json::json!({"code": "profile.not_found", "message": "No profile named dev", "hint": "Check the name"}),

@@ -155,13 +155,21 @@ enum InstallError {
 }
 
 /// Writes the Sandbox profile with the running sandbox's URLs and puts its demo secrets in the session.
-fn install_sandbox_profile(profiles: &ProfileStore, secrets: &Layered, sandbox: &Sandbox) -> Result<String, InstallError> {
+fn install_sandbox_profile(
+    profiles: &ProfileStore,
+    secrets: &Layered,
+    sandbox: &Sandbox,
+) -> Result<String, InstallError> {
     let slug = upsert_profile(profiles, &sandbox.profile_toml(SANDBOX_PROFILE))?;
     let config = sandbox.config();
     secrets.set_for_session(&slug, SecretKind::IasClientSecret, &Secret::new(config.ias_client_secret.as_str()))?;
     secrets.set_for_session(&slug, SecretKind::XsuaaClientSecret, &Secret::new(config.xsuaa_client_secret.as_str()))?;
     if config.entra_confidential {
-        secrets.set_for_session(&slug, SecretKind::EntraClientSecret, &Secret::new(config.entra_client_secret.as_str()))?;
+        secrets.set_for_session(
+            &slug,
+            SecretKind::EntraClientSecret,
+            &Secret::new(config.entra_client_secret.as_str()),
+        )?;
     }
     Ok(slug)
 }
@@ -218,7 +226,11 @@ mod tests {
         let slug = upsert_profile(&store, &sandbox_toml("http://127.0.0.1:51234")).unwrap();
 
         let saved = store.get(&slug).unwrap();
-        assert_eq!(saved.ias.unwrap().url, "http://127.0.0.1:51234", "a restart must point the profile at the new ports");
+        assert_eq!(
+            saved.ias.unwrap().url,
+            "http://127.0.0.1:51234",
+            "a restart must point the profile at the new ports"
+        );
         assert_eq!(store.list(None).unwrap().profiles.len(), 1, "updating must not create a second profile");
     }
 
@@ -244,7 +256,11 @@ mod tests {
         let slug = install_sandbox_profile(&store, &secrets, &sandbox).unwrap();
 
         for kind in [SecretKind::IasClientSecret, SecretKind::XsuaaClientSecret] {
-            assert_eq!(secrets.source(&slug, kind).unwrap(), SecretSource::Session, "{kind} must live in the session only");
+            assert_eq!(
+                secrets.source(&slug, kind).unwrap(),
+                SecretSource::Session,
+                "{kind} must live in the session only"
+            );
         }
         let ias = secrets.get(&slug, SecretKind::IasClientSecret).unwrap().unwrap();
         assert_eq!(ias.expose_secret(), sandbox.config().ias_client_secret, "the run needs the sandbox's own secret");

@@ -4,8 +4,8 @@
 
 use tauri::ipc::Channel;
 use tauri::State;
-use tokenhop_core::{chain, Progress, RunReport, RunRequest, Step};
 use tokenhop_core::profile::Profile;
+use tokenhop_core::{chain, Progress, RunReport, RunRequest, Step};
 use tokio_util::sync::CancellationToken;
 
 use crate::state::{AppState, LastRun, DRAFT_SLUG};
@@ -27,7 +27,13 @@ pub async fn chain_run(
             state.ready_for(&slug).await;
             (state.profiles.get(&slug)?, slug)
         }
-        (None, None) => return Err(AppError::new("chain.no_profile", "No profile was given to run.", "Pick a profile, or fill in the wizard, then run.")),
+        (None, None) => {
+            return Err(AppError::new(
+                "chain.no_profile",
+                "No profile was given to run.",
+                "Pick a profile, or fill in the wizard, then run.",
+            ))
+        }
     };
     let cancel = Running::start(&state)?;
     let send = |p: Progress| drop(on_progress.send(p));
@@ -57,7 +63,11 @@ impl<'a> Running<'a> {
     fn start(state: &'a AppState) -> Result<Self, AppError> {
         let mut slot = state.running.lock().unwrap_or_else(|p| p.into_inner());
         if slot.is_some() {
-            return Err(AppError::new("chain.busy", "A run is already in progress.", "Wait for it to finish, or cancel it first."));
+            return Err(AppError::new(
+                "chain.busy",
+                "A run is already in progress.",
+                "Wait for it to finish, or cancel it first.",
+            ));
         }
         let token = CancellationToken::new();
         *slot = Some(token.clone());

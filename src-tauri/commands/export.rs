@@ -14,7 +14,11 @@ use crate::AppError;
 /// The export as text (Postman's collection and environment one after the other), for the clipboard.
 #[tauri::command]
 #[tracing::instrument(skip_all)]
-pub fn export_render(state: State<'_, AppState>, format: ExportFormat, include_secrets: bool) -> Result<String, AppError> {
+pub fn export_render(
+    state: State<'_, AppState>,
+    format: ExportFormat,
+    include_secrets: bool,
+) -> Result<String, AppError> {
     let files = render(&state, format, include_secrets)?;
     Ok(files.into_iter().map(|f| f.contents).collect::<Vec<_>>().join("\n"))
 }
@@ -27,7 +31,12 @@ pub struct Saved {
 /// Writes the export to the path the user chose (0600); Postman's environment goes next to the collection.
 #[tauri::command]
 #[tracing::instrument(skip_all)]
-pub fn export_save(state: State<'_, AppState>, format: ExportFormat, path: PathBuf, include_secrets: bool) -> Result<Saved, AppError> {
+pub fn export_save(
+    state: State<'_, AppState>,
+    format: ExportFormat,
+    path: PathBuf,
+    include_secrets: bool,
+) -> Result<Saved, AppError> {
     let mut files = render(&state, format, include_secrets)?;
     let (dir, name) = split(&path)?;
     files[0].file_name = name;
@@ -37,7 +46,11 @@ pub fn export_save(state: State<'_, AppState>, format: ExportFormat, path: PathB
 fn render(state: &AppState, format: ExportFormat, include_secrets: bool) -> Result<Vec<ExportFile>, AppError> {
     let last = state.last_run.lock().unwrap_or_else(|p| p.into_inner());
     let Some(LastRun { profile, slug, report }) = last.as_ref() else {
-        return Err(AppError::new("export.no_run", "There is no run to export yet.", "Run the chain, then export its tokens."));
+        return Err(AppError::new(
+            "export.no_run",
+            "There is no run to export yet.",
+            "Run the chain, then export its tokens.",
+        ));
     };
     let mut options = ExportOptions::new(time::OffsetDateTime::now_utc());
     if include_secrets {
@@ -54,7 +67,13 @@ fn render(state: &AppState, format: ExportFormat, include_secrets: bool) -> Resu
 /// The directory and the plain file name of a chosen save path.
 fn split(path: &Path) -> Result<(&Path, String), AppError> {
     match (path.parent(), path.file_name().and_then(|n| n.to_str())) {
-        (Some(dir), Some(name)) if !name.starts_with('.') => Ok((if dir.as_os_str().is_empty() { Path::new(".") } else { dir }, name.to_owned())),
-        _ => Err(AppError::new("export.invalid_path", format!("{} is not a file path to save to.", path.display()), "Choose a file name in the save dialog.")),
+        (Some(dir), Some(name)) if !name.starts_with('.') => {
+            Ok((if dir.as_os_str().is_empty() { Path::new(".") } else { dir }, name.to_owned()))
+        }
+        _ => Err(AppError::new(
+            "export.invalid_path",
+            format!("{} is not a file path to save to.", path.display()),
+            "Choose a file name in the save dialog.",
+        )),
     }
 }

@@ -39,7 +39,11 @@ pub fn profiles_validate(profile: Profile) -> Vec<FieldError> {
 /// file and its secrets.
 #[tauri::command]
 #[tracing::instrument(skip_all)]
-pub fn profiles_save(state: State<'_, AppState>, slug: Option<String>, profile: Profile) -> Result<ProfileSummary, AppError> {
+pub fn profiles_save(
+    state: State<'_, AppState>,
+    slug: Option<String>,
+    profile: Profile,
+) -> Result<ProfileSummary, AppError> {
     let (store, secrets) = (&state.profiles, &state.secrets);
     let saved = match slug {
         None => {
@@ -121,8 +125,12 @@ pub fn service_key_parse(state: State<'_, AppState>, slug: String, json: String)
     let key = parse_service_key(&json)?;
     let kind = key.secret_kind();
     let (view, secret) = match key {
-        ServiceKey::Xsuaa { config, secret, .. } => (ServiceKeyView { kind: "xsuaa", ias: None, xsuaa: Some(config) }, secret),
-        ServiceKey::Ias { config, secret, .. } => (ServiceKeyView { kind: "ias", ias: Some(config), xsuaa: None }, secret),
+        ServiceKey::Xsuaa { config, secret, .. } => {
+            (ServiceKeyView { kind: "xsuaa", ias: None, xsuaa: Some(config) }, secret)
+        }
+        ServiceKey::Ias { config, secret, .. } => {
+            (ServiceKeyView { kind: "ias", ias: Some(config), xsuaa: None }, secret)
+        }
     };
     state.secrets.set(&slug, kind, &secret)?;
     Ok(view)

@@ -27,6 +27,9 @@ pub fn secrets_delete(state: State<'_, AppState>, slug: String, kind: SecretKind
 /// Where each secret of the profile would come from (env, session, keychain or missing).
 #[tauri::command]
 #[tracing::instrument(skip_all)]
-pub fn secrets_status(state: State<'_, AppState>, slug: String) -> Result<BTreeMap<SecretKind, SecretSource>, AppError> {
+pub fn secrets_status(
+    state: State<'_, AppState>,
+    slug: String,
+) -> Result<BTreeMap<SecretKind, SecretSource>, AppError> {
     SecretKind::ALL.into_iter().map(|kind| Ok((kind, state.secrets.source(&slug, kind)?))).collect()
 }

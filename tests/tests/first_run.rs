@@ -52,7 +52,11 @@ fn run_on_the_sandbox_profile_takes_the_chain_to_the_api() {
     app.screenshot("02-chain-done").expect("screenshot of the finished chain");
     if let Err(err) = finished {
         let page = browser.opened().first().map(|url| sign_in_page(url)).unwrap_or_default();
-        panic!("{err:#}\nURLs the app opened: {:?}\nChromium said: {}\nsign-in page: {page}", browser.opened(), browser.log());
+        panic!(
+            "{err:#}\nURLs the app opened: {:?}\nChromium said: {}\nsign-in page: {page}",
+            browser.opened(),
+            browser.log()
+        );
     }
 
     for step in ["entra", "ias", "xsuaa"] {
