@@ -94,7 +94,8 @@ fn sign_in_page(url: &str) -> String {
 /// Chromium with `--password-store=basic` and points `TOKENHOP_E2E_CHROMIUM` at the wrapper, which
 /// `HeadlessBrowser` then uses. (The flag belongs in `tests/src/browser.rs`; until it is there, this keeps
 /// the test honest about what it needs.)
-struct KeyringFreeChromium(tempfile::TempDir);
+/// Holds the wrapper's temp dir for as long as the test runs.
+struct KeyringFreeChromium(#[allow(dead_code)] tempfile::TempDir);
 
 impl KeyringFreeChromium {
     fn install() -> Self {
