@@ -39,6 +39,15 @@ pub struct Args {
     /// Skip `npm run build` and the release builds (reuse what is in target/).
     #[arg(long)]
     pub no_build: bool,
+    /// Measure only these (comma-separated): startup, chain, store, size.
+    #[arg(long, value_delimiter = ',', default_value = "startup,chain,store,size")]
+    pub only: Vec<String>,
+}
+
+impl Args {
+    fn wants(&self, part: &str) -> bool {
+        self.only.iter().any(|p| p == part)
+    }
 }
 
 /// Everything measured, in the order the table shows it.
@@ -81,13 +90,21 @@ pub fn run(ws: &Workspace, args: &Args) -> Result<()> {
 
     let built = if args.no_build { build::existing(ws, &dirs)? } else { build::all(ws, &dirs)? };
 
-    record(&mut results.skipped, "cold start and memory", startup::measure(&built, &dirs, runs), |r| {
-        results.startup = Some(r)
-    });
-    record(&mut results.skipped, "chain latency", chain::measure(&built, &dirs, runs), |r| results.chain = Some(r));
-    record(&mut results.skipped, "profile store", store::measure(ws), |r| results.store = Some(r));
-    let deb = !args.no_deb;
-    record(&mut results.skipped, "size", size::measure(ws, &built, deb), |r| results.size = Some(r));
+    if args.wants("startup") {
+        record(&mut results.skipped, "cold start and memory", startup::measure(&built, &dirs, runs), |r| {
+            results.startup = Some(r)
+        });
+    }
+    if args.wants("chain") {
+        record(&mut results.skipped, "chain latency", chain::measure(&built, &dirs, runs), |r| results.chain = Some(r));
+    }
+    if args.wants("store") {
+        record(&mut results.skipped, "profile store", store::measure(ws), |r| results.store = Some(r));
+    }
+    if args.wants("size") {
+        let deb = !args.no_deb;
+        record(&mut results.skipped, "size", size::measure(ws, &built, deb), |r| results.size = Some(r));
+    }
 
     let step = Step::start("bench: report");
     let markdown = report::markdown(&results, runs);
