@@ -76,7 +76,7 @@ fn wrong_ias_secret_fails_the_ias_node_with_its_diagnosis_and_stops_the_chain() 
         }
         Ok(None)
     });
-    app.screenshot("01-ias-failed").expect("screenshot");
+    shot(&app, "01-ias-failed");
     if let Err(err) = ended {
         panic!("{err:#}\n{}\nURLs opened: {:?}\nChromium: {}", page(&app), browser.opened(), browser.log());
     }
@@ -109,7 +109,7 @@ fn wrong_ias_secret_fails_the_ias_node_with_its_diagnosis_and_stops_the_chain() 
     assert_eq!(app.property(&raw, "open").ok(), Some(Value::Bool(true)), "one click unfolds the raw response");
     let raw_text = app.text(&raw).expect("the raw response");
     assert!(raw_text.contains("HTTP 401") && raw_text.contains("Client authentication failed"), "raw: {raw_text}");
-    app.screenshot("02-diagnosis").expect("screenshot");
+    shot(&app, "02-diagnosis");
 
     assert!(!page(&app).contains(WRONG_SECRET), "the typed secret is never shown, not even in the request");
 
@@ -119,7 +119,9 @@ fn wrong_ias_secret_fails_the_ias_node_with_its_diagnosis_and_stops_the_chain() 
     app.wait_for_element(&inspector, SHORT).expect("the Entra hop's token opens in the inspector");
     let user = format!("{inspector} [data-testid=claim][data-claim=preferred_username] {}", id("claim-value"));
     app.wait_for_text(&user, SIGN_IN_AS, SHORT).expect("the inspector shows the signed-in user");
-    app.screenshot("03-inspector").expect("screenshot");
+    app.execute("document.querySelector(arguments[0]).scrollIntoView({ block: 'start' });", vec![Value::from(inspector)])
+        .expect("scrolling the inspector into view");
+    shot(&app, "03-inspector");
 }
 
 fn state_of(app: &TestApp, step: &str) -> String {
@@ -143,6 +145,13 @@ impl TextContent for TestApp {
         let value = self.property(el, "textContent")?;
         Ok(value.as_str().unwrap_or_default().to_string())
     }
+}
+
+/// A screenshot once the page has painted its latest change (two animation frames), so none comes out blank.
+fn shot(app: &TestApp, step: &str) {
+    let script = "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done()));";
+    app.execute_async(script, vec![]).expect("waiting for a paint");
+    app.screenshot(step).expect("screenshot");
 }
 
 fn page(app: &TestApp) -> String {

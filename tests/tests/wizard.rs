@@ -48,13 +48,13 @@ fn wizard_builds_a_profile_that_reaches_the_api_and_saves_it_with_its_environmen
     let advanced = app.find(".advanced summary").expect("the Advanced section of the Entra step");
     app.click(&advanced).expect("opening Advanced");
     fill(&app, "input-entra.authority", &sandbox.authority);
-    app.screenshot("01-entra-app").expect("screenshot");
+    shot(&app, "01-entra-app");
     next(&app, "signin");
 
     let sign_in = app.find(&id("wizard-sign-in")).expect("the Sign in button");
     app.click(&sign_in).expect("clicking Sign in");
     expect_step_ok(&app, &browser, "entra");
-    app.screenshot("02-signed-in").expect("screenshot");
+    shot(&app, "02-signed-in");
     next(&app, "ias");
 
     fill(&app, "input-ias.url", &sandbox.ias_url);
@@ -64,7 +64,7 @@ fn wizard_builds_a_profile_that_reaches_the_api_and_saves_it_with_its_environmen
     store_secret(&app, "ias-client-secret", &demo.ias_client_secret);
     app.click(&app.find(&id("wizard-exchange-ias")).expect("the exchange button")).expect("clicking Exchange at IAS");
     expect_step_ok(&app, &browser, "ias");
-    app.screenshot("03-ias-exchanged").expect("screenshot");
+    shot(&app, "03-ias-exchanged");
     next(&app, "xsuaa");
 
     app.click(&app.find(&id("input-xsuaa.enabled")).expect("the XSUAA switch")).expect("turning XSUAA on");
@@ -73,7 +73,7 @@ fn wizard_builds_a_profile_that_reaches_the_api_and_saves_it_with_its_environmen
     store_secret(&app, "xsuaa-client-secret", &demo.xsuaa_client_secret);
     app.click(&app.find(&id("wizard-exchange-xsuaa")).expect("the exchange button")).expect("clicking Exchange at XSUAA");
     expect_step_ok(&app, &browser, "xsuaa");
-    app.screenshot("04-xsuaa-exchanged").expect("screenshot");
+    shot(&app, "04-xsuaa-exchanged");
     next(&app, "api");
 
     app.click(&app.find(&id("input-api.enabled")).expect("the API switch")).expect("turning the API call on");
@@ -85,12 +85,12 @@ fn wizard_builds_a_profile_that_reaches_the_api_and_saves_it_with_its_environmen
     let answer = app.find(&id("api-response")).and_then(|r| app.text(&r)).expect("the API's answer is shown");
     assert!(answer.contains("→ 200"), "the API answered 200 to the wizard's token: {answer}");
     assert!(answer.contains(SIGN_IN_AS), "the API saw the signed-in user: {answer}");
-    app.screenshot("05-api-called").expect("screenshot");
+    shot(&app, "05-api-called");
     next(&app, "save");
 
     fill(&app, "input-name", PROFILE_NAME);
     fill(&app, "input-environment", ENVIRONMENT);
-    app.screenshot("06-save").expect("screenshot");
+    shot(&app, "06-save");
     app.click(&app.find(&id("wizard-next")).expect("the Save button")).expect("clicking Save profile");
     app.wait_for_element(&id("wizard-saved"), SHORT).expect("the wizard confirms the save");
 
@@ -98,7 +98,7 @@ fn wizard_builds_a_profile_that_reaches_the_api_and_saves_it_with_its_environmen
         Ok(sidebar(&app)?.into_iter().find(|p| p.name == PROFILE_NAME))
     })
     .expect("the new profile is listed");
-    app.screenshot("07-saved").expect("screenshot");
+    shot(&app, "07-saved");
     assert_eq!(saved.env.as_deref(), Some(ENVIRONMENT), "the sidebar shows the environment tag: {saved:?}");
 
     let file = app.config_dir().join("profiles").join(format!("{}.toml", saved.slug));
@@ -127,7 +127,7 @@ fn next_is_blocked_with_a_field_error_while_the_tenant_is_empty() {
     let error = app
         .wait_for_element(&format!("{} [data-testid=field-error]", id("field-entra.tenant")), SHORT)
         .expect("the tenant field shows why Next was refused");
-    app.screenshot("01-tenant-missing").expect("screenshot");
+    shot(&app, "01-tenant-missing");
     let message = app.text(&error).expect("the error text");
     assert!(!message.trim().is_empty(), "the field error says what is wrong");
     assert_eq!(attribute(&app, "input-entra.tenant", "aria-invalid"), "true", "the field is marked invalid");
@@ -230,6 +230,13 @@ fn attribute(app: &TestApp, testid: &str, name: &str) -> String {
     let script = "const [sel, name] = arguments; return document.querySelector(sel)?.getAttribute(name) ?? '';";
     let value = app.execute(script, vec![Value::from(id(testid)), Value::from(name)]).expect("reading an attribute");
     value.as_str().unwrap_or_default().to_string()
+}
+
+/// A screenshot once the page has painted its latest change (two animation frames), so none comes out blank.
+fn shot(app: &TestApp, step: &str) {
+    let script = "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done()));";
+    app.execute_async(script, vec![]).expect("waiting for a paint");
+    app.screenshot(step).expect("screenshot");
 }
 
 /// What the page says is wrong, for failure messages.
