@@ -58,7 +58,7 @@ fn wrong_ias_secret_fails_the_ias_node_with_its_diagnosis_and_stops_the_chain() 
     app.click(&app.find(&id("secret-save-ias-client-secret")).expect("Store")).expect("storing it");
     wait_for(SHORT, "the secret field to empty after Store", || {
         let field = app.find(&id("secret-input-ias-client-secret"))?;
-        Ok((app.property(&field, "value")? == Value::from("")).then_some(()))
+        Ok((app.property(&field, "value")? == "").then_some(()))
     })
     .expect("the secret is stored and not shown again");
     app.click(&app.find(&id("profile-tab-run")).expect("the Run tab")).expect("back to Run");
