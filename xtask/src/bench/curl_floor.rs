@@ -132,7 +132,7 @@ impl Floor {
     fn redeem(&self, code: &str, verifier: &str) -> Vec<String> {
         let mut a = vec![format!("{}/oauth2/v2.0/token", self.entra)];
         for kv in [
-            format!("grant_type=authorization_code"),
+            s("grant_type=authorization_code"),
             format!("client_id={}", self.entra_client),
             format!("code={code}"),
             format!("redirect_uri={REDIRECT_URI}"),
