@@ -28,7 +28,7 @@ const APP_PACKAGES: &[&str] = &[
 ];
 
 /// What the test suites need: a virtual display, the WebKit WebDriver, a session bus and a Secret Service.
-const TEST_PACKAGES: &[&str] = &["xvfb", "xauth", "webkit2gtk-driver", "dbus-x11", "gnome-keyring", "libsecret-tools"];
+const TEST_PACKAGES: &[&str] = &["xvfb", "xauth", "webkit2gtk-driver", "dbus-x11", "gnome-keyring", "libsecret-tools", "jq"];
 
 /// The "system browser" the e2e tests hand to the app. Ubuntu ships Chromium only as a snap, so there the tests
 /// use whatever Chromium or Chrome is on `PATH` instead (GitHub's runners have Chrome).
