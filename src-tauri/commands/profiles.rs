@@ -62,7 +62,7 @@ pub fn profiles_save(
             new
         }
     };
-    Ok(summary(saved, profile))
+    Ok(ProfileSummary::new(saved, profile))
 }
 
 #[tauri::command]
@@ -70,7 +70,7 @@ pub fn profiles_save(
 pub fn profiles_rename(state: State<'_, AppState>, slug: String, new_name: String) -> Result<ProfileSummary, AppError> {
     let new = state.profiles.rename(&slug, &new_name)?;
     state.secrets.move_profile(&slug, &new)?;
-    Ok(summary(new.clone(), state.profiles.get(&new)?))
+    Ok(ProfileSummary::new(new.clone(), state.profiles.get(&new)?))
 }
 
 #[tauri::command]
@@ -85,7 +85,7 @@ pub fn profiles_duplicate(
     if copy_secrets {
         state.secrets.copy_profile(&slug, &new)?;
     }
-    Ok(summary(new.clone(), state.profiles.get(&new)?))
+    Ok(ProfileSummary::new(new.clone(), state.profiles.get(&new)?))
 }
 
 #[tauri::command]
@@ -99,7 +99,7 @@ pub fn profiles_delete(state: State<'_, AppState>, slug: String) -> Result<(), A
 #[tracing::instrument(skip_all)]
 pub fn profiles_import(state: State<'_, AppState>, path: PathBuf) -> Result<ProfileSummary, AppError> {
     let slug = state.profiles.import(&path)?;
-    Ok(summary(slug.clone(), state.profiles.get(&slug)?))
+    Ok(ProfileSummary::new(slug.clone(), state.profiles.get(&slug)?))
 }
 
 #[tauri::command]
@@ -134,20 +134,4 @@ pub fn service_key_parse(state: State<'_, AppState>, slug: String, json: String)
     };
     state.secrets.set(&slug, kind, &secret)?;
     Ok(view)
-}
-
-/// The list line of a profile just written.
-fn summary(slug: String, p: Profile) -> ProfileSummary {
-    ProfileSummary {
-        slug,
-        name: p.name,
-        environment: p.environment,
-        tenant: p.entra.tenant,
-        entra_client_id: p.entra.client_id,
-        ias_url: p.ias.as_ref().map(|s| s.url.clone()),
-        ias_client_id: p.ias.map(|s| s.client_id),
-        xsuaa_url: p.xsuaa.as_ref().map(|s| s.url.clone()),
-        xsuaa_client_id: p.xsuaa.map(|s| s.client_id),
-        api_url: p.api.map(|s| s.url),
-    }
 }

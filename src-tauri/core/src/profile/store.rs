@@ -75,7 +75,8 @@ pub struct ProfileList {
 }
 
 impl ProfileSummary {
-    fn new(slug: String, p: Profile) -> Self {
+    /// The list line of a profile.
+    pub fn new(slug: String, p: Profile) -> Self {
         Self {
             slug,
             name: p.name,
