@@ -22,10 +22,12 @@ impl HeadlessBrowser {
         let script = format!(
             r#"#!/bin/sh
 # Opens "$1" in headless Chromium with a throwaway profile, in the background, and returns at once.
+# --password-store=basic: under dbus-run-session Chromium would otherwise wait on a keyring unlock prompt.
 here='{here}'
 profile=$(mktemp -d "$here/profile.XXXXXX")
 '{chromium}' --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
   --disable-background-networking --disable-component-update --disable-sync \
+  --password-store=basic \
   --user-data-dir="$profile" "$1" >>"$here/chromium.log" 2>&1 </dev/null &
 echo $! >>"$here/pids"
 echo "$1" >>"$here/opened"

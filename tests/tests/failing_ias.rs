@@ -5,12 +5,11 @@
 
 #![cfg(unix)]
 
-use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
 use anyhow::bail;
 use serde_json::Value;
-use tokenhop_e2e::{tools, wait_for, HeadlessBrowser, Launch, TestApp};
+use tokenhop_e2e::{wait_for, HeadlessBrowser, Launch, TestApp};
 
 const UI_LOADED: Duration = Duration::from_secs(20);
 const SHORT: Duration = Duration::from_secs(10);
@@ -30,7 +29,6 @@ fn node(step: &str) -> String {
 
 #[test]
 fn wrong_ias_secret_fails_the_ias_node_with_its_diagnosis_and_stops_the_chain() {
-    let _keyring_free = KeyringFreeChromium::install();
     let browser = HeadlessBrowser::new();
     let app = Launch::default()
         .env("TOKENHOP_BROWSER", browser.command().display().to_string())
@@ -156,22 +154,4 @@ fn shot(app: &TestApp, step: &str) {
 
 fn page(app: &TestApp) -> String {
     app.find(&id("main")).and_then(|m| app.text(&m)).unwrap_or_default()
-}
-
-/// Chromium under `dbus-run-session` asks the Secret Service for its cookie key and can hang on an unlock
-/// prompt; this wraps it with `--password-store=basic` (see `first_run.rs`; the flag belongs in the harness).
-struct KeyringFreeChromium(#[allow(dead_code)] tempfile::TempDir);
-
-impl KeyringFreeChromium {
-    fn install() -> Self {
-        let real = tools::chromium();
-        let dir = tempfile::Builder::new().prefix("tokenhop-chromium-").tempdir().expect("a temp dir for the wrapper");
-        let wrapper = dir.path().join("chromium");
-        let script = format!("#!/bin/sh\nexec '{}' --password-store=basic \"$@\"\n", real.display());
-        std::fs::write(&wrapper, script).expect("writing the Chromium wrapper");
-        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).expect("making it executable");
-        // The only test in this binary, so no other thread reads the environment meanwhile.
-        std::env::set_var("TOKENHOP_E2E_CHROMIUM", &wrapper);
-        Self(dir)
-    }
 }

@@ -6,12 +6,11 @@
 
 #![cfg(unix)]
 
-use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
 use anyhow::bail;
 use serde_json::json;
-use tokenhop_e2e::{tools, wait_for, HeadlessBrowser, Launch};
+use tokenhop_e2e::{wait_for, HeadlessBrowser, Launch};
 
 const UI_LOADED: Duration = Duration::from_secs(20);
 /// Chromium start, sign-in page, redirect, three exchanges and the API call, on a busy 2-core machine.
@@ -26,7 +25,6 @@ fn node(step: &str) -> String {
 
 #[test]
 fn run_on_the_sandbox_profile_takes_the_chain_to_the_api() {
-    let _keyring_free = KeyringFreeChromium::install();
     let browser = HeadlessBrowser::new();
     let app = Launch::default()
         .env("TOKENHOP_BROWSER", browser.command().display().to_string())
@@ -86,27 +84,5 @@ fn sign_in_page(url: &str) -> String {
         Ok(body) if body.contains("id=\"auto\"") => "auto-submitting as configured".into(),
         Ok(body) => format!("NOT auto-submitting (is TOKENHOP_SANDBOX_AUTO_SIGN_IN reaching the app?): {body:.300}"),
         Err(e) => format!("unreachable: {e}"),
-    }
-}
-
-/// Under `dbus-run-session` Chromium asks the Secret Service for its cookie key; with no unlocked collection
-/// gnome-keyring opens an unlock prompt nobody answers, and the sign-in page never loads. This wraps the real
-/// Chromium with `--password-store=basic` and points `TOKENHOP_E2E_CHROMIUM` at the wrapper, which
-/// `HeadlessBrowser` then uses. (The flag belongs in `tests/src/browser.rs`; until it is there, this keeps
-/// the test honest about what it needs.)
-/// Holds the wrapper's temp dir for as long as the test runs.
-struct KeyringFreeChromium(#[allow(dead_code)] tempfile::TempDir);
-
-impl KeyringFreeChromium {
-    fn install() -> Self {
-        let real = tools::chromium();
-        let dir = tempfile::Builder::new().prefix("tokenhop-chromium-").tempdir().expect("a temp dir for the wrapper");
-        let wrapper = dir.path().join("chromium");
-        let script = format!("#!/bin/sh\nexec '{}' --password-store=basic \"$@\"\n", real.display());
-        std::fs::write(&wrapper, script).expect("writing the Chromium wrapper");
-        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).expect("making it executable");
-        // The only test in this binary, so no other thread reads the environment meanwhile.
-        std::env::set_var("TOKENHOP_E2E_CHROMIUM", &wrapper);
-        Self(dir)
     }
 }

@@ -8,12 +8,11 @@
 
 #![cfg(unix)]
 
-use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
 use serde_json::Value;
-use tokenhop_e2e::{tools, wait_for, HeadlessBrowser, Launch, TestApp};
+use tokenhop_e2e::{wait_for, HeadlessBrowser, Launch, TestApp};
 use tokenhop_sandbox::SandboxConfig;
 
 const UI_LOADED: Duration = Duration::from_secs(20);
@@ -31,7 +30,6 @@ fn id(testid: &str) -> String {
 
 #[test]
 fn wizard_builds_a_profile_that_reaches_the_api_and_saves_it_with_its_environment() {
-    let _keyring_free = KeyringFreeChromium::install();
     let browser = HeadlessBrowser::new();
     let app = Launch::default()
         .env("TOKENHOP_BROWSER", browser.command().display().to_string())
@@ -267,22 +265,4 @@ fn sidebar(app: &TestApp) -> anyhow::Result<Vec<ListedProfile>> {
             env: p["env"].as_str().map(|e| e.trim().to_string()),
         })
         .collect())
-}
-
-/// Chromium under `dbus-run-session` asks the Secret Service for its cookie key and can hang on an unlock
-/// prompt; this wraps it with `--password-store=basic` (see `first_run.rs`; the flag belongs in the harness).
-struct KeyringFreeChromium(#[allow(dead_code)] tempfile::TempDir);
-
-impl KeyringFreeChromium {
-    fn install() -> Self {
-        let real = tools::chromium();
-        let dir = tempfile::Builder::new().prefix("tokenhop-chromium-").tempdir().expect("a temp dir for the wrapper");
-        let wrapper = dir.path().join("chromium");
-        let script = format!("#!/bin/sh\nexec '{}' --password-store=basic \"$@\"\n", real.display());
-        std::fs::write(&wrapper, script).expect("writing the Chromium wrapper");
-        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).expect("making it executable");
-        // Tests run one at a time (--test-threads=1), so no other thread reads the environment meanwhile.
-        std::env::set_var("TOKENHOP_E2E_CHROMIUM", &wrapper);
-        Self(dir)
-    }
 }
