@@ -62,7 +62,12 @@ pub(crate) fn ias_keys(shared: &Shared) -> Vec<&'static crate::keys::Key> {
     let two = [TokenKind::IasIdToken, TokenKind::IasAccessToken]
         .iter()
         .any(|t| shared.faults.tampers(*t).contains(&Tamper::NoKidTwoKeys));
-    if two { vec![&shared.keys.ias, &shared.keys.rogue] } else { vec![&shared.keys.ias] }
+    let ring = shared.keys();
+    if two {
+        vec![&ring.ias, &ring.rogue]
+    } else {
+        vec![&ring.ias]
+    }
 }
 
 async fn certs(State(shared): State<Arc<Shared>>) -> Json<Value> {
@@ -80,7 +85,11 @@ async fn certs(State(shared): State<Arc<Shared>>) -> Json<Value> {
 async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
     let form = parse_form(&body);
     let Ok(creds) = client_credentials(&headers, &form) else {
-        return error(StatusCode::UNAUTHORIZED, "invalid_client", "Client authentication failed: malformed Authorization header.");
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "Client authentication failed: malformed Authorization header.",
+        );
     };
     shared.record(Service::Ias, "/oauth2/token", &headers, &form, &creds);
     if let Err(response) = authenticate(&shared, creds.id.as_deref(), creds.secret.as_deref()) {
@@ -100,7 +109,9 @@ async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byte
                 None => error(StatusCode::BAD_REQUEST, "invalid_grant", "Invalid refresh token."),
             }
         }
-        Some(other) => error(StatusCode::BAD_REQUEST, "unsupported_grant_type", format!("Unsupported grant type: {other}")),
+        Some(other) => {
+            error(StatusCode::BAD_REQUEST, "unsupported_grant_type", format!("Unsupported grant type: {other}"))
+        }
         None => error(StatusCode::BAD_REQUEST, "invalid_request", "Missing parameter: grant_type"),
     }
 }
@@ -117,8 +128,11 @@ fn authenticate(shared: &Shared, id: Option<&str>, secret: Option<&str>) -> Resu
     let lock = store.ias_lockouts.entry(id.to_string()).or_default();
     match lock.locked_until {
         Some(until) if now < until => {
-            return Err(error(StatusCode::UNAUTHORIZED, "invalid_client",
-                "Client authentication failed: the client is locked after too many failed attempts. Try again later."));
+            return Err(error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                "Client authentication failed: the client is locked after too many failed attempts. Try again later.",
+            ));
         }
         Some(_) => *lock = Default::default(),
         None => {}
@@ -139,21 +153,29 @@ fn check_assertion(shared: &Shared, assertion: &str) -> Result<usize, String> {
     let jwt = Jwt::parse(assertion).ok_or("The assertion is not a well-formed JWT.")?;
     let iss = jwt.claim_str("iss").unwrap_or_default();
     if shared.faults.is_set(&Fault::IasDistrustsEntra) || iss != shared.ias_trusted_issuer() {
-        return Err(format!("No trusted corporate identity provider with issuer '{iss}' is configured for this tenant."));
+        return Err(format!(
+            "No trusted corporate identity provider with issuer '{iss}' is configured for this tenant."
+        ));
     }
     let (_, published) = crate::entra::entra_keys(shared);
     match jwt.verify_rs256(&published) {
         Ok(()) => {}
-        Err(SignatureProblem::Algorithm(alg)) => return Err(format!("The assertion algorithm '{alg}' is not accepted.")),
+        Err(SignatureProblem::Algorithm(alg)) => {
+            return Err(format!("The assertion algorithm '{alg}' is not accepted."))
+        }
         Err(_) => return Err(format!("The assertion signature could not be verified with the keys of '{iss}'.")),
     }
     let ver = jwt.claim_str("ver").unwrap_or_default();
     if ver != "2.0" {
-        return Err(format!("The assertion has version '{ver}'; the corporate identity provider must issue v2.0 tokens."));
+        return Err(format!(
+            "The assertion has version '{ver}'; the corporate identity provider must issue v2.0 tokens."
+        ));
     }
     let client_id = shared.ias_trusted_client_id();
     if !jwt.audiences().contains(&client_id) {
-        return Err(format!("The assertion audience does not contain the client ID '{client_id}' of the corporate identity provider."));
+        return Err(format!(
+            "The assertion audience does not contain the client ID '{client_id}' of the corporate identity provider."
+        ));
     }
     let now = shared.now();
     match jwt.claims.get("exp").and_then(Value::as_i64) {
@@ -191,7 +213,7 @@ fn issue(shared: &Shared, grant: &UserGrant) -> Response {
     let user = &config.users[grant.user];
     let (now, lifetime) = (shared.now(), config.ias_token_lifetime_secs as i64);
     let user_uuid = derived_uuid(&user.oid);
-    let signer = Signer { key: &shared.keys.ias, rogue: &shared.keys.rogue, header: Map::new() };
+    let signer = Signer { key: &shared.keys().ias, rogue: &shared.keys().rogue, header: Map::new() };
     let cross = config.xsuaa_in_ias_aud && !shared.faults.is_set(&Fault::IasOmitsXsuaaAudience);
     let aud = if cross { json!([grant.client_id, config.xsuaa_client_id]) } else { json!(grant.client_id) };
     let id_claims = json!({
@@ -200,14 +222,22 @@ fn issue(shared: &Shared, grant: &UserGrant) -> Response {
         "email": user.username, "given_name": user.given_name, "family_name": user.family_name,
         "groups": user.groups, "iat": now, "exp": now + lifetime, "jti": uuid::Uuid::new_v4(),
     });
-    let id_token = mint(id_claims.as_object().cloned().unwrap_or_default(), &signer, &shared.faults.tampers(TokenKind::IasIdToken));
+    let id_token = mint(
+        id_claims.as_object().cloned().unwrap_or_default(),
+        &signer,
+        &shared.faults.tampers(TokenKind::IasIdToken),
+    );
     let access_token = if grant.jwt_access_token {
         let claims = json!({
             "iss": shared.urls.ias, "sub": user_uuid, "aud": grant.client_id, "azp": grant.client_id,
             "app_tid": config.ias_tenant_id, "scim_id": user_uuid, "user_uuid": user_uuid, "email": user.username,
             "iat": now, "exp": now + lifetime, "jti": uuid::Uuid::new_v4(),
         });
-        mint(claims.as_object().cloned().unwrap_or_default(), &signer, &shared.faults.tampers(TokenKind::IasAccessToken))
+        mint(
+            claims.as_object().cloned().unwrap_or_default(),
+            &signer,
+            &shared.faults.tampers(TokenKind::IasAccessToken),
+        )
     } else {
         random_token(24)
     };

@@ -3,7 +3,8 @@
 //! Keys are generated in memory, never written anywhere, and only ever used by sandboxes. RSA-2048
 //! generation is slow in debug builds, so the five keys are generated once per process, in parallel,
 //! and shared by every sandbox started in it (tests start many). A sandbox's issuers differ by port, so
-//! sharing keys does not let one sandbox's tokens pass at another's services.
+//! sharing keys does not let one sandbox's tokens pass at another's services. A sandbox may serve before
+//! they exist (`Sandbox::start_before_keys`): each request then waits for them.
 
 use std::sync::OnceLock;
 
@@ -66,6 +67,15 @@ pub(crate) struct KeyRing {
 }
 
 static RING: OnceLock<KeyRing> = OnceLock::new();
+
+/// The process's key ring once it exists, generating it on a blocking thread if need be. `None` only if
+/// generation panicked.
+pub(crate) async fn ready() -> Option<&'static KeyRing> {
+    match RING.get() {
+        Some(ring) => Some(ring),
+        None => tokio::task::spawn_blocking(ring).await.ok(),
+    }
+}
 
 /// The process's key ring, generated on first use (blocking: call from `spawn_blocking`).
 pub(crate) fn ring() -> &'static KeyRing {

@@ -55,12 +55,20 @@ async fn bind(service: &'static str, port: u16) -> Result<(TcpListener, String),
 impl Sandbox {
     /// Generates (or reuses) the keys, binds the four ports and starts serving.
     pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
+        let sandbox = Self::start_before_keys(config).await?;
+        sandbox.generate_keys().await?;
+        Ok(sandbox)
+    }
+
+    /// Binds the four ports and serves at once, before the signing keys exist: requests wait for them,
+    /// and the first to need them (or [`Sandbox::generate_keys`]) generates them. For the app, whose
+    /// window should not share the CPU with RSA key generation while it starts.
+    pub async fn start_before_keys(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
         let ports: [u16; 4] = match config.base_port {
             None => [0; 4],
             Some(p) if p > u16::MAX - 3 => return Err(SandboxError::PortRange(p)),
             Some(p) => [p, p + 1, p + 2, p + 3],
         };
-        let ring = tokio::task::spawn_blocking(keys::ring).await.map_err(|_| SandboxError::Keys)?;
         let (entra_l, authority) = bind("Entra ID", ports[0]).await?;
         let (ias_l, ias) = bind("IAS", ports[1]).await?;
         let (xsuaa_l, xsuaa) = bind("XSUAA", ports[2]).await?;
@@ -77,7 +85,6 @@ impl Sandbox {
             faults: Faults::new(&config.faults),
             config,
             urls,
-            keys: ring,
             store: Mutex::new(Store::default()),
             issued: Mutex::new(Issued::default()),
             clock_skew: AtomicI64::new(0),
@@ -87,7 +94,10 @@ impl Sandbox {
             router.layer(middleware::from_fn_with_state((shared.clone(), service), transport::apply))
         };
         let servers = [
-            (entra_l, with_faults(entra::router(shared.clone()).merge(control::router(shared.clone())), Service::Entra)),
+            (
+                entra_l,
+                with_faults(entra::router(shared.clone()).merge(control::router(shared.clone())), Service::Entra),
+            ),
             (ias_l, with_faults(ias::router(shared.clone()), Service::Ias)),
             (xsuaa_l, with_faults(xsuaa::router(shared.clone()), Service::Xsuaa)),
             (api_l, with_faults(api::router(shared.clone()), Service::Api)),
@@ -108,6 +118,11 @@ impl Sandbox {
             .collect();
         tracing::debug!(urls = ?shared.urls, "sandbox started");
         Ok(Sandbox { shared, stop, tasks })
+    }
+
+    /// Generates the signing keys unless they exist (in this process); returns once they do.
+    pub async fn generate_keys(&self) -> Result<(), SandboxError> {
+        keys::ready().await.map(drop).ok_or(SandboxError::Keys)
     }
 
     pub fn urls(&self) -> &SandboxUrls {

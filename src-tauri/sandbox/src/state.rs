@@ -15,7 +15,7 @@ use tokio::sync::watch;
 use crate::config::SandboxConfig;
 use crate::faults::Faults;
 use crate::issued::{Issued, RequestSeen, Service, SECRET_FIELDS};
-use crate::keys::KeyRing;
+use crate::keys::{self, KeyRing};
 
 /// Where each service listens.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -103,7 +103,6 @@ pub(crate) struct Store {
 pub(crate) struct Shared {
     pub config: SandboxConfig,
     pub urls: SandboxUrls,
-    pub keys: &'static KeyRing,
     pub faults: Faults,
     pub store: Mutex<Store>,
     pub issued: Mutex<Issued>,
@@ -114,6 +113,11 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// The signing keys. Instant: every request first waits for [`keys::ready`] (the transport middleware).
+    pub fn keys(&self) -> &'static KeyRing {
+        keys::ring()
+    }
+
     /// The sandbox clock, in Unix seconds.
     pub fn now(&self) -> i64 {
         time::OffsetDateTime::now_utc().unix_timestamp() + self.clock_skew.load(Ordering::Relaxed)

@@ -1,5 +1,6 @@
 //! Transport faults, applied in front of every service: an HTML 502 from a "proxy", a request that is
-//! never answered, an oversized body, a truncated JSON body. Each targets one endpoint.
+//! never answered, an oversized body, a truncated JSON body. Each targets one endpoint. Every request
+//! also waits here for the signing keys, if the sandbox started before them.
 
 use std::sync::Arc;
 
@@ -40,7 +41,15 @@ fn endpoint(service: Service, path: &str) -> Option<Endpoint> {
 const BAD_GATEWAY_PAGE: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n\
 <center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
 
-pub(crate) async fn apply(State((shared, service)): State<(Arc<Shared>, Service)>, request: Request, next: Next) -> Response {
+pub(crate) async fn apply(
+    State((shared, service)): State<(Arc<Shared>, Service)>,
+    request: Request,
+    next: Next,
+) -> Response {
+    // A sandbox started before its keys: every handler may sign or verify, so all wait here.
+    if crate::keys::ready().await.is_none() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "The sandbox could not generate its signing keys.").into_response();
+    }
     let fault = endpoint(service, request.uri().path()).and_then(|e| shared.faults.transport(e));
     match fault {
         None => next.run(request).await,

@@ -37,7 +37,12 @@ fn uaa(status: StatusCode, error: &str, description: impl Into<String>) -> Respo
 
 fn bad_credentials() -> Response {
     let mut response = uaa(StatusCode::UNAUTHORIZED, "unauthorized", "Bad credentials");
-    response.headers_mut().insert(header::WWW_AUTHENTICATE, "Basic realm=\"UAA/client\", error=\"unauthorized\", error_description=\"Bad credentials\"".parse().expect("static header"));
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        "Basic realm=\"UAA/client\", error=\"unauthorized\", error_description=\"Bad credentials\""
+            .parse()
+            .expect("static header"),
+    );
     response
 }
 
@@ -48,10 +53,11 @@ pub(crate) fn issuer(shared: &Shared) -> String {
 
 /// XSUAA publishes its key, and the rogue one too while "two keys, no kid" is active for its tokens.
 pub(crate) fn xsuaa_keys(shared: &Shared) -> Vec<&'static crate::keys::Key> {
+    let ring = shared.keys();
     if shared.faults.tampers(TokenKind::XsuaaAccessToken).contains(&Tamper::NoKidTwoKeys) {
-        vec![&shared.keys.xsuaa, &shared.keys.rogue]
+        vec![&ring.xsuaa, &ring.rogue]
     } else {
-        vec![&shared.keys.xsuaa]
+        vec![&ring.xsuaa]
     }
 }
 
@@ -100,10 +106,16 @@ async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byte
             let grant = shared.store().xsuaa_refresh.get(token).cloned();
             match grant {
                 Some(grant) if grant.client_id == client_id => issue(&shared, &grant),
-                _ => uaa(StatusCode::UNAUTHORIZED, "invalid_token", format!("Invalid refresh token (expired): {}", token.chars().take(8).collect::<String>())),
+                _ => uaa(
+                    StatusCode::UNAUTHORIZED,
+                    "invalid_token",
+                    format!("Invalid refresh token (expired): {}", token.chars().take(8).collect::<String>()),
+                ),
             }
         }
-        Some(other) => uaa(StatusCode::BAD_REQUEST, "unsupported_grant_type", format!("Unsupported grant type: {other}")),
+        Some(other) => {
+            uaa(StatusCode::BAD_REQUEST, "unsupported_grant_type", format!("Unsupported grant type: {other}"))
+        }
         None => uaa(StatusCode::BAD_REQUEST, "invalid_request", "Missing grant type"),
     }
 }
@@ -113,13 +125,18 @@ async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byte
 fn check_assertion(shared: &Shared, form: &Form, zid: Option<&str>) -> Result<usize, Response> {
     let config = &shared.config;
     let invalid = |text: &str| uaa(StatusCode::UNAUTHORIZED, "invalid_token", text);
-    let assertion = form.get("assertion").ok_or_else(|| uaa(StatusCode::BAD_REQUEST, "invalid_request", "Assertion is missing"))?;
+    let assertion =
+        form.get("assertion").ok_or_else(|| uaa(StatusCode::BAD_REQUEST, "invalid_request", "Assertion is missing"))?;
     let jwt = Jwt::parse(assertion).ok_or_else(|| invalid("Invalid token (could not decode): assertion"))?;
     let iss = jwt.claim_str("iss").unwrap_or_default();
     let trusted = !shared.faults.is_set(&Fault::XsuaaDistrustsIas) && iss == shared.urls.ias;
     let zone_ok = zid.is_none_or(|z| z == config.ias_tenant_id || z == config.xsuaa_zid);
     if !trusted || !zone_ok {
-        return Err(uaa(StatusCode::UNAUTHORIZED, "unauthorized", format!("Unable to map issuer, {iss} , to a single registered provider")));
+        return Err(uaa(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            format!("Unable to map issuer, {iss} , to a single registered provider"),
+        ));
     }
     jwt.verify_rs256(&ias_keys(shared)).map_err(|_| invalid("Could not verify token signature."))?;
     if !jwt.audiences().contains(&config.xsuaa_client_id.as_str()) {
@@ -133,7 +150,11 @@ fn check_assertion(shared: &Shared, form: &Form, zid: Option<&str>) -> Result<us
     let index = config.users.iter().position(|u| u.username.eq_ignore_ascii_case(email));
     match index {
         Some(i) if config.xsuaa_shadow_users || config.users[i].xsuaa_user => Ok(i),
-        _ => Err(uaa(StatusCode::UNAUTHORIZED, "unauthorized", "The user account must be pre-created. Please contact your system administrator.")),
+        _ => Err(uaa(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "The user account must be pre-created. Please contact your system administrator.",
+        )),
     }
 }
 
@@ -144,11 +165,8 @@ fn issue(shared: &Shared, grant: &UserGrant) -> Response {
     let (now, lifetime) = (shared.now(), config.xsuaa_token_lifetime_secs as i64);
     let jti = uuid::Uuid::new_v4().simple().to_string();
     let user_id = derived_uuid(&format!("xsuaa:{}", user.oid));
-    let mut aud: Vec<String> = config
-        .xsuaa_scopes
-        .iter()
-        .filter_map(|s| s.rsplit_once('.').map(|(prefix, _)| prefix.to_string()))
-        .collect();
+    let mut aud: Vec<String> =
+        config.xsuaa_scopes.iter().filter_map(|s| s.rsplit_once('.').map(|(prefix, _)| prefix.to_string())).collect();
     aud.push(grant.client_id.clone());
     aud.sort();
     aud.dedup();
@@ -164,11 +182,16 @@ fn issue(shared: &Shared, grant: &UserGrant) -> Response {
     });
     let mut header = Map::new();
     header.insert("jku".into(), json!(format!("{}/token_keys", shared.urls.xsuaa)));
-    let signer = Signer { key: &shared.keys.xsuaa, rogue: &shared.keys.rogue, header };
-    let access = mint(claims.as_object().cloned().unwrap_or_default(), &signer, &shared.faults.tampers(TokenKind::XsuaaAccessToken));
+    let signer = Signer { key: &shared.keys().xsuaa, rogue: &shared.keys().rogue, header };
+    let access = mint(
+        claims.as_object().cloned().unwrap_or_default(),
+        &signer,
+        &shared.faults.tampers(TokenKind::XsuaaAccessToken),
+    );
     let refresh = format!("{}-r", random_token(16));
     shared.store().xsuaa_refresh.insert(refresh.clone(), grant.clone());
-    shared.issued().xsuaa = Some(TokensSeen { access_token: access.clone(), id_token: None, refresh_token: Some(refresh.clone()) });
+    shared.issued().xsuaa =
+        Some(TokensSeen { access_token: access.clone(), id_token: None, refresh_token: Some(refresh.clone()) });
     let body = json!({
         "access_token": access, "token_type": "bearer", "refresh_token": refresh,
         "expires_in": lifetime - 1, "scope": config.xsuaa_scopes.join(" "), "jti": jti,

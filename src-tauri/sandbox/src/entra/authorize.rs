@@ -65,8 +65,12 @@ fn check_request(params: &Form) -> Result<(), EntraError> {
         None => return Err(EntraError::missing_parameter("response_type")),
         Some("code") => {}
         Some(other) => {
-            return Err(EntraError::new(StatusCode::BAD_REQUEST, "unsupported_response_type", 700054,
-                format!("response_type '{other}' is not enabled for the application.")))
+            return Err(EntraError::new(
+                StatusCode::BAD_REQUEST,
+                "unsupported_response_type",
+                700054,
+                format!("response_type '{other}' is not enabled for the application."),
+            ))
         }
     }
     if params.get("scope").is_none_or(|s| s.trim().is_empty()) {
@@ -74,8 +78,14 @@ fn check_request(params: &Form) -> Result<(), EntraError> {
     }
     if let Some(method) = params.get("code_challenge_method") {
         if method != "S256" && method != "plain" {
-            return Err(EntraError::new(StatusCode::BAD_REQUEST, "invalid_request", 50040, format!(
-                "The code_challenge_method '{method}' is not supported. Supported values are 'plain' and 'S256'.")));
+            return Err(EntraError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                50040,
+                format!(
+                    "The code_challenge_method '{method}' is not supported. Supported values are 'plain' and 'S256'."
+                ),
+            ));
         }
     }
     if params.get("prompt").map(String::as_str) == Some("none") {
@@ -93,14 +103,16 @@ fn redirect(shared: &Shared, checked: &Checked, pairs: &[(&str, String)]) -> Res
             query.append_pair(k, v);
         }
         if let Some(state) = &checked.state {
-            let state = if shared.faults.is_set(&Fault::WrongState) { format!("{state}-tampered") } else { state.clone() };
+            let state =
+                if shared.faults.is_set(&Fault::WrongState) { format!("{state}-tampered") } else { state.clone() };
             query.append_pair("state", &state);
         }
         if shared.config.entra_iss_parameter {
             query.append_pair("iss", &shared.urls.entra);
         }
     }
-    (StatusCode::FOUND, [(header::LOCATION, target.to_string()), (header::CACHE_CONTROL, "no-store".into())]).into_response()
+    (StatusCode::FOUND, [(header::LOCATION, target.to_string()), (header::CACHE_CONTROL, "no-store".into())])
+        .into_response()
 }
 
 fn redirect_error(shared: &Shared, checked: &Checked, error: &EntraError) -> Response {
@@ -121,7 +133,11 @@ fn sign_in_page(shared: &Shared, tenant: &str, params: &Form, error: Option<&str
 }
 
 /// GET: check the request, then show the sign-in page.
-pub(super) async fn page(State(shared): State<Arc<Shared>>, Path(tenant): Path<String>, RawQuery(query): RawQuery) -> Response {
+pub(super) async fn page(
+    State(shared): State<Arc<Shared>>,
+    Path(tenant): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
     let params = parse_form(query.unwrap_or_default().as_bytes());
     shared.issued().authorize = Some(params.clone());
     let checked = match check_client(&shared, &tenant, &params) {
@@ -147,7 +163,12 @@ pub(super) async fn submit(State(shared): State<Arc<Shared>>, Path(tenant): Path
     let config = &shared.config;
     let typed = params.get("username").filter(|u| !u.trim().is_empty()).or_else(|| params.get("login"));
     let Some(username) = typed.map(|u| u.trim()).filter(|u| !u.is_empty()) else {
-        return sign_in_page(&shared, &tenant, &params, Some("Enter a valid email address, phone number, or Skype name."));
+        return sign_in_page(
+            &shared,
+            &tenant,
+            &params,
+            Some("Enter a valid email address, phone number, or Skype name."),
+        );
     };
     let Some(index) = config.users.iter().position(|u| u.username.eq_ignore_ascii_case(username)) else {
         let text = "This username may be incorrect. Make sure you typed it correctly. Otherwise, contact your admin.";
@@ -159,9 +180,9 @@ pub(super) async fn submit(State(shared): State<Arc<Shared>>, Path(tenant): Path
         return redirect_error(&shared, &checked, &EntraError { error: "access_denied", ..error });
     }
     let code = format!("1.{}", random_token(120));
-    let challenge = params.get("code_challenge").map(|c| {
-        (c.clone(), params.get("code_challenge_method").cloned().unwrap_or_else(|| "plain".into()))
-    });
+    let challenge = params
+        .get("code_challenge")
+        .map(|c| (c.clone(), params.get("code_challenge_method").cloned().unwrap_or_else(|| "plain".into())));
     let auth_code = AuthCode {
         grant: EntraGrant {
             user: index,

@@ -25,7 +25,12 @@ fn user_code() -> String {
 }
 
 /// RFC 8628 §3.1–3.2.
-pub(super) async fn devicecode(State(shared): State<Arc<Shared>>, Path(tenant): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+pub(super) async fn devicecode(
+    State(shared): State<Arc<Shared>>,
+    Path(tenant): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let form = parse_form(&body);
     let creds = client_credentials(&headers, &form).unwrap_or_default();
     shared.record(Service::Entra, &format!("/{tenant}/oauth2/v2.0/devicecode"), &headers, &form, &creds);
@@ -73,16 +78,22 @@ pub(super) async fn entry_page(State(shared): State<Arc<Shared>>) -> Response {
 /// The user entered a code and picked an account.
 pub(super) async fn entry_submit(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let form = parse_form(&body);
-    let again = |error: &str| Html(html::device_entry("/devicelogin", &shared.config.users, Some(error))).into_response();
+    let again =
+        |error: &str| Html(html::device_entry("/devicelogin", &shared.config.users, Some(error))).into_response();
     let entered: String = form.get("user_code").map(|c| c.trim().to_ascii_uppercase()).unwrap_or_default();
     let username = form.get("username").filter(|u| !u.trim().is_empty()).or_else(|| form.get("login"));
-    let Some(index) = username.and_then(|u| shared.config.users.iter().position(|x| x.username.eq_ignore_ascii_case(u.trim()))) else {
-        return again("This username may be incorrect. Make sure you typed it correctly. Otherwise, contact your admin.");
+    let Some(index) =
+        username.and_then(|u| shared.config.users.iter().position(|x| x.username.eq_ignore_ascii_case(u.trim())))
+    else {
+        return again(
+            "This username may be incorrect. Make sure you typed it correctly. Otherwise, contact your admin.",
+        );
     };
     let user = &shared.config.users[index];
     let now = shared.now();
     let mut store = shared.store();
-    let Some(device) = store.devices.values_mut().find(|d| d.user_code == entered && d.status == DeviceStatus::Pending) else {
+    let Some(device) = store.devices.values_mut().find(|d| d.user_code == entered && d.status == DeviceStatus::Pending)
+    else {
         return again("That code didn't work. Check the code and try again.");
     };
     if now >= device.expires {
@@ -90,7 +101,8 @@ pub(super) async fn entry_submit(State(shared): State<Arc<Shared>>, body: Bytes)
     }
     if shared.config.entra_assignment_required && !user.assigned {
         device.status = DeviceStatus::Denied(index);
-        return Html(html::message("Access denied", "Your administrator has not assigned you to this application.")).into_response();
+        return Html(html::message("Access denied", "Your administrator has not assigned you to this application."))
+            .into_response();
     }
     device.status = DeviceStatus::Approved(index);
     Html(html::message(

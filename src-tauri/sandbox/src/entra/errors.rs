@@ -56,18 +56,30 @@ impl EntraError {
     }
 
     pub fn missing_parameter(name: &str) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "invalid_request", 900144, format!(
-            "The request body must contain the following parameter: '{name}'."))
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            900144,
+            format!("The request body must contain the following parameter: '{name}'."),
+        )
     }
 
     pub fn public_client_sent_secret() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "invalid_client", 700025,
-            "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            700025,
+            "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.",
+        )
     }
 
     pub fn secret_required() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "invalid_client", 7000218,
-            "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            7000218,
+            "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+        )
     }
 
     pub fn bad_secret(client_id: &str) -> Self {
@@ -76,8 +88,12 @@ impl EntraError {
     }
 
     pub fn pkce_mismatch() -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "invalid_grant", 501481,
-            "The Code_Verifier does not match the code_challenge supplied in the authorization request.")
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            501481,
+            "The Code_Verifier does not match the code_challenge supplied in the authorization request.",
+        )
     }
 
     pub fn code_redeemed() -> Self {
@@ -91,7 +107,12 @@ impl EntraError {
     }
 
     pub fn invalid_grant() -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "invalid_grant", 9002313, "Invalid request. Request is malformed or invalid.")
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            9002313,
+            "Invalid request. Request is malformed or invalid.",
+        )
     }
 
     pub fn not_assigned(app: &str, client_id: &str, upn: &str) -> Self {
@@ -100,8 +121,12 @@ impl EntraError {
     }
 
     pub fn bad_password() -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "invalid_grant", 50126,
-            "Error validating credentials due to invalid username or password.")
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            50126,
+            "Error validating credentials due to invalid username or password.",
+        )
     }
 
     pub fn unknown_user(upn: &str, tenant: &str) -> Self {
@@ -115,19 +140,31 @@ impl EntraError {
     }
 
     pub fn unsupported_grant(grant: &str) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "unsupported_grant_type", 70003, format!(
-            "The app requested an unsupported grant type '{grant}'."))
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            70003,
+            format!("The app requested an unsupported grant type '{grant}'."),
+        )
     }
 
     pub fn authorization_pending() -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "authorization_pending", 70016,
-            "OAuth 2.0 device flow error. Authorization is pending. Continue polling.")
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "authorization_pending",
+            70016,
+            "OAuth 2.0 device flow error. Authorization is pending. Continue polling.",
+        )
     }
 
     /// Entra documents no code of its own for RFC 8628 `slow_down`; the sandbox reuses the device-flow one.
     pub fn slow_down() -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "slow_down", 70016,
-            "OAuth 2.0 device flow error. Polling too frequently; wait longer between polls.")
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "slow_down",
+            70016,
+            "OAuth 2.0 device flow error. Polling too frequently; wait longer between polls.",
+        )
     }
 
     pub fn device_code_expired() -> Self {
@@ -135,8 +172,12 @@ impl EntraError {
     }
 
     pub fn login_required() -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "login_required", 50058,
-            "A silent sign-in request was sent but no user is signed in.")
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "login_required",
+            50058,
+            "A silent sign-in request was sent but no user is signed in.",
+        )
     }
 
     /// `Timestamp: ...` value in Entra's format, e.g. `2026-11-02 09:15:27Z`.

@@ -88,7 +88,7 @@ async fn discovery(State(shared): State<Arc<Shared>>, Path(tenant): Path<String>
 
 /// The key Entra signs with now, and the keys its JWKS publishes (current first).
 pub(crate) fn entra_keys(shared: &Shared) -> (&'static Key, Vec<&'static Key>) {
-    let ring = shared.keys;
+    let ring = shared.keys();
     let rotated = shared.faults.is_set(&Fault::RotateEntraKeys);
     let two_keys = shared.faults.tampers(TokenKind::EntraIdToken).contains(&Tamper::NoKidTwoKeys);
     match (rotated, two_keys) {
@@ -128,7 +128,7 @@ pub(crate) fn issue(shared: &Shared, grant: &EntraGrant, nonce: Option<&str>) ->
     let scopes: Vec<&str> = grant.scope.split_whitespace().collect();
     let (now, lifetime) = (shared.now(), config.entra_token_lifetime_secs as i64);
     let (key, _) = entra_keys(shared);
-    let signer = Signer { key, rogue: &shared.keys.rogue, header: Map::new() };
+    let signer = Signer { key, rogue: &shared.keys().rogue, header: Map::new() };
 
     let mut body = json!({
         "token_type": "Bearer",

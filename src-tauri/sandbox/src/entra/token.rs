@@ -18,7 +18,12 @@ use crate::issued::Service;
 use crate::jwt::b64;
 use crate::state::{client_credentials, parse_form, DeviceStatus, EntraGrant, Form, Shared};
 
-pub(super) async fn token(State(shared): State<Arc<Shared>>, Path(tenant): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+pub(super) async fn token(
+    State(shared): State<Arc<Shared>>,
+    Path(tenant): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let form = parse_form(&body);
     let creds = client_credentials(&headers, &form).unwrap_or_default();
     shared.record(Service::Entra, &format!("/{tenant}/oauth2/v2.0/token"), &headers, &form, &creds);
