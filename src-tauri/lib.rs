@@ -5,6 +5,8 @@ mod commands;
 mod error;
 mod state;
 
+use std::io::IsTerminal;
+
 use tauri::Manager;
 
 pub use error::AppError;
@@ -18,6 +20,7 @@ pub fn run() {
                 .unwrap_or_else(|_| "tokenhop=info,tokenhop_app=info".into()),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
 
     tauri::Builder::default()

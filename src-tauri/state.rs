@@ -2,9 +2,10 @@
 //! engine (shared HTTP client and key cache), the running run's cancel handle, the last run (for export)
 //! and the in-process sandbox that backs the out-of-the-box "Sandbox" profile.
 //!
-//! The sandbox starts in the background once the UI is interactive (`app_ready`), so the window is not
-//! delayed (its RSA keys take seconds of CPU in a debug build). Only what needs it earlier waits for [`AppState::sandbox_ready`]: the profile list while the
-//! Sandbox profile does not exist yet, and reading or running that profile (so its URLs are current).
+//! The sandbox binds its ports (milliseconds) when first needed: the first profile list while the Sandbox
+//! profile does not exist yet, or reading or running that profile (so its URLs are current), or else once
+//! the UI is interactive (`app_ready`). Its RSA keys, up to seconds of CPU, are generated only after
+//! `app_ready`, so they never compete with the window's start; a run that comes sooner waits for them.
 //! Its demo client secrets go to the secret store's session layer only: never the keychain, never a file.
 
 use std::path::Path;
@@ -44,7 +45,7 @@ pub struct LastRun {
 /// The running sandbox and the slug of its profile.
 pub struct SandboxHandle {
     pub slug: String,
-    _sandbox: Sandbox,
+    sandbox: Sandbox,
 }
 
 pub struct AppState {
@@ -101,8 +102,20 @@ impl AppState {
     /// The sandbox profile's slug once the sandbox is up; `None` if it is disabled or could not start.
     /// The first caller starts it; everyone else waits for that start.
     pub async fn sandbox_ready(&self) -> Option<&str> {
-        let handle = self.sandbox.get_or_init(|| async { self.start_sandbox().await }).await;
-        handle.as_ref().map(|h| h.slug.as_str())
+        self.sandbox().await.map(|h| h.slug.as_str())
+    }
+
+    /// Starts the sandbox if nothing has yet, then generates its keys (for after the first paint).
+    pub async fn warm_up_sandbox(&self) {
+        if let Some(handle) = self.sandbox().await {
+            if let Err(e) = handle.sandbox.generate_keys().await {
+                tracing::warn!(error = %e, "the sandbox has no signing keys; its runs will fail");
+            }
+        }
+    }
+
+    async fn sandbox(&self) -> Option<&SandboxHandle> {
+        self.sandbox.get_or_init(|| async { self.start_sandbox().await }).await.as_ref()
     }
 
     async fn start_sandbox(&self) -> Option<SandboxHandle> {
@@ -117,7 +130,7 @@ impl AppState {
         match install_sandbox_profile(&self.profiles, &self.secrets, &sandbox) {
             Ok(slug) => {
                 tracing::info!(urls = ?sandbox.urls(), "sandbox started");
-                Some(SandboxHandle { slug, _sandbox: sandbox })
+                Some(SandboxHandle { slug, sandbox })
             }
             Err(e) => {
                 tracing::warn!(error = %e, "the Sandbox profile could not be written");
@@ -135,12 +148,13 @@ fn sandbox_config_from_env() -> SandboxConfig {
 }
 
 /// Tries the configured base port, then ephemeral ports (another TokenHop may hold the stable ones).
+/// Keys come later ([`AppState::warm_up_sandbox`]).
 async fn start_on_preferred_port(config: SandboxConfig) -> Result<Sandbox, tokenhop_sandbox::SandboxError> {
-    match Sandbox::start(config.clone()).await {
+    match Sandbox::start_before_keys(config.clone()).await {
         Ok(s) => Ok(s),
         Err(e) if config.base_port.is_some() => {
             tracing::info!(error = %e, "sandbox base port taken; using ephemeral ports");
-            Sandbox::start(SandboxConfig { base_port: None, ..config }).await
+            Sandbox::start_before_keys(SandboxConfig { base_port: None, ..config }).await
         }
         Err(e) => Err(e),
     }

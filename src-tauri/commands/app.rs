@@ -41,8 +41,8 @@ pub fn app_info(state: State<'_, AppState>) -> Result<AppInfo, AppError> {
 }
 
 /// The UI is interactive: logs the time since the process started (the start-up benchmark greps stderr),
-/// then starts the sandbox if nothing has needed it yet. Its key generation is CPU-heavy in debug builds;
-/// starting it alongside the first paint slowed the window down by seconds.
+/// then warms up the sandbox. Its RSA key generation takes up to seconds of CPU; alongside the first
+/// paint it delayed the window by as much.
 #[tauri::command]
 #[tracing::instrument(skip_all)]
 pub fn app_ready(app: AppHandle) {
@@ -50,6 +50,6 @@ pub fn app_ready(app: AppHandle) {
     tracing::info!(ms, "ready");
     eprintln!("tokenhop: ready after {ms} ms");
     tauri::async_runtime::spawn(async move {
-        app.state::<AppState>().sandbox_ready().await;
+        app.state::<AppState>().warm_up_sandbox().await;
     });
 }

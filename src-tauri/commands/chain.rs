@@ -38,8 +38,12 @@ pub async fn chain_run(
     let cancel = Running::start(&state)?;
     let send = |p: Progress| drop(on_progress.send(p));
     let req = RunRequest { profile: &profile, slug: &slug, until, secrets: &state.secrets };
+    let started = std::time::Instant::now();
     let report = chain::run(&state.engine, req, &send, cancel.token()).await;
     drop(cancel);
+    // One line per run (the memory benchmark counts them), naming the step where it broke.
+    let failed = report.steps.iter().find(|s| !s.ok).map(|s| s.step.as_str());
+    tracing::info!(ok = report.ok, failed, ms = started.elapsed().as_millis() as u64, "run finished");
     *state.last_run.lock().unwrap_or_else(|p| p.into_inner()) = Some(LastRun { profile, slug, report: report.clone() });
     Ok(report)
 }
