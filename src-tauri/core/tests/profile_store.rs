@@ -67,7 +67,9 @@ fn list_is_sorted_by_name_and_search_looks_at_name_tenant_client_ids_and_urls() 
     let (_dir, store) = store();
     store.create(&profile("zeta prod", "zeta.onmicrosoft.com", "https://zeta.accounts.ondemand.com")).unwrap();
     store.create(&profile("Alpha test", "alpha.onmicrosoft.com", "https://alpha.accounts.cloud.sap")).unwrap();
-    store.create(&profile("beta dev", "72f988bf-86f1-41af-91ab-2d7cd011db47", "https://beta.accounts.ondemand.com")).unwrap();
+    store
+        .create(&profile("beta dev", "72f988bf-86f1-41af-91ab-2d7cd011db47", "https://beta.accounts.ondemand.com"))
+        .unwrap();
 
     let names: Vec<String> = store.list(None).unwrap().profiles.into_iter().map(|p| p.name).collect();
     assert_eq!(names, ["Alpha test", "beta dev", "zeta prod"], "sorted by name, case-insensitively");
@@ -148,7 +150,9 @@ fn slugs_cannot_escape_the_profiles_directory() {
 
 #[test]
 fn slugify_makes_readable_file_names() {
-    for (name, slug) in [("ACME dev", "acme-dev"), ("  Kunde A / Prod  ", "kunde-a-prod"), ("Müller GmbH", "müller-gmbh"), ("--", "")] {
+    for (name, slug) in
+        [("ACME dev", "acme-dev"), ("  Kunde A / Prod  ", "kunde-a-prod"), ("Müller GmbH", "müller-gmbh"), ("--", "")]
+    {
         assert_eq!(slugify(name), slug, "slug of {name:?}");
     }
     assert_eq!(slugify(&"x".repeat(200)).len(), 64, "slugs are capped");
@@ -161,7 +165,12 @@ fn a_corrupt_file_is_reported_with_line_and_column_and_the_others_still_load() {
     let cases = [
         ("syntax.toml", "name = \"x\"\n[entra\ntenant = \"t\"\n", 2, "unclosed table"),
         ("unknown.toml", "name = \"x\"\n[entra]\ntenant = \"t\"\nclient_id = \"c\"\ncolour = \"red\"\n", 5, "colour"),
-        ("badenum.toml", "name = \"x\"\n[entra]\ntenant = \"t\"\nclient_id = \"c\"\nflow = \"implicit\"\n", 5, "implicit"),
+        (
+            "badenum.toml",
+            "name = \"x\"\n[entra]\ntenant = \"t\"\nclient_id = \"c\"\nflow = \"implicit\"\n",
+            5,
+            "implicit",
+        ),
     ];
     for (file, text, _, _) in &cases {
         fs::write(store.dir().join(file), text).unwrap();
@@ -259,7 +268,10 @@ fn optional_fields_are_left_out_of_the_json_rather_than_null() {
     store.create(&p).unwrap();
     let json = serde_json::to_value(store.list(None).unwrap()).unwrap();
     let summary = json["profiles"][0].as_object().unwrap();
-    assert!(!summary.contains_key("environment") && !summary.contains_key("api_url"), "TS has `?:`, not null: {summary:?}");
+    assert!(
+        !summary.contains_key("environment") && !summary.contains_key("api_url"),
+        "TS has `?:`, not null: {summary:?}"
+    );
     assert_eq!(summary["ias_url"], "https://acme.accounts.ondemand.com");
 }
 
@@ -275,4 +287,38 @@ fn temp_files_of_killed_writers_are_cleaned_up_once_stale() {
     ProfileStore::open(dir.path()).unwrap();
     assert!(!stale.exists(), "an hour-old temp file is debris");
     assert!(fresh.exists(), "a fresh temp file may belong to a running writer");
+}
+
+#[test]
+fn a_large_store_loads_in_parallel_with_every_profile_and_error_in_place() {
+    let (_dir, store) = store();
+    // Enough files for the index to parse on several threads; a few corrupt ones spread among them.
+    for i in 0..300 {
+        let text = if i % 97 == 5 {
+            format!("name = \"Broken {i:03}\"\n[entra\n")
+        } else {
+            format!("name = \"Tenant {i:03}\"\n[entra]\ntenant = \"t{i}.example.com\"\nclient_id = \"c{i}\"\n")
+        };
+        fs::write(store.dir().join(format!("tenant-{i:03}.toml")), text).unwrap();
+    }
+    // A symlinked profile file counts, stamped by its target.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let target = elsewhere.path().join("linked.toml");
+    fs::write(&target, "name = \"Linked\"\n[entra]\ntenant = \"l.example.com\"\nclient_id = \"c\"\n").unwrap();
+    std::os::unix::fs::symlink(&target, store.dir().join("linked.toml")).unwrap();
+
+    let list = store.list(None).unwrap();
+
+    let broken: Vec<usize> = (0..300).filter(|i| i % 97 == 5).collect();
+    assert_eq!(list.errors.len(), broken.len(), "each corrupt file is reported once: {:?}", list.errors);
+    assert_eq!(list.profiles.len(), 300 - broken.len() + 1);
+    let names: Vec<&str> = list.profiles.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names[0], "Linked", "sorted by name, case-insensitively");
+    assert!(names[1..].windows(2).all(|w| w[0] < w[1]), "sorted by name");
+    assert_eq!(list.profiles[1].tenant, "t0.example.com", "each summary belongs to its own file");
+    assert_eq!(store.list(Some("T299.EXAMPLE")).unwrap().profiles[0].name, "Tenant 299", "search ignores case");
+
+    fs::write(&target, "name = \"Linked\"\n[entra]\ntenant = \"moved.example.com\"\nclient_id = \"c\"\n").unwrap();
+    let linked = store.list(Some("linked")).unwrap().profiles;
+    assert_eq!(linked[0].tenant, "moved.example.com", "a changed symlink target is re-read");
 }

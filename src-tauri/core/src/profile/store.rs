@@ -5,7 +5,6 @@
 //! nothing of secrets: callers move them with `secrets::{move,copy,delete}_profile_secrets`.
 
 use std::ffi::OsStr;
-use std::collections::HashSet;
 use std::fs;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
@@ -15,7 +14,7 @@ use ts_rs::TS;
 
 use super::error::ProfileError;
 use super::file::{parse_profile, to_toml, write_atomic, Overwrite};
-use super::index::{Index, Stamp};
+use super::index::{Entry, FileRef, Index, Stamp};
 use super::model::Profile;
 use super::validate::validate;
 
@@ -91,14 +90,16 @@ impl ProfileSummary {
         }
     }
 
-    /// Case-insensitive match of an already lower-cased query on the searchable fields.
-    fn matches(&self, query: &str) -> bool {
+    /// The searchable fields, lower-cased, one per line: a search is one `contains` of the lower-cased query.
+    pub(crate) fn search_text(&self) -> String {
         [Some(&self.name), Some(&self.slug), self.environment.as_ref(), Some(&self.tenant), Some(&self.entra_client_id)]
             .into_iter()
             .chain([self.ias_client_id.as_ref(), self.xsuaa_client_id.as_ref()])
             .chain([self.ias_url.as_ref(), self.xsuaa_url.as_ref(), self.api_url.as_ref()])
             .flatten()
-            .any(|field| field.to_lowercase().contains(query))
+            .map(|field| field.to_lowercase())
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 }
 
@@ -161,28 +162,45 @@ impl ProfileStore {
     /// Every profile sorted by name (then slug), filtered by `query`, plus the files that failed to load.
     pub fn list(&self, query: Option<&str>) -> Result<ProfileList, ProfileError> {
         let query = query.map(str::trim).filter(|q| !q.is_empty()).map(str::to_lowercase);
+        let files = self.files()?;
+        let entries = self.index.refresh(&files, |file| {
+            Entry::new(match self.load(&file.path) {
+                Ok(profile) => Ok(ProfileSummary::new(file.slug.clone(), profile)),
+                Err(e) => Err(load_error(&file.path, e)),
+            })
+        });
         let mut list = ProfileList::default();
-        let entries = fs::read_dir(&self.dir).map_err(|e| ProfileError::io(&self.dir, e))?;
-        let mut seen = HashSet::new();
-        for entry in entries {
-            let path = entry.map_err(|e| ProfileError::io(&self.dir, e))?.path();
-            let Some(slug) = profile_slug(&path) else { continue };
-            let Ok(meta) = fs::metadata(&path) else { continue }; // deleted meanwhile
-            let loaded = self.index.get_or_load(&path, Stamp::of(&meta), || match self.load(&path) {
-                Ok(profile) => Ok(ProfileSummary::new(slug, profile)),
-                Err(e) => Err(load_error(&path, e)),
-            });
-            seen.insert(path);
-            match loaded {
-                Ok(summary) if query.as_deref().is_none_or(|q| summary.matches(q)) => list.profiles.push(summary),
-                Ok(_) => {}
-                Err(error) => list.errors.push(error),
+        for entry in &entries {
+            match &**entry {
+                Entry::Loaded { summary, search_text } if query.as_deref().is_none_or(|q| search_text.contains(q)) => {
+                    list.profiles.push(summary.clone())
+                }
+                Entry::Loaded { .. } => {}
+                Entry::Failed(error) => list.errors.push(error.clone()),
             }
         }
-        self.index.retain(&seen);
-        list.profiles.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then_with(|| a.slug.cmp(&b.slug)));
+        // Cached keys: comparing by `to_lowercase` allocated two strings per comparison.
+        list.profiles.sort_by_cached_key(|p| (p.name.to_lowercase(), p.slug.clone()));
         list.errors.sort_by(|a, b| a.file.cmp(&b.file));
         Ok(list)
+    }
+
+    /// The profile files in the directory, with their stamps.
+    fn files(&self) -> Result<Vec<FileRef>, ProfileError> {
+        let mut files = Vec::new();
+        for entry in fs::read_dir(&self.dir).map_err(|e| ProfileError::io(&self.dir, e))? {
+            let entry = entry.map_err(|e| ProfileError::io(&self.dir, e))?;
+            let path = entry.path();
+            let Some(slug) = profile_slug(&path) else { continue };
+            // Relative to the open directory (no path walk per file); a symlink is followed, as a read would.
+            let meta = match entry.file_type() {
+                Ok(t) if t.is_symlink() => fs::metadata(&path),
+                _ => entry.metadata(),
+            };
+            let Ok(meta) = meta else { continue }; // deleted meanwhile
+            files.push(FileRef { slug, path, stamp: Stamp::of(&meta) });
+        }
+        Ok(files)
     }
 
     /// The profile stored under `slug`.
@@ -277,7 +295,9 @@ impl ProfileStore {
     fn write(&self, slug: &str, profile: &Profile, overwrite: Overwrite) -> Result<(), ProfileError> {
         let path = self.path_of(slug);
         write_atomic(&path, to_toml(profile).as_bytes(), overwrite).map_err(|e| match e.kind() {
-            ErrorKind::AlreadyExists => ProfileError::AlreadyExists { slug: slug.to_owned(), name: profile.name.clone() },
+            ErrorKind::AlreadyExists => {
+                ProfileError::AlreadyExists { slug: slug.to_owned(), name: profile.name.clone() }
+            }
             _ => ProfileError::io(&path, e),
         })
     }
