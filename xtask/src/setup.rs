@@ -27,8 +27,10 @@ const APP_PACKAGES: &[&str] = &[
     "pkg-config",
 ];
 
-/// What the test suites need: a virtual display, the WebKit WebDriver, a session bus and a Secret Service.
-const TEST_PACKAGES: &[&str] = &["xvfb", "xauth", "webkit2gtk-driver", "dbus-x11", "gnome-keyring", "libsecret-tools", "jq"];
+/// What the test suites and benchmarks need: a virtual display, the WebKit WebDriver, a session bus, a
+/// Secret Service, and xdotool (the memory benchmark presses the Run shortcut in the real window).
+const TEST_PACKAGES: &[&str] =
+    &["xvfb", "xauth", "webkit2gtk-driver", "dbus-x11", "gnome-keyring", "libsecret-tools", "jq", "xdotool"];
 
 /// The "system browser" the e2e tests hand to the app. Ubuntu ships Chromium only as a snap, so there the tests
 /// use whatever Chromium or Chrome is on `PATH` instead (GitHub's runners have Chrome).
@@ -133,10 +135,7 @@ fn distro_is(id: &str) -> bool {
 }
 
 fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0")
+    Command::new("id").arg("-u").output().is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0")
 }
 
 /// Node 20 or newer must already be there: Debian's own `nodejs` package is too old for the UI's tooling.
@@ -181,7 +180,11 @@ fn modified(path: &Path) -> Option<std::time::SystemTime> {
 
 /// `npm` is a `.cmd` script on Windows, which `Command` does not find by its bare name.
 pub fn npm_program() -> String {
-    if cfg!(windows) { "npm.cmd".into() } else { "npm".into() }
+    if cfg!(windows) {
+        "npm.cmd".into()
+    } else {
+        "npm".into()
+    }
 }
 
 /// tauri-driver from the tools cache or `PATH`; built with `cargo install --locked` into the cache otherwise.
@@ -196,10 +199,21 @@ pub fn tauri_driver(ws: &Workspace) -> Result<PathBuf> {
     let (root, build) = (tools.to_string_lossy().into_owned(), tools.join("build").to_string_lossy().into_owned());
     step::run(&mut step::command(
         step::cargo(),
-        &["install", "tauri-driver", "--locked", "--version", TAURI_DRIVER_VERSION, "--root", &root, "--target-dir", &build],
+        &[
+            "install",
+            "tauri-driver",
+            "--locked",
+            "--version",
+            TAURI_DRIVER_VERSION,
+            "--root",
+            &root,
+            "--target-dir",
+            &build,
+        ],
         &ws.root,
     ))?;
-    let installed = find_tauri_driver(ws).context("cargo install finished but tauri-driver is not in the tools cache")?;
+    let installed =
+        find_tauri_driver(ws).context("cargo install finished but tauri-driver is not in the tools cache")?;
     step.finish("installed");
     Ok(installed)
 }

@@ -62,7 +62,8 @@ mod tests {
 
     #[test]
     fn encodes_the_rfc_4648_test_vectors() {
-        let cases = [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE=")];
+        let cases =
+            [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE=")];
         for (plain, coded) in cases {
             assert_eq!(encode(plain.as_bytes(), false), coded, "{plain:?}");
             assert_eq!(decode(coded).unwrap(), plain.as_bytes(), "{coded:?} decodes back");

@@ -17,7 +17,7 @@ use anyhow::{bail, Context, Result};
 
 use super::build::Built;
 use super::sandbox::{Sandbox, USER};
-use super::{curl_floor, memory, startup, BenchDirs, Samples};
+use super::{curl_floor, BenchDirs, Samples};
 use crate::step::{note, Step};
 
 #[derive(Debug, Default)]
@@ -31,15 +31,6 @@ pub struct ChainResult {
     /// Whole `run` with headless Chromium signing in (process start to exit).
     pub whole_chromium_ms: Samples,
     pub floor_detail: String,
-}
-
-/// PSS of the app after chain runs it made itself (`TOKENHOP_BENCH_RUNS`).
-#[derive(Debug, Default)]
-pub struct RunsMemory {
-    pub runs: usize,
-    pub idle_mib: f64,
-    pub after_first_mib: f64,
-    pub after_last_mib: f64,
 }
 
 /// A free TCP port on loopback (the next three are assumed free too, as the sandbox needs four).
@@ -111,7 +102,8 @@ fn cli_run(built: &Built, sandbox: &Sandbox, config: &Path, browser: &Path) -> R
     let status = child.wait()?;
     let exited = Instant::now();
     let (json_at, json) = rx.recv_timeout(Duration::from_secs(10)).context("no stdout from tokenhop-cli run")?;
-    let report: serde_json::Value = serde_json::from_str(&json).with_context(|| format!("run --json printed no JSON; stderr:\n{}", log.join("\n")))?;
+    let report: serde_json::Value = serde_json::from_str(&json)
+        .with_context(|| format!("run --json printed no JSON; stderr:\n{}", log.join("\n")))?;
     if !status.success() || report["ok"] != true {
         bail!("the chain failed ({status}); stderr:\n{}", log.join("\n"));
     }
@@ -136,7 +128,8 @@ pub fn measure(built: &Built, dirs: &BenchDirs, runs: usize) -> Result<ChainResu
     let profile = scratch.join("sandbox.toml");
     std::fs::write(&profile, &sandbox.profile_toml)?;
     let config = scratch.join("config");
-    let import = Command::new(&built.cli).arg("--config-dir").arg(&config).args(["profile", "import"]).arg(&profile).output()?;
+    let import =
+        Command::new(&built.cli).arg("--config-dir").arg(&config).args(["profile", "import"]).arg(&profile).output()?;
     if !import.status.success() {
         bail!("profile import failed: {}", String::from_utf8_lossy(&import.stderr));
     }
@@ -165,34 +158,4 @@ pub fn measure(built: &Built, dirs: &BenchDirs, runs: usize) -> Result<ChainResu
     }
     step.finish(&format!("engine {} ms, floor {} ms", result.engine_ms.show(1), result.floor_ms.show(1)));
     Ok(result)
-}
-
-/// With `TOKENHOP_BENCH_RUNS=10` the app runs the Sandbox chain ten times after it is ready, printing
-/// `tokenhop: bench run K/N …` after each. If the app does not do that (no line within 20 s), `None`.
-pub fn memory_after_runs(built: &Built, dirs: &BenchDirs, display: &str) -> Result<Option<RunsMemory>> {
-    const RUNS: usize = 10;
-    let home = dirs.scratch().join("runs-app");
-    let mut cmd = startup::isolated(&built.app, display, &home)?;
-    std::fs::create_dir_all(&home)?;
-    cmd.env("TOKENHOP_BENCH_RUNS", RUNS.to_string())
-        .env("TOKENHOP_SANDBOX_AUTO_SIGN_IN", USER)
-        .env("TOKENHOP_SANDBOX_PORT", free_port()?.to_string())
-        .env("TOKENHOP_BROWSER", curl_browser(&home)?);
-    let app = startup::Watched::spawn(cmd)?;
-    let outcome = (|| -> Result<Option<RunsMemory>> {
-        app.wait_for("ready after", Duration::from_secs(60))?;
-        std::thread::sleep(Duration::from_secs(2));
-        let idle = memory::total_mib(&memory::tree_pss(app.child.id()));
-        if app.wait_for("bench run 1/", Duration::from_secs(20)).is_err() {
-            note("the app ignores TOKENHOP_BENCH_RUNS (no `tokenhop: bench run 1/10` line): memory after runs not measured");
-            return Ok(None);
-        }
-        let first = memory::total_mib(&memory::tree_pss(app.child.id()));
-        app.wait_for(&format!("bench run {RUNS}/"), Duration::from_secs(300))?;
-        std::thread::sleep(Duration::from_secs(2));
-        let last = memory::total_mib(&memory::tree_pss(app.child.id()));
-        Ok(Some(RunsMemory { runs: RUNS, idle_mib: idle, after_first_mib: first, after_last_mib: last }))
-    })();
-    app.end();
-    outcome
 }

@@ -34,7 +34,10 @@ pub struct Floor {
 }
 
 fn basic(id: &str, secret: &str) -> String {
-    format!("Authorization: Basic {}", b64::encode(format!("{}:{}", form_encode(id), form_encode(secret)).as_bytes(), false))
+    format!(
+        "Authorization: Basic {}",
+        b64::encode(format!("{}:{}", form_encode(id), form_encode(secret)).as_bytes(), false)
+    )
 }
 
 /// A PKCE verifier and its S256 challenge (RFC 7636 §4.2), hashed by coreutils' `sha256sum`.
@@ -46,7 +49,8 @@ fn pkce() -> Result<(String, String)> {
     child.stdin.take().expect("piped").write_all(verifier.as_bytes())?;
     let out = String::from_utf8(child.wait_with_output()?.stdout)?;
     let hex = out.split_whitespace().next().context("sha256sum printed nothing")?;
-    let digest: Vec<u8> = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16)).collect::<Result<_, _>>()?;
+    let digest: Vec<u8> =
+        (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16)).collect::<Result<_, _>>()?;
     Ok((verifier, b64::encode(&digest, true)))
 }
 
@@ -154,7 +158,12 @@ impl Floor {
     }
 
     fn ias_request(&self) -> Vec<String> {
-        Self::jwt_bearer(format!("{}/oauth2/token", self.ias), &self.ias_basic, &self.entra_id_token, &["token_format=jwt"])
+        Self::jwt_bearer(
+            format!("{}/oauth2/token", self.ias),
+            &self.ias_basic,
+            &self.entra_id_token,
+            &["token_format=jwt"],
+        )
     }
 
     fn xsuaa_request(&self) -> Vec<String> {
@@ -178,13 +187,24 @@ impl Floor {
             vec![format!("{}/token_keys", self.xsuaa)],
             vec![self.api.clone()],
         ];
-        let timed = [("entra", self.redeem(&code, &verifier)), ("ias", self.ias_request()), ("xsuaa", self.xsuaa_request()), ("api", self.api_request())];
+        let timed = [
+            ("entra", self.redeem(&code, &verifier)),
+            ("ias", self.ias_request()),
+            ("xsuaa", self.xsuaa_request()),
+            ("api", self.api_request()),
+        ];
         let mut args: Vec<String> = Vec::new();
         let mut add = |label: &str, request: Vec<String>| {
             if !args.is_empty() {
                 args.push(s("--next"));
             }
-            args.extend([s("-s"), s("-o"), s("/dev/null"), s("-w"), format!("{label} %{{http_code}} %{{time_total}} %{{num_connects}}\\n")]);
+            args.extend([
+                s("-s"),
+                s("-o"),
+                s("/dev/null"),
+                s("-w"),
+                format!("{label} %{{http_code}} %{{time_total}} %{{num_connects}}\\n"),
+            ]);
             args.extend(request);
         };
         for w in warm {

@@ -61,7 +61,11 @@ pub fn total_mib(procs: &[ProcessPss]) -> f64 {
 
 /// `WebKitWebProcess[4242] 95.1 MiB, …` for the notes.
 pub fn breakdown(procs: &[ProcessPss]) -> String {
-    procs.iter().map(|p| format!("{}[{}] {:.1} MiB", p.name, p.pid, p.pss_kib as f64 / 1024.0)).collect::<Vec<_>>().join(", ")
+    procs
+        .iter()
+        .map(|p| format!("{}[{}] {:.1} MiB", p.name, p.pid, p.pss_kib as f64 / 1024.0))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Ends a tree we spawned: SIGTERM to each pid found under `root`, then SIGKILL to whatever is left.

@@ -18,6 +18,7 @@ mod size;
 mod startup;
 mod stats;
 mod store;
+mod window_runs;
 
 use std::path::PathBuf;
 
@@ -88,6 +89,7 @@ pub fn run(ws: &Workspace, args: &Args) -> Result<()> {
     let runs = args.runs.max(1);
     let mut results = Results { machine: machine::Machine::detect(), ..Results::default() };
 
+    crate::setup::run(ws, true)?;
     let built = if args.no_build { build::existing(ws, &dirs)? } else { build::all(ws, &dirs)? };
 
     if args.wants("startup") {

@@ -41,7 +41,9 @@ impl Sandbox {
             if Instant::now() > deadline {
                 bail!("the sandbox did not report its URLs within 20 s");
             }
-            let Some(Ok(line)) = stderr.next() else { bail!("the sandbox exited before it was ready (port {port} taken?)") };
+            let Some(Ok(line)) = stderr.next() else {
+                bail!("the sandbox exited before it was ready (port {port} taken?)")
+            };
             if let Some(v) = line.strip_prefix("TOKENHOP_IAS_CLIENT_SECRET=") {
                 ias_secret = v.to_owned();
             } else if let Some(v) = line.strip_prefix("TOKENHOP_XSUAA_CLIENT_SECRET=") {
@@ -66,7 +68,8 @@ impl Sandbox {
 
     /// `key` of `[section]` in the profile TOML (a flat reading: the sandbox writes simple `key = "value"` lines).
     pub fn value(&self, section: &str, key: &str) -> Result<String> {
-        toml_value(&self.profile_toml, section, key).with_context(|| format!("[{section}] {key} not in the sandbox profile"))
+        toml_value(&self.profile_toml, section, key)
+            .with_context(|| format!("[{section}] {key} not in the sandbox profile"))
     }
 }
 

@@ -38,7 +38,7 @@ pub struct StartupResult {
     pub app: Side,
     pub floor: Side,
     /// PSS after 1 and after N chain runs in the app (`TOKENHOP_BENCH_RUNS`), when the app supports it.
-    pub after_runs: Option<super::chain::RunsMemory>,
+    pub after_runs: Option<super::window_runs::RunsMemory>,
     pub display: String,
 }
 
@@ -97,7 +97,9 @@ pub struct Xvfb {
 
 impl Xvfb {
     pub fn start() -> Result<Self> {
-        let n = (90..140).find(|n| !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() && !Path::new(&format!("/tmp/.X{n}-lock")).exists());
+        let n = (90..140).find(|n| {
+            !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
+        });
         let n = n.context("no free X display number between :90 and :139")?;
         let display = format!(":{n}");
         let child = Command::new("Xvfb")
@@ -161,7 +163,9 @@ fn one_start(binary: &Path, display: &str, home: &Path, side: &mut Side, keep: b
     };
     if keep {
         side.start_ms.push(at.duration_since(watched.spawned).as_secs_f64() * 1000.0);
-        if let Some(ms) = line.split("ready after ").nth(1).and_then(|s| s.split_whitespace().next()).and_then(|s| s.parse().ok()) {
+        if let Some(ms) =
+            line.split("ready after ").nth(1).and_then(|s| s.split_whitespace().next()).and_then(|s| s.parse().ok())
+        {
             side.self_ms.push(ms);
         }
         std::thread::sleep(IDLE_BEFORE_MEMORY);
@@ -182,7 +186,8 @@ pub fn measure(built: &Built, dirs: &BenchDirs, runs: usize) -> Result<StartupRe
         let keep = i > 0;
         let home = dirs.scratch().join("start-app");
         one_start(&built.app, &x.display, &home, &mut result.app, keep).context("TokenHop")?;
-        one_start(&built.floor, &x.display, &dirs.scratch().join("start-floor"), &mut result.floor, keep).context("floor app")?;
+        one_start(&built.floor, &x.display, &dirs.scratch().join("start-floor"), &mut result.floor, keep)
+            .context("floor app")?;
         if keep {
             note(format!(
                 "run {i}: app {:.0} ms / {:.0} MiB, floor {:.0} ms / {:.0} MiB",
@@ -193,11 +198,10 @@ pub fn measure(built: &Built, dirs: &BenchDirs, runs: usize) -> Result<StartupRe
             ));
         }
     }
-    result.after_runs = super::chain::memory_after_runs(built, dirs, &x.display)?;
-    step.finish(&format!(
-        "app {} ms, floor {} ms",
-        result.app.start_ms.show(0),
-        result.floor.start_ms.show(0)
-    ));
+    match super::window_runs::measure(built, dirs, &x.display) {
+        Ok(m) => result.after_runs = Some(m),
+        Err(e) => note(format!("memory after {} runs: not measured: {e:#}", super::window_runs::RUNS)),
+    }
+    step.finish(&format!("app {} ms, floor {} ms", result.app.start_ms.show(0), result.floor.start_ms.show(0)));
     Ok(result)
 }

@@ -1,0 +1,80 @@
+//! Memory over ten chain runs in the real window: the bench presses Ctrl+Enter (the Run shortcut) with
+//! xdotool, as a person would, and waits for the app's `run finished` log line before the next press. So the
+//! figure includes what the webview keeps of each run (nodes, tokens, claims), not only the engine's side.
+//! PSS of the process tree is taken idle after start, after the first run and after the last.
+
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+
+use super::build::Built;
+use super::chain::{curl_browser, free_port};
+use super::startup::{isolated, Watched};
+use super::{memory, BenchDirs};
+use crate::step::note;
+
+pub const RUNS: usize = 10;
+const SETTLE: Duration = Duration::from_secs(2);
+const RUN_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// PSS of the app's process tree around ten runs of the Sandbox chain.
+#[derive(Debug, Default)]
+pub struct RunsMemory {
+    pub runs: usize,
+    pub idle_mib: f64,
+    pub after_first_mib: f64,
+    pub after_last_mib: f64,
+}
+
+pub fn measure(built: &Built, dirs: &BenchDirs, display: &str) -> Result<RunsMemory> {
+    let home = dirs.scratch().join("runs-app");
+    let mut cmd = isolated(&built.app, display, &home)?;
+    cmd.env("TOKENHOP_SANDBOX_PORT", free_port()?.to_string())
+        .env("TOKENHOP_BROWSER", curl_browser(&home)?)
+        .env("RUST_LOG", "info");
+    let app = Watched::spawn(cmd)?;
+    let outcome = (|| -> Result<RunsMemory> {
+        app.wait_for("ready after", Duration::from_secs(60))?;
+        std::thread::sleep(SETTLE);
+        let pss = || memory::total_mib(&memory::tree_pss(app.child.id()));
+        let idle_mib = pss();
+        let window = main_window(display)?;
+        let mut after_first_mib = 0.0;
+        for k in 1..=RUNS {
+            xdotool(display, &["windowfocus", "--sync", &window, "key", "ctrl+Return"])?;
+            let (_, line) = app.wait_for("run finished", RUN_TIMEOUT).with_context(|| format!("run {k} of {RUNS}"))?;
+            if !line.contains("ok=true") {
+                bail!("run {k} of {RUNS} failed: {line}");
+            }
+            if k == 1 {
+                std::thread::sleep(SETTLE);
+                after_first_mib = pss();
+            }
+        }
+        std::thread::sleep(SETTLE);
+        let after_last_mib = pss();
+        note(format!("{RUNS} runs in the window: idle {idle_mib:.1} MiB, after run 1 {after_first_mib:.1} MiB, after run {RUNS} {after_last_mib:.1} MiB"));
+        Ok(RunsMemory { runs: RUNS, idle_mib, after_first_mib, after_last_mib })
+    })();
+    app.end();
+    outcome
+}
+
+/// The id of the visible TokenHop window (GTK also maps a small helper window of the same name).
+fn main_window(display: &str) -> Result<String> {
+    let out = xdotool(display, &["search", "--sync", "--onlyvisible", "--name", "^TokenHop$"])?;
+    out.lines().last().map(str::to_owned).context("no visible TokenHop window")
+}
+
+fn xdotool(display: &str, args: &[&str]) -> Result<String> {
+    let out = Command::new("xdotool")
+        .args(args)
+        .env("DISPLAY", display)
+        .output()
+        .context("running xdotool (cargo xtask setup installs it)")?;
+    if !out.status.success() {
+        bail!("xdotool {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim());
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
