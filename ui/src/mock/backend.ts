@@ -4,6 +4,7 @@
 import { splitJwt } from "../lib/jwt";
 import type {
   FieldError,
+  KeychainStatus,
   Profile,
   ProfileSummary,
   Progress,
@@ -23,6 +24,8 @@ export interface FakeOptions {
   failAt?: "ias";
   /** Return from `chain_run` only when `release()` is called (to observe a run in flight). */
   hold?: boolean;
+  /** What `app_info` says of the keychain (available by default). */
+  keychain?: KeychainStatus;
 }
 
 type Channel = { onmessage: (p: Progress) => void };
@@ -168,7 +171,7 @@ export function createFakeBackend(options: FakeOptions = {}) {
     const slug = args.slug as string;
     switch (cmd) {
       case "app_info":
-        return { version: "0.1.0", keychain: { available: true }, sandbox: { profile: "sandbox" } };
+        return { version: "0.1.0", keychain: options.keychain ?? { available: true }, sandbox: { profile: "sandbox" } };
       case "app_ready":
         return null;
       case "profiles_list":

@@ -30,6 +30,23 @@ describe("Sidebar", () => {
     await waitFor(() => expect(backend.callsTo("app_ready")).toHaveLength(1));
   });
 
+  it("says once, in a sentence, that secrets stay in memory when there is no keychain", async () => {
+    useFakeBackend({
+      keychain: {
+        available: false,
+        reason: "No keychain available: secrets will be asked for each run and never stored",
+        detail: "the credential store could not be opened: no D-Bus session",
+      },
+    });
+    render(App);
+    const banner = await screen.findByTestId("keychain-warning");
+    expect(banner.textContent?.replace(/\s+/g, " ")).toMatch(
+      /never stored\. Secrets you enter stay in memory until TokenHop closes\./,
+    );
+    expect(banner.textContent).toContain("no D-Bus session");
+    expect(banner.textContent).not.toContain("stored:");
+  });
+
   it("lists profiles with their environment colour and names the files it could not read", async () => {
     await startWithProfiles();
     expect(names()).toEqual(["ACME prod", "Globex test", "Sandbox"]);
