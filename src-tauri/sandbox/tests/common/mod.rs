@@ -21,8 +21,13 @@ pub async fn start_with(config: SandboxConfig) -> Sandbox {
     Sandbox::start(config).await.expect("sandbox starts")
 }
 
+/// A plain client; the timeout turns a hung request into a failure that names it, not a stuck suite.
 pub fn http() -> Client {
-    Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .unwrap()
 }
 
 pub fn pkce() -> (String, String) {
