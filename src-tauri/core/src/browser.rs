@@ -43,7 +43,10 @@ impl Browser for CommandBrowser {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .map(drop)
+            .map(|mut child| {
+                // Reaped when it exits: a long-running app would otherwise collect a zombie per sign-in.
+                std::thread::spawn(move || child.wait());
+            })
             .map_err(|e| format!("could not start `{}`: {e}", self.program))
     }
 }
@@ -63,5 +66,39 @@ pub fn choose(command: Option<&str>) -> Box<dyn Browser> {
     match command.or(from_env.as_deref()).and_then(CommandBrowser::parse) {
         Some(cmd) => Box::new(cmd),
         None => Box::new(SystemBrowser),
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    /// Our children named `comm` that have exited but were not reaped.
+    fn zombies(comm: &str) -> usize {
+        let me = std::process::id().to_string();
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
+            .filter(|stat| {
+                let (name, rest) = stat.split_once(") ").unwrap_or_default();
+                let fields: Vec<&str> = rest.split(' ').collect();
+                name.ends_with(&format!("({comm}")) && fields.first() == Some(&"Z") && fields.get(1) == Some(&me.as_str())
+            })
+            .count()
+    }
+
+    #[test]
+    fn a_browser_command_that_exits_leaves_no_zombie() {
+        let browser = CommandBrowser::parse("true").unwrap();
+        for _ in 0..3 {
+            browser.open("http://127.0.0.1:1/authorize").unwrap();
+        }
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        while zombies("true") > 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        assert_eq!(zombies("true"), 0, "every finished browser process is reaped");
     }
 }
