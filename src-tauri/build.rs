@@ -3,6 +3,7 @@
 const COMMANDS: &[&str] = &[
     "app_info",
     "app_ready",
+    "keychain_status",
     "profiles_list",
     "profiles_get",
     "profiles_validate",

@@ -2,6 +2,10 @@
 //! engine (shared HTTP client and key cache), the running run's cancel handle, the last run (for export)
 //! and the in-process sandbox that backs the out-of-the-box "Sandbox" profile.
 //!
+//! The keychain is probed in the background from start-up ([`AppState::probe_keychain`]): the probe talks
+//! to the Secret Service over D-Bus, which may first have to be started (hundreds of milliseconds), and the
+//! window must not wait for that. Whatever touches secrets awaits [`AppState::secrets`].
+//!
 //! The sandbox binds its ports (milliseconds) when first needed: the first profile list while the Sandbox
 //! profile does not exist yet, or reading or running that profile (so its URLs are current), or else once
 //! the UI is interactive (`app_ready`). Its RSA keys, up to seconds of CPU, are generated only after
@@ -9,12 +13,12 @@
 //! Its demo client secrets go to the secret store's session layer only: never the keychain, never a file.
 
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use tokenhop_core::browser;
 use tokenhop_core::http::{HttpClient, HttpConfig};
 use tokenhop_core::profile::{file::parse_profile, slugify, Profile, ProfileError, ProfileStore};
-use tokenhop_core::secrets::{KeychainStatus, Layered, SecretError, SecretKind};
+use tokenhop_core::secrets::{EnvOverrides, KeychainStatus, Layered, SecretError, SecretKind};
 use tokenhop_core::{Engine, RunReport, Secret};
 use tokenhop_sandbox::{Sandbox, SandboxConfig};
 use tokio::sync::OnceCell;
@@ -46,12 +50,12 @@ pub struct LastRun {
 pub struct SandboxHandle {
     pub slug: String,
     sandbox: Sandbox,
+    secrets_installed: OnceLock<()>,
 }
 
 pub struct AppState {
     pub profiles: ProfileStore,
-    pub secrets: Layered,
-    pub keychain: KeychainStatus,
+    secrets: OnceCell<(Layered, KeychainStatus)>,
     pub engine: Engine,
     pub running: Mutex<Option<CancellationToken>>,
     pub last_run: Mutex<Option<LastRun>>,
@@ -61,15 +65,13 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Opens the profile store (`$TOKENHOP_CONFIG_DIR` or the OS config dir) and probes the keychain.
+    /// Opens the profile store (`$TOKENHOP_CONFIG_DIR` or the OS config dir). The keychain is probed later.
     pub fn new() -> Result<Self, Box<dyn std::error::Error>> {
         let profiles = ProfileStore::open(ProfileStore::default_dir()?)?;
-        let (secrets, keychain) = Layered::detect();
         let engine = Engine::new(HttpClient::new(HttpConfig::default())?, browser::choose(None));
         Ok(Self {
             profiles,
-            secrets,
-            keychain,
+            secrets: OnceCell::new(),
             engine,
             running: Mutex::new(None),
             last_run: Mutex::new(None),
@@ -78,15 +80,40 @@ impl AppState {
         })
     }
 
+    /// Probes the keychain unless that is done or under way (on a blocking thread: it is D-Bus round trips).
+    pub async fn probe_keychain(&self) -> &(Layered, KeychainStatus) {
+        self.secrets
+            .get_or_init(|| async {
+                tokio::task::spawn_blocking(Layered::detect).await.unwrap_or_else(|e| {
+                    let status = KeychainStatus::unavailable(format!("the keychain probe failed: {e}"));
+                    (Layered::new(EnvOverrides::from_process(), None), status)
+                })
+            })
+            .await
+    }
+
+    /// The secret store: environment, session, and the keychain if the probe found one.
+    pub async fn secrets(&self) -> &Layered {
+        &self.probe_keychain().await.0
+    }
+
+    /// Whether the keychain works, and if not why, for the UI to say once.
+    pub async fn keychain(&self) -> &KeychainStatus {
+        &self.probe_keychain().await.1
+    }
+
     /// The slug the Sandbox profile has (or will have once the sandbox is up), without waiting.
     pub fn sandbox_slug(&self) -> Option<&str> {
         self.sandbox_slug.as_deref()
     }
 
-    /// Waits for the sandbox if `slug` is its profile: reading or running it needs the current URLs.
+    /// Waits for the sandbox if `slug` is its profile: reading or running it needs the current URLs, and
+    /// its demo secrets in the session.
     pub async fn ready_for(&self, slug: &str) {
         if self.sandbox_slug() == Some(slug) {
-            self.sandbox_ready().await;
+            if let Some(handle) = self.sandbox().await {
+                self.install_sandbox_secrets(handle).await;
+            }
         }
     }
 
@@ -105,13 +132,25 @@ impl AppState {
         self.sandbox().await.map(|h| h.slug.as_str())
     }
 
-    /// Starts the sandbox if nothing has yet, then generates its keys (for after the first paint).
+    /// Starts the sandbox if nothing has yet, puts its secrets in the session and generates its keys (for
+    /// after the first paint).
     pub async fn warm_up_sandbox(&self) {
         if let Some(handle) = self.sandbox().await {
+            self.install_sandbox_secrets(handle).await;
             if let Err(e) = handle.sandbox.generate_keys().await {
                 tracing::warn!(error = %e, "the sandbox has no signing keys; its runs will fail");
             }
         }
+    }
+
+    /// The sandbox's demo client secrets, in the session layer only (once).
+    async fn install_sandbox_secrets(&self, handle: &SandboxHandle) {
+        let secrets = self.secrets().await;
+        handle.secrets_installed.get_or_init(|| {
+            if let Err(e) = install_sandbox_secrets(secrets, &handle.slug, &handle.sandbox) {
+                tracing::warn!(error = %e, "the Sandbox profile's secrets could not be set; its runs will ask for them");
+            }
+        });
     }
 
     async fn sandbox(&self) -> Option<&SandboxHandle> {
@@ -127,10 +166,10 @@ impl AppState {
                 return None;
             }
         };
-        match install_sandbox_profile(&self.profiles, &self.secrets, &sandbox) {
+        match upsert_profile(&self.profiles, &sandbox.profile_toml(SANDBOX_PROFILE)) {
             Ok(slug) => {
                 tracing::info!(urls = ?sandbox.urls(), "sandbox started");
-                Some(SandboxHandle { slug, sandbox })
+                Some(SandboxHandle { slug, sandbox, secrets_installed: OnceLock::new() })
             }
             Err(e) => {
                 tracing::warn!(error = %e, "the Sandbox profile could not be written");
@@ -160,32 +199,19 @@ async fn start_on_preferred_port(config: SandboxConfig) -> Result<Sandbox, token
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-enum InstallError {
-    #[error(transparent)]
-    Profile(#[from] ProfileError),
-    #[error(transparent)]
-    Secret(#[from] SecretError),
-}
-
-/// Writes the Sandbox profile with the running sandbox's URLs and puts its demo secrets in the session.
-fn install_sandbox_profile(
-    profiles: &ProfileStore,
-    secrets: &Layered,
-    sandbox: &Sandbox,
-) -> Result<String, InstallError> {
-    let slug = upsert_profile(profiles, &sandbox.profile_toml(SANDBOX_PROFILE))?;
+/// Puts the sandbox's demo client secrets in the session layer of `secrets`, under the profile `slug`.
+fn install_sandbox_secrets(secrets: &Layered, slug: &str, sandbox: &Sandbox) -> Result<(), SecretError> {
     let config = sandbox.config();
-    secrets.set_for_session(&slug, SecretKind::IasClientSecret, &Secret::new(config.ias_client_secret.as_str()))?;
-    secrets.set_for_session(&slug, SecretKind::XsuaaClientSecret, &Secret::new(config.xsuaa_client_secret.as_str()))?;
+    secrets.set_for_session(slug, SecretKind::IasClientSecret, &Secret::new(config.ias_client_secret.as_str()))?;
+    secrets.set_for_session(slug, SecretKind::XsuaaClientSecret, &Secret::new(config.xsuaa_client_secret.as_str()))?;
     if config.entra_confidential {
         secrets.set_for_session(
-            &slug,
+            slug,
             SecretKind::EntraClientSecret,
             &Secret::new(config.entra_client_secret.as_str()),
         )?;
     }
-    Ok(slug)
+    Ok(())
 }
 
 /// Creates the profile given as TOML, or replaces the one with the same slug; returns the slug.
@@ -267,7 +293,8 @@ mod tests {
         let secrets = Layered::new(EnvOverrides::none(), Some(keychain));
         let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
 
-        let slug = install_sandbox_profile(&store, &secrets, &sandbox).unwrap();
+        let slug = upsert_profile(&store, &sandbox.profile_toml(SANDBOX_PROFILE)).unwrap();
+        install_sandbox_secrets(&secrets, &slug, &sandbox).unwrap();
 
         for kind in [SecretKind::IasClientSecret, SecretKind::XsuaaClientSecret] {
             assert_eq!(

@@ -27,17 +27,24 @@ pub struct SandboxInfo {
 #[derive(Debug, Serialize)]
 pub struct AppInfo {
     version: &'static str,
-    keychain: KeychainStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     sandbox: Option<SandboxInfo>,
 }
 
-/// Answers at once: the sandbox may still be starting (commands that need it wait for it).
+/// Answers at once: the sandbox may still be starting (commands that need it wait for it), and the keychain
+/// has its own command.
 #[tauri::command]
 #[tracing::instrument(skip_all)]
 pub fn app_info(state: State<'_, AppState>) -> Result<AppInfo, AppError> {
     let sandbox = state.sandbox_slug().map(|slug| SandboxInfo { profile: slug.to_owned() });
-    Ok(AppInfo { version: env!("CARGO_PKG_VERSION"), keychain: state.keychain.clone(), sandbox })
+    Ok(AppInfo { version: env!("CARGO_PKG_VERSION"), sandbox })
+}
+
+/// Whether the OS keychain works; waits for the probe that starts with the app.
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub async fn keychain_status(state: State<'_, AppState>) -> Result<KeychainStatus, AppError> {
+    Ok(state.keychain().await.clone())
 }
 
 /// The UI is interactive: logs the time since the process started (the start-up benchmark greps stderr),

@@ -37,7 +37,7 @@ pub async fn chain_run(
     };
     let cancel = Running::start(&state)?;
     let send = |p: Progress| drop(on_progress.send(p));
-    let req = RunRequest { profile: &profile, slug: &slug, until, secrets: &state.secrets };
+    let req = RunRequest { profile: &profile, slug: &slug, until, secrets: state.secrets().await };
     let started = std::time::Instant::now();
     let report = chain::run(&state.engine, req, &send, cancel.token()).await;
     drop(cancel);

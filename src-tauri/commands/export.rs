@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use tauri::State;
 use tokenhop_core::export::{self, ExportFile, ExportFormat, ExportOptions, ExportSecrets};
-use tokenhop_core::secrets::SecretKind;
+use tokenhop_core::secrets::{Layered, SecretKind};
 
 use crate::state::{AppState, LastRun};
 use crate::AppError;
@@ -14,12 +14,12 @@ use crate::AppError;
 /// The export as text (Postman's collection and environment one after the other), for the clipboard.
 #[tauri::command]
 #[tracing::instrument(skip_all)]
-pub fn export_render(
+pub async fn export_render(
     state: State<'_, AppState>,
     format: ExportFormat,
     include_secrets: bool,
 ) -> Result<String, AppError> {
-    let files = render(&state, format, include_secrets)?;
+    let files = render(&state, state.secrets().await, format, include_secrets)?;
     Ok(files.into_iter().map(|f| f.contents).collect::<Vec<_>>().join("\n"))
 }
 
@@ -31,19 +31,24 @@ pub struct Saved {
 /// Writes the export to the path the user chose (0600); Postman's environment goes next to the collection.
 #[tauri::command]
 #[tracing::instrument(skip_all)]
-pub fn export_save(
+pub async fn export_save(
     state: State<'_, AppState>,
     format: ExportFormat,
     path: PathBuf,
     include_secrets: bool,
 ) -> Result<Saved, AppError> {
-    let mut files = render(&state, format, include_secrets)?;
+    let mut files = render(&state, state.secrets().await, format, include_secrets)?;
     let (dir, name) = split(&path)?;
     files[0].file_name = name;
     Ok(Saved { files: export::write_files(&files, dir)? })
 }
 
-fn render(state: &AppState, format: ExportFormat, include_secrets: bool) -> Result<Vec<ExportFile>, AppError> {
+fn render(
+    state: &AppState,
+    secrets: &Layered,
+    format: ExportFormat,
+    include_secrets: bool,
+) -> Result<Vec<ExportFile>, AppError> {
     let last = state.last_run.lock().unwrap_or_else(|p| p.into_inner());
     let Some(LastRun { profile, slug, report }) = last.as_ref() else {
         return Err(AppError::new(
@@ -54,7 +59,7 @@ fn render(state: &AppState, format: ExportFormat, include_secrets: bool) -> Resu
     };
     let mut options = ExportOptions::new(time::OffsetDateTime::now_utc());
     if include_secrets {
-        let get = |kind| state.secrets.get(slug, kind);
+        let get = |kind| secrets.get(slug, kind);
         options.secrets = Some(ExportSecrets {
             entra: get(SecretKind::EntraClientSecret)?,
             ias: get(SecretKind::IasClientSecret)?,

@@ -39,12 +39,12 @@ pub fn profiles_validate(profile: Profile) -> Vec<FieldError> {
 /// file and its secrets.
 #[tauri::command]
 #[tracing::instrument(skip_all)]
-pub fn profiles_save(
+pub async fn profiles_save(
     state: State<'_, AppState>,
     slug: Option<String>,
     profile: Profile,
 ) -> Result<ProfileSummary, AppError> {
-    let (store, secrets) = (&state.profiles, &state.secrets);
+    let (store, secrets) = (&state.profiles, state.secrets().await);
     let saved = match slug {
         None => {
             let new = store.create(&profile)?;
@@ -67,32 +67,39 @@ pub fn profiles_save(
 
 #[tauri::command]
 #[tracing::instrument(skip_all)]
-pub fn profiles_rename(state: State<'_, AppState>, slug: String, new_name: String) -> Result<ProfileSummary, AppError> {
+pub async fn profiles_rename(
+    state: State<'_, AppState>,
+    slug: String,
+    new_name: String,
+) -> Result<ProfileSummary, AppError> {
+    let secrets = state.secrets().await;
     let new = state.profiles.rename(&slug, &new_name)?;
-    state.secrets.move_profile(&slug, &new)?;
+    secrets.move_profile(&slug, &new)?;
     Ok(ProfileSummary::new(new.clone(), state.profiles.get(&new)?))
 }
 
 #[tauri::command]
 #[tracing::instrument(skip_all)]
-pub fn profiles_duplicate(
+pub async fn profiles_duplicate(
     state: State<'_, AppState>,
     slug: String,
     new_name: String,
     copy_secrets: bool,
 ) -> Result<ProfileSummary, AppError> {
+    let secrets = state.secrets().await;
     let new = state.profiles.duplicate(&slug, &new_name)?;
     if copy_secrets {
-        state.secrets.copy_profile(&slug, &new)?;
+        secrets.copy_profile(&slug, &new)?;
     }
     Ok(ProfileSummary::new(new.clone(), state.profiles.get(&new)?))
 }
 
 #[tauri::command]
 #[tracing::instrument(skip_all)]
-pub fn profiles_delete(state: State<'_, AppState>, slug: String) -> Result<(), AppError> {
+pub async fn profiles_delete(state: State<'_, AppState>, slug: String) -> Result<(), AppError> {
+    let secrets = state.secrets().await;
     state.profiles.delete(&slug)?;
-    Ok(state.secrets.delete_profile(&slug)?)
+    Ok(secrets.delete_profile(&slug)?)
 }
 
 #[tauri::command]
@@ -121,7 +128,11 @@ pub struct ServiceKeyView {
 /// Parses the key, stores its client secret for `slug`, and returns the section to fill in.
 #[tauri::command]
 #[tracing::instrument(skip_all)]
-pub fn service_key_parse(state: State<'_, AppState>, slug: String, json: String) -> Result<ServiceKeyView, AppError> {
+pub async fn service_key_parse(
+    state: State<'_, AppState>,
+    slug: String,
+    json: String,
+) -> Result<ServiceKeyView, AppError> {
     let key = parse_service_key(&json)?;
     let kind = key.secret_kind();
     let (view, secret) = match key {
@@ -132,6 +143,6 @@ pub fn service_key_parse(state: State<'_, AppState>, slug: String, json: String)
             (ServiceKeyView { kind: "ias", ias: Some(config), xsuaa: None }, secret)
         }
     };
-    state.secrets.set(&slug, kind, &secret)?;
+    state.secrets().await.set(&slug, kind, &secret)?;
     Ok(view)
 }

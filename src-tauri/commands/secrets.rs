@@ -12,24 +12,31 @@ use crate::AppError;
 /// Stores the value in the keychain, or for this session when there is no keychain.
 #[tauri::command]
 #[tracing::instrument(skip_all)]
-pub fn secrets_set(state: State<'_, AppState>, slug: String, kind: SecretKind, value: String) -> Result<(), AppError> {
+pub async fn secrets_set(
+    state: State<'_, AppState>,
+    slug: String,
+    kind: SecretKind,
+    value: String,
+) -> Result<(), AppError> {
     let value = Secret::new(value);
-    state.secrets.set(&slug, kind, &value)?;
+    state.secrets().await.set(&slug, kind, &value)?;
     Ok(())
 }
 
 #[tauri::command]
 #[tracing::instrument(skip_all)]
-pub fn secrets_delete(state: State<'_, AppState>, slug: String, kind: SecretKind) -> Result<(), AppError> {
-    Ok(state.secrets.delete(&slug, kind)?)
+pub async fn secrets_delete(state: State<'_, AppState>, slug: String, kind: SecretKind) -> Result<(), AppError> {
+    Ok(state.secrets().await.delete(&slug, kind)?)
 }
 
 /// Where each secret of the profile would come from (env, session, keychain or missing).
 #[tauri::command]
 #[tracing::instrument(skip_all)]
-pub fn secrets_status(
+pub async fn secrets_status(
     state: State<'_, AppState>,
     slug: String,
 ) -> Result<BTreeMap<SecretKind, SecretSource>, AppError> {
-    SecretKind::ALL.into_iter().map(|kind| Ok((kind, state.secrets.source(&slug, kind)?))).collect()
+    state.ready_for(&slug).await;
+    let secrets = state.secrets().await;
+    SecretKind::ALL.into_iter().map(|kind| Ok((kind, secrets.source(&slug, kind)?))).collect()
 }

@@ -5,6 +5,7 @@ import { writeText } from "@tauri-apps/plugin-clipboard-manager";
 import { open, save } from "@tauri-apps/plugin-dialog";
 import type {
   AppInfo,
+  KeychainStatus,
   ExportFormat,
   FieldError,
   Profile,
@@ -51,6 +52,8 @@ export function isAppError(e: unknown): e is AppError {
 
 // ---- app ----
 export const appInfo = () => call<AppInfo>("app_info");
+/** Resolves once the keychain probe that starts with the app has finished. */
+export const keychainStatus = () => call<KeychainStatus>("keychain_status");
 export const appReady = () => call<void>("app_ready");
 
 // ---- profiles ----

@@ -2,7 +2,7 @@
 import * as api from "./api";
 import type { AppError } from "./api";
 import { ProfilesState } from "./profiles.svelte";
-import type { AppInfo } from "./types";
+import type { AppInfo, KeychainStatus } from "./types";
 
 export type View =
   | { kind: "empty" }
@@ -13,11 +13,16 @@ export type View =
 export class AppState {
   readonly profiles = new ProfilesState();
   #info = $state<AppInfo | null>(null);
+  #keychain = $state<KeychainStatus | null>(null);
   #infoError = $state<AppError | null>(null);
   #view = $state<View>({ kind: "empty" });
 
   get info() {
     return this.#info;
+  }
+  /** `null` until the keychain probe has answered. */
+  get keychain() {
+    return this.#keychain;
   }
   get infoError() {
     return this.#infoError;
@@ -41,6 +46,11 @@ export class AppState {
 
   /** Loads the app info and the profiles, then opens the sandbox (first run) or the first profile. */
   async start(): Promise<void> {
+    // Not awaited: the probe may take a while (D-Bus activation) and the list must not wait for it.
+    api.keychainStatus().then(
+      (k) => (this.#keychain = k),
+      (e) => (this.#infoError = api.toAppError(e)),
+    );
     const [info] = await Promise.allSettled([api.appInfo(), this.profiles.load()]);
     if (info.status === "fulfilled") this.#info = info.value;
     else this.#infoError = api.toAppError(info.reason);

@@ -139,7 +139,6 @@ export interface KeychainStatus {
 
 export interface AppInfo {
   version: string;
-  keychain: KeychainStatus;
   sandbox?: { profile: string };
 }
 

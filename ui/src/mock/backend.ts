@@ -171,7 +171,9 @@ export function createFakeBackend(options: FakeOptions = {}) {
     const slug = args.slug as string;
     switch (cmd) {
       case "app_info":
-        return { version: "0.1.0", keychain: options.keychain ?? { available: true }, sandbox: { profile: "sandbox" } };
+        return { version: "0.1.0", sandbox: { profile: "sandbox" } };
+      case "keychain_status":
+        return options.keychain ?? { available: true };
       case "app_ready":
         return null;
       case "profiles_list":

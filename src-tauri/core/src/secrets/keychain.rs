@@ -39,7 +39,7 @@ pub struct KeychainStatus {
 }
 
 impl KeychainStatus {
-    fn unavailable(detail: impl Into<String>) -> Self {
+    pub fn unavailable(detail: impl Into<String>) -> Self {
         Self { available: false, reason: Some(UNAVAILABLE_MESSAGE.to_owned()), detail: Some(detail.into()) }
     }
 }
