@@ -21,13 +21,15 @@ export type Configured = Record<Step, boolean>;
 export class RunState {
   #configured = $state<Configured>({ entra: true, ias: false, xsuaa: false, api: false });
   #states = $state<Record<Step, NodeState>>({ entra: "ready", ias: "unconfigured", xsuaa: "unconfigured", api: "unconfigured" });
-  #outcomes = $state<Partial<Record<Step, StepOutcome>>>({});
+  // Raw (not deeply reactive): outcomes and reports are immutable snapshots from the engine, tokens and
+  // HTTP records included; deep proxies of each run's data cost memory and time for nothing.
+  #outcomes = $state.raw<Partial<Record<Step, StepOutcome>>>({});
   #activity = $state<Partial<Record<Step, string>>>({});
   #warnings = $state<{ step: Step; message: string }[]>([]);
   #signIn = $state<SignInPrompt | null>(null);
   #running = $state(false);
   #cancelling = $state(false);
-  #report = $state<RunReport | null>(null);
+  #report = $state.raw<RunReport | null>(null);
   #error = $state<AppError | null>(null);
   #selected = $state<Step | null>(null);
 
@@ -181,7 +183,7 @@ export class RunState {
   }
 
   #finish(o: StepOutcome) {
-    this.#outcomes[o.step] = o;
+    this.#outcomes = { ...this.#outcomes, [o.step]: o };
     this.#states[o.step] = o.ok ? "ok" : "failed";
     delete this.#activity[o.step];
     if (o.step === "entra") this.#signIn = null;
