@@ -109,6 +109,13 @@ pub fn markdown(r: &Results, runs: usize) -> String {
     if let Some(s) = &r.startup {
         let _ =
             writeln!(md, "\nPSS by process (last run) — TokenHop: {}; floor: {}.", s.app.breakdown, s.floor.breakdown);
+        if let Some(m) = &s.after_runs {
+            let _ = writeln!(
+                md,
+                "PSS by process over the window runs — after run 1: {}; after run {}: {}.",
+                m.breakdown[1], m.runs, m.breakdown[2]
+            );
+        }
         let _ = writeln!(
             md,
             "Time to ready as the processes see it (from `main`): TokenHop {} ms, floor {} ms.",
@@ -128,7 +135,7 @@ pub fn json(r: &Results, runs: usize) -> Value {
             "app": { "start_ms": s.app.start_ms.to_json(), "self_ms": s.app.self_ms.to_json(), "idle_pss_mib": s.app.idle_mib.to_json(), "pss_by_process": s.app.breakdown },
             "floor": { "start_ms": s.floor.start_ms.to_json(), "self_ms": s.floor.self_ms.to_json(), "idle_pss_mib": s.floor.idle_mib.to_json(), "pss_by_process": s.floor.breakdown },
             "display": s.display,
-            "after_runs": s.after_runs.as_ref().map(|m| json!({ "runs": m.runs, "idle_mib": m.idle_mib, "after_first_mib": m.after_first_mib, "after_last_mib": m.after_last_mib })),
+            "after_runs": s.after_runs.as_ref().map(|m| json!({ "runs": m.runs, "idle_mib": m.idle_mib, "after_first_mib": m.after_first_mib, "after_last_mib": m.after_last_mib, "breakdown": m.breakdown })),
         })
     });
     let chain = r.chain.as_ref().map(|c| {

@@ -25,6 +25,8 @@ pub struct RunsMemory {
     pub idle_mib: f64,
     pub after_first_mib: f64,
     pub after_last_mib: f64,
+    /// Per-process PSS idle, after run 1 and after the last run, for the notes.
+    pub breakdown: [String; 3],
 }
 
 pub fn measure(built: &Built, dirs: &BenchDirs, display: &str) -> Result<RunsMemory> {
@@ -37,8 +39,13 @@ pub fn measure(built: &Built, dirs: &BenchDirs, display: &str) -> Result<RunsMem
     let outcome = (|| -> Result<RunsMemory> {
         app.wait_for("ready after", Duration::from_secs(60))?;
         std::thread::sleep(SETTLE);
-        let pss = || memory::total_mib(&memory::tree_pss(app.child.id()));
-        let idle_mib = pss();
+        let mut breakdown: [String; 3] = Default::default();
+        let mut pss = |at: usize| {
+            let procs = memory::tree_pss(app.child.id());
+            breakdown[at] = memory::breakdown(&procs);
+            memory::total_mib(&procs)
+        };
+        let idle_mib = pss(0);
         let window = main_window(display)?;
         let mut after_first_mib = 0.0;
         for k in 1..=RUNS {
@@ -49,13 +56,14 @@ pub fn measure(built: &Built, dirs: &BenchDirs, display: &str) -> Result<RunsMem
             }
             if k == 1 {
                 std::thread::sleep(SETTLE);
-                after_first_mib = pss();
+                after_first_mib = pss(1);
             }
         }
         std::thread::sleep(SETTLE);
-        let after_last_mib = pss();
+        let after_last_mib = pss(2);
         note(format!("{RUNS} runs in the window: idle {idle_mib:.1} MiB, after run 1 {after_first_mib:.1} MiB, after run {RUNS} {after_last_mib:.1} MiB"));
-        Ok(RunsMemory { runs: RUNS, idle_mib, after_first_mib, after_last_mib })
+        note(format!("  idle: {}\n      after run 1: {}\n      after run {RUNS}: {}", breakdown[0], breakdown[1], breakdown[2]));
+        Ok(RunsMemory { runs: RUNS, idle_mib, after_first_mib, after_last_mib, breakdown })
     })();
     app.end();
     outcome
