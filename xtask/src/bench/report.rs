@@ -66,6 +66,16 @@ pub fn markdown(r: &Results, runs: usize) -> String {
             "| … of which IAS + XSUAA + API steps, engine's `elapsed_ms` | {} | | | |",
             c.steps_ms.show(0)
         );
+        if let Some(m) = r.startup.as_ref().and_then(|s| s.after_runs.as_ref()) {
+            let _ = writeln!(
+                md,
+                "| Chain in the app window, warm (runs 2–{}), callback → run end (ms) | {} | {} (the same curl floor) | {} | ≤ 1.2× |",
+                m.runs,
+                m.warm_chain_ms.show(1),
+                c.floor_ms.show(1),
+                ratio(m.warm_chain_ms.median(), c.floor_ms.median())
+            );
+        }
         let _ = writeln!(
             md,
             "| Whole `run` incl. sign-in, headless Chromium (ms) | {} | | | |",
@@ -135,7 +145,7 @@ pub fn json(r: &Results, runs: usize) -> Value {
             "app": { "start_ms": s.app.start_ms.to_json(), "self_ms": s.app.self_ms.to_json(), "idle_pss_mib": s.app.idle_mib.to_json(), "pss_by_process": s.app.breakdown },
             "floor": { "start_ms": s.floor.start_ms.to_json(), "self_ms": s.floor.self_ms.to_json(), "idle_pss_mib": s.floor.idle_mib.to_json(), "pss_by_process": s.floor.breakdown },
             "display": s.display,
-            "after_runs": s.after_runs.as_ref().map(|m| json!({ "runs": m.runs, "idle_mib": m.idle_mib, "after_first_mib": m.after_first_mib, "after_last_mib": m.after_last_mib, "breakdown": m.breakdown })),
+            "after_runs": s.after_runs.as_ref().map(|m| json!({ "runs": m.runs, "idle_mib": m.idle_mib, "after_first_mib": m.after_first_mib, "after_last_mib": m.after_last_mib, "breakdown": m.breakdown, "warm_chain_ms": m.warm_chain_ms.to_json() })),
         })
     });
     let chain = r.chain.as_ref().map(|c| {

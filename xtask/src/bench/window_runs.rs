@@ -1,7 +1,9 @@
 //! Memory over ten chain runs in the real window: the bench presses Ctrl+Enter (the Run shortcut) with
 //! xdotool, as a person would, and waits for the app's `run finished` log line before the next press. So the
 //! figure includes what the webview keeps of each run (nodes, tokens, claims), not only the engine's side.
-//! PSS of the process tree is taken idle after start, after the first run and after the last.
+//! PSS of the process tree is taken idle after start, after the first run and after the last. The same runs
+//! give the chain's latency inside the app, warm: each `run finished` line carries the time from the sign-in
+//! callback to the end of the run (runs 2–10; the first pays for the sandbox's key generation).
 
 use std::process::Command;
 use std::time::Duration;
@@ -11,7 +13,7 @@ use anyhow::{bail, Context, Result};
 use super::build::Built;
 use super::chain::{curl_browser, free_port};
 use super::startup::{isolated, Watched};
-use super::{memory, BenchDirs};
+use super::{memory, BenchDirs, Samples};
 use crate::step::note;
 
 pub const RUNS: usize = 10;
@@ -27,6 +29,8 @@ pub struct RunsMemory {
     pub after_last_mib: f64,
     /// Per-process PSS idle, after run 1 and after the last run, for the notes.
     pub breakdown: [String; 3],
+    /// Sign-in callback → end of run, as the app logs it, for runs 2 to the last.
+    pub warm_chain_ms: Samples,
 }
 
 pub fn measure(built: &Built, dirs: &BenchDirs, display: &str) -> Result<RunsMemory> {
@@ -48,11 +52,15 @@ pub fn measure(built: &Built, dirs: &BenchDirs, display: &str) -> Result<RunsMem
         let idle_mib = pss(0);
         let window = main_window(display)?;
         let mut after_first_mib = 0.0;
+        let mut warm_chain_ms = Samples::default();
         for k in 1..=RUNS {
             xdotool(display, &["windowfocus", "--sync", &window, "key", "ctrl+Return"])?;
             let (_, line) = app.wait_for("run finished", RUN_TIMEOUT).with_context(|| format!("run {k} of {RUNS}"))?;
             if !line.contains("ok=true") {
                 bail!("run {k} of {RUNS} failed: {line}");
+            }
+            if k > 1 {
+                warm_chain_ms.push(field(&line, "after_callback_ms").with_context(|| format!("no time in: {line}"))?);
             }
             if k == 1 {
                 std::thread::sleep(SETTLE);
@@ -62,11 +70,20 @@ pub fn measure(built: &Built, dirs: &BenchDirs, display: &str) -> Result<RunsMem
         std::thread::sleep(SETTLE);
         let after_last_mib = pss(2);
         note(format!("{RUNS} runs in the window: idle {idle_mib:.1} MiB, after run 1 {after_first_mib:.1} MiB, after run {RUNS} {after_last_mib:.1} MiB"));
-        note(format!("  idle: {}\n      after run 1: {}\n      after run {RUNS}: {}", breakdown[0], breakdown[1], breakdown[2]));
-        Ok(RunsMemory { runs: RUNS, idle_mib, after_first_mib, after_last_mib, breakdown })
+        note(format!(
+            "  idle: {}\n      after run 1: {}\n      after run {RUNS}: {}",
+            breakdown[0], breakdown[1], breakdown[2]
+        ));
+        Ok(RunsMemory { runs: RUNS, idle_mib, after_first_mib, after_last_mib, breakdown, warm_chain_ms })
     })();
     app.end();
     outcome
+}
+
+/// The number after `name=` in a log line (quoted or not).
+fn field(line: &str, name: &str) -> Option<f64> {
+    let value = line.split(&format!("{name}=")).nth(1)?.split_whitespace().next()?;
+    value.trim_matches('"').parse().ok()
 }
 
 /// The id of the visible TokenHop window (GTK also maps a small helper window of the same name).
