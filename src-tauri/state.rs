@@ -22,6 +22,8 @@ use tokenhop_core::secrets::{EnvOverrides, KeychainStatus, Layered, SecretError,
 use tokenhop_core::{Engine, RunReport, Secret};
 use tokenhop_sandbox::{Sandbox, SandboxConfig};
 use tokio::sync::OnceCell;
+
+use crate::AppError;
 use tokio_util::sync::CancellationToken;
 
 /// The name of the profile that points at the built-in sandbox.
@@ -56,7 +58,7 @@ pub struct SandboxHandle {
 pub struct AppState {
     pub profiles: ProfileStore,
     secrets: OnceCell<(Layered, KeychainStatus)>,
-    pub engine: Engine,
+    engine: OnceCell<Result<Engine, String>>,
     pub running: Mutex<Option<CancellationToken>>,
     pub last_run: Mutex<Option<LastRun>>,
     /// The Sandbox profile's slug, unless `TOKENHOP_NO_SANDBOX=1`.
@@ -65,18 +67,42 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Opens the profile store (`$TOKENHOP_CONFIG_DIR` or the OS config dir). The keychain is probed later.
+    /// Opens the profile store (`$TOKENHOP_CONFIG_DIR` or the OS config dir). The keychain and the engine
+    /// come later, off the window's start.
     pub fn new() -> Result<Self, Box<dyn std::error::Error>> {
         let profiles = ProfileStore::open(ProfileStore::default_dir()?)?;
-        let engine = Engine::new(HttpClient::new(HttpConfig::default())?, browser::choose(None));
         Ok(Self {
             profiles,
             secrets: OnceCell::new(),
-            engine,
+            engine: OnceCell::new(),
             running: Mutex::new(None),
             last_run: Mutex::new(None),
             sandbox_slug: (!std::env::var(NO_SANDBOX_ENV).is_ok_and(|v| v == "1")).then(|| slugify(SANDBOX_PROFILE)),
             sandbox: OnceCell::new(),
+        })
+    }
+
+    /// The engine, built on first use (on a blocking thread: its HTTP client parses the OS's root
+    /// certificates, tens of milliseconds the window should not wait for).
+    pub async fn engine(&self) -> Result<&Engine, AppError> {
+        let built = self
+            .engine
+            .get_or_init(|| async {
+                tokio::task::spawn_blocking(|| {
+                    HttpClient::new(HttpConfig::default())
+                        .map(|http| Engine::new(http, browser::choose(None)))
+                        .map_err(|e| e.to_string())
+                })
+                .await
+                .unwrap_or_else(|e| Err(e.to_string()))
+            })
+            .await;
+        built.as_ref().map_err(|reason| {
+            AppError::new(
+                "app.http_client",
+                format!("TokenHop could not set up its HTTP client: {reason}"),
+                "Check that the system's CA certificates are readable (e.g. /etc/ssl/certs), then restart TokenHop.",
+            )
         })
     }
 

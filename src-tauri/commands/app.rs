@@ -48,7 +48,7 @@ pub async fn keychain_status(state: State<'_, AppState>) -> Result<KeychainStatu
 }
 
 /// The UI is interactive: logs the time since the process started (the start-up benchmark greps stderr),
-/// then warms up the sandbox. Its RSA key generation takes up to seconds of CPU; alongside the first
+/// then builds the engine and warms up the sandbox. Its RSA key generation takes up to seconds of CPU; alongside the first
 /// paint it delayed the window by as much.
 #[tauri::command]
 #[tracing::instrument(skip_all)]
@@ -57,6 +57,8 @@ pub fn app_ready(app: AppHandle) {
     tracing::info!(ms, "ready");
     eprintln!("tokenhop: ready after {ms} ms");
     tauri::async_runtime::spawn(async move {
-        app.state::<AppState>().warm_up_sandbox().await;
+        let state = app.state::<AppState>();
+        let _ = state.engine().await;
+        state.warm_up_sandbox().await;
     });
 }

@@ -48,7 +48,7 @@ pub async fn chain_run(
     };
     let req = RunRequest { profile: &profile, slug: &slug, until, secrets: state.secrets().await };
     let started = Instant::now();
-    let report = chain::run(&state.engine, req, &send, cancel.token()).await;
+    let report = chain::run(state.engine().await?, req, &send, cancel.token()).await;
     drop(cancel);
     // One line per run, naming the step where it broke; the benchmark counts the lines and reads the time from
     // the sign-in callback to the end (the chain's latency without the browser).

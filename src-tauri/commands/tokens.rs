@@ -10,6 +10,6 @@ use crate::AppError;
 #[tauri::command]
 #[tracing::instrument(skip_all)]
 pub async fn tokens_decode(state: State<'_, AppState>, token: String, verify: bool) -> Result<TokenView, AppError> {
-    let engine = &state.engine;
+    let engine = state.engine().await?;
     Ok(inspect(&engine.http, &engine.jwks, &token, verify).await)
 }
