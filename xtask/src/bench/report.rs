@@ -44,6 +44,14 @@ pub fn markdown(r: &Results, runs: usize) -> String {
                     (m.after_last_mib / m.after_first_mib - 1.0) * 100.0,
                     (m.after_last_mib / m.idle_mib - 1.0) * 100.0
                 );
+                let _ = writeln!(
+                    md,
+                    "| … and on to run {} (leak or caches filling?) | {:.1} | | {:+.1} % from run {} | |",
+                    super::window_runs::LONG_RUNS,
+                    m.after_long_mib,
+                    (m.after_long_mib / m.after_last_mib - 1.0) * 100.0,
+                    m.runs
+                );
             }
             None => {
                 let _ = writeln!(
@@ -122,8 +130,12 @@ pub fn markdown(r: &Results, runs: usize) -> String {
         if let Some(m) = &s.after_runs {
             let _ = writeln!(
                 md,
-                "PSS by process over the window runs — after run 1: {}; after run {}: {}.",
-                m.breakdown[1], m.runs, m.breakdown[2]
+                "PSS by process over the window runs — after run 1: {}; after run {}: {}; after run {}: {}.",
+                m.breakdown[1],
+                m.runs,
+                m.breakdown[2],
+                super::window_runs::LONG_RUNS,
+                m.breakdown[3]
             );
         }
         let _ = writeln!(
@@ -145,7 +157,7 @@ pub fn json(r: &Results, runs: usize) -> Value {
             "app": { "start_ms": s.app.start_ms.to_json(), "self_ms": s.app.self_ms.to_json(), "idle_pss_mib": s.app.idle_mib.to_json(), "pss_by_process": s.app.breakdown },
             "floor": { "start_ms": s.floor.start_ms.to_json(), "self_ms": s.floor.self_ms.to_json(), "idle_pss_mib": s.floor.idle_mib.to_json(), "pss_by_process": s.floor.breakdown },
             "display": s.display,
-            "after_runs": s.after_runs.as_ref().map(|m| json!({ "runs": m.runs, "idle_mib": m.idle_mib, "after_first_mib": m.after_first_mib, "after_last_mib": m.after_last_mib, "breakdown": m.breakdown, "warm_chain_ms": m.warm_chain_ms.to_json() })),
+            "after_runs": s.after_runs.as_ref().map(|m| json!({ "runs": m.runs, "idle_mib": m.idle_mib, "after_first_mib": m.after_first_mib, "after_last_mib": m.after_last_mib, "after_long_mib": m.after_long_mib, "breakdown": m.breakdown, "warm_chain_ms": m.warm_chain_ms.to_json() })),
         })
     });
     let chain = r.chain.as_ref().map(|c| {

@@ -17,6 +17,8 @@ use super::{memory, BenchDirs, Samples};
 use crate::step::note;
 
 pub const RUNS: usize = 10;
+/// Further runs after the tenth, to tell a leak (keeps growing) from caches filling up (levels off).
+pub const LONG_RUNS: usize = 30;
 const SETTLE: Duration = Duration::from_secs(2);
 const RUN_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -27,8 +29,10 @@ pub struct RunsMemory {
     pub idle_mib: f64,
     pub after_first_mib: f64,
     pub after_last_mib: f64,
-    /// Per-process PSS idle, after run 1 and after the last run, for the notes.
-    pub breakdown: [String; 3],
+    /// After run [`LONG_RUNS`].
+    pub after_long_mib: f64,
+    /// Per-process PSS idle, after run 1, after run 10 and after the last run, for the notes.
+    pub breakdown: [String; 4],
     /// Sign-in callback → end of run, as the app logs it, for runs 2 to the last.
     pub warm_chain_ms: Samples,
 }
@@ -43,7 +47,7 @@ pub fn measure(built: &Built, dirs: &BenchDirs, display: &str) -> Result<RunsMem
     let outcome = (|| -> Result<RunsMemory> {
         app.wait_for("ready after", Duration::from_secs(60))?;
         std::thread::sleep(SETTLE);
-        let mut breakdown: [String; 3] = Default::default();
+        let mut breakdown: [String; 4] = Default::default();
         let mut pss = |at: usize| {
             let procs = memory::tree_pss(app.child.id());
             breakdown[at] = memory::breakdown(&procs);
@@ -51,30 +55,44 @@ pub fn measure(built: &Built, dirs: &BenchDirs, display: &str) -> Result<RunsMem
         };
         let idle_mib = pss(0);
         let window = main_window(display)?;
-        let mut after_first_mib = 0.0;
+        let (mut after_first_mib, mut after_last_mib) = (0.0, 0.0);
         let mut warm_chain_ms = Samples::default();
-        for k in 1..=RUNS {
+        for k in 1..=LONG_RUNS {
             xdotool(display, &["windowfocus", "--sync", &window, "key", "ctrl+Return"])?;
-            let (_, line) = app.wait_for("run finished", RUN_TIMEOUT).with_context(|| format!("run {k} of {RUNS}"))?;
+            let (_, line) =
+                app.wait_for("run finished", RUN_TIMEOUT).with_context(|| format!("run {k} of {LONG_RUNS}"))?;
             if !line.contains("ok=true") {
-                bail!("run {k} of {RUNS} failed: {line}");
+                bail!("run {k} of {LONG_RUNS} failed: {line}");
             }
-            if k > 1 {
+            if (2..=RUNS).contains(&k) {
                 warm_chain_ms.push(field(&line, "after_callback_ms").with_context(|| format!("no time in: {line}"))?);
             }
             if k == 1 {
                 std::thread::sleep(SETTLE);
                 after_first_mib = pss(1);
+            } else if k == RUNS {
+                std::thread::sleep(SETTLE);
+                after_last_mib = pss(2);
             }
         }
         std::thread::sleep(SETTLE);
-        let after_last_mib = pss(2);
-        note(format!("{RUNS} runs in the window: idle {idle_mib:.1} MiB, after run 1 {after_first_mib:.1} MiB, after run {RUNS} {after_last_mib:.1} MiB"));
+        let after_long_mib = pss(3);
         note(format!(
-            "  idle: {}\n      after run 1: {}\n      after run {RUNS}: {}",
-            breakdown[0], breakdown[1], breakdown[2]
+            "runs in the window: idle {idle_mib:.1} MiB, after run 1 {after_first_mib:.1}, run {RUNS} {after_last_mib:.1}, run {LONG_RUNS} {after_long_mib:.1}"
         ));
-        Ok(RunsMemory { runs: RUNS, idle_mib, after_first_mib, after_last_mib, breakdown, warm_chain_ms })
+        note(format!(
+            "  idle: {}\n      after run 1: {}\n      after run {RUNS}: {}\n      after run {LONG_RUNS}: {}",
+            breakdown[0], breakdown[1], breakdown[2], breakdown[3]
+        ));
+        Ok(RunsMemory {
+            runs: RUNS,
+            idle_mib,
+            after_first_mib,
+            after_last_mib,
+            after_long_mib,
+            breakdown,
+            warm_chain_ms,
+        })
     })();
     app.end();
     outcome
