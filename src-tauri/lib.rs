@@ -29,12 +29,9 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_clipboard_manager::init())
         .setup(|app| {
-            // The sandbox starts once the UI is interactive (app_ready), or earlier when a command needs it.
+            // The keychain, the engine and the sandbox come once the UI is interactive (app_ready), or earlier
+            // when a command needs them.
             app.manage(AppState::new()?);
-            let handle = app.handle().clone();
-            tauri::async_runtime::spawn(async move {
-                handle.state::<AppState>().probe_keychain().await;
-            });
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

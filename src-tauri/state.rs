@@ -2,9 +2,10 @@
 //! engine (shared HTTP client and key cache), the running run's cancel handle, the last run (for export)
 //! and the in-process sandbox that backs the out-of-the-box "Sandbox" profile.
 //!
-//! The keychain is probed in the background from start-up ([`AppState::probe_keychain`]): the probe talks
-//! to the Secret Service over D-Bus, which may first have to be started (hundreds of milliseconds), and the
-//! window must not wait for that. Whatever touches secrets awaits [`AppState::secrets`].
+//! The keychain is probed once the UI is interactive, or when a command first needs a secret
+//! ([`AppState::probe_keychain`]): the probe talks to the Secret Service over D-Bus, which may first have to
+//! be started (hundreds of milliseconds of another process's CPU), and the window must not wait for that or
+//! share the CPU with it. Whatever touches secrets awaits [`AppState::secrets`].
 //!
 //! The sandbox binds its ports (milliseconds) when first needed: the first profile list while the Sandbox
 //! profile does not exist yet, or reading or running that profile (so its URLs are current), or else once
@@ -133,9 +134,16 @@ impl AppState {
         self.sandbox_slug.as_deref()
     }
 
-    /// Waits for the sandbox if `slug` is its profile: reading or running it needs the current URLs, and
-    /// its demo secrets in the session.
+    /// Waits for the sandbox if `slug` is its profile: reading it needs the current URLs.
     pub async fn ready_for(&self, slug: &str) {
+        if self.sandbox_slug() == Some(slug) {
+            self.sandbox().await;
+        }
+    }
+
+    /// As [`Self::ready_for`], and the sandbox's demo secrets are in the session: for running the profile
+    /// or saying where its secrets come from.
+    pub async fn ready_to_use(&self, slug: &str) {
         if self.sandbox_slug() == Some(slug) {
             if let Some(handle) = self.sandbox().await {
                 self.install_sandbox_secrets(handle).await;

@@ -4,7 +4,7 @@
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, State};
 use tokenhop_core::secrets::KeychainStatus;
 
@@ -17,6 +17,17 @@ static PROCESS_START: OnceLock<Instant> = OnceLock::new();
 /// Called first thing in `run()`.
 pub fn mark_process_start() {
     PROCESS_START.get_or_init(Instant::now);
+}
+
+/// Where the page's start went, in milliseconds since it began loading (the UI's `performance.now()`).
+#[derive(Debug, Deserialize)]
+pub struct StartTimings {
+    /// The bundle started running.
+    script: f64,
+    /// The app info and the profile list arrived.
+    data: f64,
+    /// The list is in the DOM.
+    rendered: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -48,16 +59,24 @@ pub async fn keychain_status(state: State<'_, AppState>) -> Result<KeychainStatu
 }
 
 /// The UI is interactive: logs the time since the process started (the start-up benchmark greps stderr),
-/// then builds the engine and warms up the sandbox. Its RSA key generation takes up to seconds of CPU; alongside the first
+/// then probes the keychain, builds the engine and warms up the sandbox. Its RSA key generation takes up to seconds of CPU; alongside the first
 /// paint it delayed the window by as much.
 #[tauri::command]
 #[tracing::instrument(skip_all)]
-pub fn app_ready(app: AppHandle) {
+pub fn app_ready(app: AppHandle, timings: Option<StartTimings>) {
     let ms = PROCESS_START.get().map_or(0, |t| t.elapsed().as_millis());
-    tracing::info!(ms, "ready");
-    eprintln!("tokenhop: ready after {ms} ms");
+    match timings {
+        Some(StartTimings { script, data, rendered }) => {
+            tracing::info!(ms, page_script_ms = script, page_data_ms = data, page_rendered_ms = rendered, "ready");
+            eprintln!(
+                "tokenhop: ready after {ms} ms (page: script ran at {script:.0} ms, data at {data:.0} ms, rendered at {rendered:.0} ms)"
+            );
+        }
+        None => eprintln!("tokenhop: ready after {ms} ms"),
+    }
     tauri::async_runtime::spawn(async move {
         let state = app.state::<AppState>();
+        state.probe_keychain().await;
         let _ = state.engine().await;
         state.warm_up_sandbox().await;
     });

@@ -27,7 +27,7 @@ pub async fn chain_run(
     let (profile, slug) = match (draft, slug) {
         (Some(draft), slug) => (draft, slug.unwrap_or_else(|| DRAFT_SLUG.to_owned())),
         (None, Some(slug)) => {
-            state.ready_for(&slug).await;
+            state.ready_to_use(&slug).await;
             (state.profiles.get(&slug)?, slug)
         }
         (None, None) => {

@@ -36,7 +36,7 @@ pub async fn secrets_status(
     state: State<'_, AppState>,
     slug: String,
 ) -> Result<BTreeMap<SecretKind, SecretSource>, AppError> {
-    state.ready_for(&slug).await;
+    state.ready_to_use(&slug).await;
     let secrets = state.secrets().await;
     SecretKind::ALL.into_iter().map(|kind| Ok((kind, secrets.source(&slug, kind)?))).collect()
 }

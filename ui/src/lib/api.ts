@@ -54,7 +54,16 @@ export function isAppError(e: unknown): e is AppError {
 export const appInfo = () => call<AppInfo>("app_info");
 /** Resolves once the keychain probe that starts with the app has finished. */
 export const keychainStatus = () => call<KeychainStatus>("keychain_status");
-export const appReady = () => call<void>("app_ready");
+/** Milliseconds since the page started loading (`performance.now()`), for the start-up log. */
+export interface StartTimings {
+  /** The bundle started running. */
+  script: number;
+  /** The app info and the profile list arrived. */
+  data: number;
+  /** The list is in the DOM. */
+  rendered: number;
+}
+export const appReady = (timings: StartTimings) => call<void>("app_ready", { timings });
 
 // ---- profiles ----
 export const profilesList = (query?: string) => call<ProfileList>("profiles_list", { query });

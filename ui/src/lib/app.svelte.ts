@@ -44,13 +44,18 @@ export class AppState {
     this.#view = { kind: "profile", slug };
   }
 
+  /** Whether the keychain works: asked once the window is up, as the probe may start a D-Bus service. */
+  async loadKeychain(): Promise<void> {
+    try {
+      this.#keychain = await api.keychainStatus();
+    } catch (e) {
+      this.#infoError = api.toAppError(e);
+    }
+  }
+
   /** Loads the app info and the profiles, then opens the sandbox (first run) or the first profile. */
   async start(): Promise<void> {
-    // Not awaited: the probe may take a while (D-Bus activation) and the list must not wait for it.
-    api.keychainStatus().then(
-      (k) => (this.#keychain = k),
-      (e) => (this.#infoError = api.toAppError(e)),
-    );
+
     const [info] = await Promise.allSettled([api.appInfo(), this.profiles.load()]);
     if (info.status === "fulfilled") this.#info = info.value;
     else this.#infoError = api.toAppError(info.reason);

@@ -28,6 +28,9 @@ describe("Sidebar", () => {
     expect(screen.getByTestId("sandbox-intro")).toBeTruthy();
     expect(item("sandbox").querySelector("[aria-current=page]")).not.toBeNull();
     await waitFor(() => expect(backend.callsTo("app_ready")).toHaveLength(1));
+    const { timings } = backend.callsTo("app_ready")[0].args as { timings: { script: number; data: number; rendered: number } };
+    expect(timings.script).toBeLessThanOrEqual(timings.data);
+    expect(timings.data).toBeLessThanOrEqual(timings.rendered);
   });
 
   it("says once, in a sentence, that secrets stay in memory when there is no keychain", async () => {
