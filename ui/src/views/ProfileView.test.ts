@@ -104,7 +104,7 @@ describe("ProfileView run", () => {
     await waitFor(() => expect(exportButton.disabled).toBe(false));
 
     await fireEvent.click(exportButton);
-    expect(screen.getByTestId("export-warning").textContent).toMatch(/live tokens/);
+    expect((await screen.findByTestId("export-warning")).textContent).toMatch(/live tokens/);
     await fireEvent.click(screen.getByTestId("export-format-curl"));
     await fireEvent.click(screen.getByTestId("export-save"));
     await screen.findByTestId("export-written");
