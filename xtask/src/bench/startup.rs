@@ -1,7 +1,10 @@
 //! Cold start to interactive, and idle memory, of TokenHop against the bare Tauri window.
 //!
 //! Both run on our own Xvfb display with a fresh, isolated home and config dir per run (no WebKit cache, no
-//! profiles). The time is wall time from `spawn` to the `… ready after N ms` line on the child's stderr, taken in
+//! profiles), each in its own D-Bus session (`dbus-run-session`) with an unlocked keyring, as on any desktop:
+//! without a bus, GTK autolaunches one that outlives the run, and whatever it activated (portals, a keyring
+//! asking for a password) then works during the next runs. Memory is that of the app's own process tree, not
+//! of the session's services. The time is wall time from `spawn` to the `… ready after N ms` line on the child's stderr, taken in
 //! this process; the app's own figure (from `main`) is kept too. Memory is the PSS of the process tree 2 s after
 //! ready. Runs alternate app and floor so drift on a shared machine hits both alike; one warm-up of each is
 //! discarded (it fills the page cache with the binaries and WebKit's libraries).
@@ -87,6 +90,15 @@ impl Watched {
         memory::end_tree(self.child.id());
         let _ = self.child.wait();
     }
+
+    /// The pid of `binary` in the tree (under `dbus-run-session`), which is the root of the app's processes.
+    pub fn pid_of(&self, binary: &Path) -> u32 {
+        let wanted = binary.canonicalize().unwrap_or_else(|_| binary.to_owned());
+        memory::tree(self.child.id())
+            .into_iter()
+            .find(|pid| std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|exe| exe == wanted))
+            .unwrap_or(self.child.id())
+    }
 }
 
 /// Our own X server, ended when dropped.
@@ -127,13 +139,19 @@ impl Drop for Xvfb {
     }
 }
 
-/// A command for `binary` on `display` with a fresh home and config dir under `home`.
+/// Starts an unlocked Secret Service in the session (the home is a throwaway), then runs the program.
+const UNLOCKED_KEYRING: &str =
+    r#"printf %s bench | gnome-keyring-daemon --unlock --components=secrets --daemonize >/dev/null; exec "$@""#;
+
+/// A command for `binary` on `display`, in a D-Bus session of its own, with a fresh home and config dir under
+/// `home`.
 pub fn isolated(binary: &Path, display: &str, home: &Path) -> Result<Command> {
     let _ = std::fs::remove_dir_all(home);
     for sub in ["config", "data", "cache", "tokenhop"] {
         std::fs::create_dir_all(home.join(sub))?;
     }
-    let mut cmd = Command::new(binary);
+    let mut cmd = Command::new("dbus-run-session");
+    cmd.args(["--", "sh", "-c", UNLOCKED_KEYRING, "sh"]).arg(binary);
     cmd.current_dir(home)
         .env("DISPLAY", display)
         .env("HOME", home)
@@ -169,7 +187,7 @@ fn one_start(binary: &Path, display: &str, home: &Path, side: &mut Side, keep: b
             side.self_ms.push(ms);
         }
         std::thread::sleep(IDLE_BEFORE_MEMORY);
-        let procs = memory::tree_pss(watched.child.id());
+        let procs = memory::tree_pss(watched.pid_of(binary));
         side.idle_mib.push(memory::total_mib(&procs));
         side.breakdown = memory::breakdown(&procs);
     }

@@ -49,7 +49,7 @@ pub fn measure(built: &Built, dirs: &BenchDirs, display: &str) -> Result<RunsMem
         std::thread::sleep(SETTLE);
         let mut breakdown: [String; 4] = Default::default();
         let mut pss = |at: usize| {
-            let procs = memory::tree_pss(app.child.id());
+            let procs = memory::tree_pss(app.pid_of(&built.app));
             breakdown[at] = memory::breakdown(&procs);
             memory::total_mib(&procs)
         };
