@@ -21,6 +21,7 @@ pub const RUNS: usize = 10;
 pub const LONG_RUNS: usize = 30;
 const SETTLE: Duration = Duration::from_secs(2);
 const RUN_TIMEOUT: Duration = Duration::from_secs(60);
+const BETWEEN_RUNS: Duration = Duration::from_millis(500);
 
 /// PSS of the app's process tree around ten runs of the Sandbox chain.
 #[derive(Debug, Default)]
@@ -58,6 +59,9 @@ pub fn measure(built: &Built, dirs: &BenchDirs, display: &str) -> Result<RunsMem
         let (mut after_first_mib, mut after_last_mib) = (0.0, 0.0);
         let mut warm_chain_ms = Samples::default();
         for k in 1..=LONG_RUNS {
+            // The log line comes from Rust before the UI has shown the report and enabled Run again; a person
+            // does not press again within milliseconds either.
+            std::thread::sleep(BETWEEN_RUNS);
             xdotool(display, &["windowfocus", "--sync", &window, "key", "ctrl+Return"])?;
             let (_, line) =
                 app.wait_for("run finished", RUN_TIMEOUT).with_context(|| format!("run {k} of {LONG_RUNS}"))?;
