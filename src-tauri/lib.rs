@@ -14,8 +14,6 @@ use state::AppState;
 
 pub fn run() {
     commands::app::mark_process_start();
-    #[cfg(target_os = "linux")]
-    webkit_defaults();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -59,16 +57,4 @@ pub fn run() {
         ])
         .run(tauri::generate_context!())
         .expect("error while running TokenHop");
-}
-
-/// WebKitGTK draws this UI (forms and tables, no animation) just as well without accelerated compositing,
-/// and holds far less memory without it: the web process idles at about 110 MiB instead of 180 MiB under
-/// Xvfb (`cargo xtask bench`). Only a default: a value set in the environment wins.
-#[cfg(target_os = "linux")]
-fn webkit_defaults() {
-    const COMPOSITING: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
-    if std::env::var_os(COMPOSITING).is_none() {
-        // Still single-threaded: nothing (Tauri, GTK, a runtime) has started yet.
-        std::env::set_var(COMPOSITING, "1");
-    }
 }

@@ -21,8 +21,9 @@ fn target_dir() -> PathBuf {
 pub fn require_display() {
     if std::env::var_os("DISPLAY").is_none() {
         panic!(
-            "no X display: the e2e tests need one. Run them with `cargo xtask e2e` (which starts Xvfb and a \
-             session bus), or under `xvfb-run -a dbus-run-session -- env NO_AT_BRIDGE=1 cargo test -p tokenhop-e2e`"
+            "no X display: the e2e tests need one. Run them with `cargo xtask e2e` (which starts Xvfb, a \
+             session bus and an unlocked keyring), or under `xvfb-run -a dbus-run-session -- env NO_AT_BRIDGE=1 \
+             cargo test -p tokenhop-e2e`"
         );
     }
 }

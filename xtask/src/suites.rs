@@ -87,7 +87,12 @@ fn in_ui(ws: &Workspace, name: &'static str, npm_args: &[&str], reader: Reader) 
     suite(name, &mut cmd, reader, UI_LIMIT)
 }
 
-/// The real app under Xvfb, on its own session bus, driven through tauri-driver one test at a time.
+/// An unlocked Secret Service in the session, its keyring in a throwaway directory, as on a desktop: the
+/// app then stores secrets in a real keychain, and no "create a keyring" prompt waits for an answer.
+const UNLOCKED_KEYRING: &str = r#"d=$(mktemp -d); printf %s e2e | env HOME="$d" XDG_DATA_HOME="$d" gnome-keyring-daemon --unlock --components=secrets --daemonize >/dev/null; exec "$@""#;
+
+/// The real app under Xvfb, on its own session bus with an unlocked keyring, driven through tauri-driver one
+/// test at a time.
 fn e2e(ws: &Workspace, filter: &[String]) -> Outcome {
     let name = "end-to-end (tauri-driver under Xvfb)";
     let Some(driver) = setup::find_tauri_driver(ws) else {
@@ -98,7 +103,8 @@ fn e2e(ws: &Workspace, filter: &[String]) -> Outcome {
         return Outcome { name, counts: Counts::default(), problem: Some(format!("did not compile: {err:#}")) };
     }
     let mut args: Vec<String> = [
-        "-a", "--server-args=-screen 0 1600x1000x24", "dbus-run-session", "--", "env", "NO_AT_BRIDGE=1",
+        "-a", "--server-args=-screen 0 1600x1000x24", "dbus-run-session", "--", "sh", "-c", UNLOCKED_KEYRING, "sh",
+        "env", "NO_AT_BRIDGE=1",
     ]
     .iter()
     .map(|s| s.to_string())
