@@ -15,8 +15,8 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use serde_json::{json, Value};
 
-use crate::tools;
 use crate::webdriver::{wait_for, Session};
+use crate::{screen, tools};
 
 /// How long the driver may take to come up and open the window.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
@@ -129,11 +129,10 @@ impl TestApp {
         &self.artifacts
     }
 
-    /// Saves `<step>.png` in the artifacts folder and returns its path.
+    /// Saves `<step>.png` (the window as the display shows it) in the artifacts folder and returns its path.
     pub fn screenshot(&self, step: &str) -> Result<PathBuf> {
-        let png = self.session().screenshot()?;
         let path = self.artifacts.join(format!("{step}.png"));
-        std::fs::write(&path, png).with_context(|| format!("writing {}", path.display()))?;
+        screen::capture_window(&path)?;
         Ok(path)
     }
 
@@ -154,11 +153,8 @@ impl Drop for TestApp {
     /// Runs on success and on panic alike; never panics itself (a panic while unwinding aborts the run).
     fn drop(&mut self) {
         if let Some(session) = self.session.take() {
-            match session.screenshot() {
-                Ok(png) => {
-                    let _ = std::fs::write(self.artifacts.join("final.png"), png);
-                }
-                Err(err) => eprintln!("e2e: could not take the final screenshot: {err:#}"),
+            if let Err(err) = screen::capture_window(&self.artifacts.join("final.png")) {
+                eprintln!("e2e: could not take the final screenshot: {err:#}");
             }
             if let Err(err) = session.delete() {
                 eprintln!("e2e: could not close the WebDriver session: {err:#}");

@@ -9,6 +9,7 @@ pub mod app;
 #[cfg(unix)]
 pub mod browser;
 pub mod sandbox;
+pub mod screen;
 pub mod selectors;
 pub mod tools;
 pub mod webdriver;

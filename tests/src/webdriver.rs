@@ -6,7 +6,6 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
-use base64::Engine;
 use serde_json::{json, Value};
 
 /// The key under which W3C WebDriver returns an element reference.
@@ -131,13 +130,6 @@ impl Session {
             Some(ok) => Ok(Ok(ok.take())),
             None => Ok(Err(reply.get_mut("err").map(Value::take).unwrap_or(Value::Null))),
         }
-    }
-
-    /// A PNG of the window's viewport.
-    pub fn screenshot(&self) -> Result<Vec<u8>> {
-        let value = self.get("/screenshot")?;
-        let encoded = value.as_str().context("screenshot is not a base64 string")?;
-        base64::engine::general_purpose::STANDARD.decode(encoded).context("screenshot is not valid base64")
     }
 
     /// Ends the session; WebKitWebDriver closes the app.

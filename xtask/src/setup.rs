@@ -28,9 +28,19 @@ const APP_PACKAGES: &[&str] = &[
 ];
 
 /// What the test suites and benchmarks need: a virtual display, the WebKit WebDriver, a session bus, a
-/// Secret Service, and xdotool (the memory benchmark presses the Run shortcut in the real window).
-const TEST_PACKAGES: &[&str] =
-    &["xvfb", "xauth", "webkit2gtk-driver", "dbus-x11", "gnome-keyring", "libsecret-tools", "jq", "xdotool"];
+/// Secret Service, xdotool (the memory benchmark presses the Run shortcut in the real window; the e2e tests
+/// find the window with it) and ImageMagick's `import` (the e2e screenshots read the window from the display).
+const TEST_PACKAGES: &[&str] = &[
+    "xvfb",
+    "xauth",
+    "webkit2gtk-driver",
+    "dbus-x11",
+    "gnome-keyring",
+    "libsecret-tools",
+    "jq",
+    "xdotool",
+    "imagemagick",
+];
 
 /// The "system browser" the e2e tests hand to the app. Ubuntu ships Chromium only as a snap, so there the tests
 /// use whatever Chromium or Chrome is on `PATH` instead (GitHub's runners have Chrome).
