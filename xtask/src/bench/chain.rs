@@ -55,15 +55,32 @@ pub fn curl_browser(dir: &Path) -> Result<PathBuf> {
     browser_script(dir, "curl-browser.sh", &body)
 }
 
+/// A headless Chromium as the browser, started in a process group of its own whose id goes to
+/// `chromium.pgid`: the run ends when the callback arrives, while Chromium would stay on the result page
+/// for ever, so [`end_chromium`] ends it after each run (left running, they pile up and skew what follows).
 fn chromium_browser(dir: &Path) -> Result<PathBuf> {
     let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].into_iter().find(|p| Path::new(p).exists());
     let chromium = chromium.context("Chromium is not installed (cargo xtask setup installs it)")?;
+    let pgid = dir.join("chromium.pgid");
     let body = format!(
-        "d=$(mktemp -d)\n{chromium} --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+        "d=$(mktemp -d -p '{}')\nsetsid {chromium} --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
          --disable-background-networking --disable-component-update --disable-sync --user-data-dir=\"$d\" \"$1\" \
-         >/dev/null 2>&1 </dev/null &"
+         >/dev/null 2>&1 </dev/null &\necho $! > '{}'",
+        dir.display(),
+        pgid.display()
     );
     browser_script(dir, "chromium-browser.sh", &body)
+}
+
+/// Ends the Chromium that [`chromium_browser`] started last, with all its helper processes.
+fn end_chromium(dir: &Path) {
+    let Ok(pgid) = std::fs::read_to_string(dir.join("chromium.pgid")) else { return };
+    let group = format!("-{}", pgid.trim());
+    for signal in ["-TERM", "-KILL"] {
+        let _ = Command::new("kill").args([signal, "--", &group]).stderr(Stdio::null()).status();
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let _ = std::fs::remove_file(dir.join("chromium.pgid"));
 }
 
 /// One `tokenhop-cli run --json`: (callback → stdout, IAS+XSUAA+API elapsed, spawn → exit) in ms.
@@ -150,7 +167,9 @@ pub fn measure(built: &Built, dirs: &BenchDirs, runs: usize) -> Result<ChainResu
     match chromium_browser(&scratch) {
         Ok(chromium) => {
             for _ in 0..runs {
-                let (_, _, whole) = cli_run(built, &sandbox, &config, &chromium)?;
+                let run = cli_run(built, &sandbox, &config, &chromium);
+                end_chromium(&scratch);
+                let (_, _, whole) = run?;
                 result.whole_chromium_ms.push(whole);
             }
         }
