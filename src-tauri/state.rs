@@ -23,9 +23,9 @@ use tokenhop_core::secrets::{EnvOverrides, KeychainStatus, Layered, SecretError,
 use tokenhop_core::{Engine, RunReport, Secret};
 use tokenhop_sandbox::{Sandbox, SandboxConfig};
 use tokio::sync::OnceCell;
+use tokio_util::sync::CancellationToken;
 
 use crate::AppError;
-use tokio_util::sync::CancellationToken;
 
 /// The name of the profile that points at the built-in sandbox.
 pub const SANDBOX_PROFILE: &str = "Sandbox";
@@ -146,7 +146,7 @@ impl AppState {
     pub async fn ready_to_use(&self, slug: &str) {
         if self.sandbox_slug() == Some(slug) {
             if let Some(handle) = self.sandbox().await {
-                self.install_sandbox_secrets(handle).await;
+                self.ensure_sandbox_secrets(handle).await;
             }
         }
     }
@@ -170,7 +170,7 @@ impl AppState {
     /// after the first paint).
     pub async fn warm_up_sandbox(&self) {
         if let Some(handle) = self.sandbox().await {
-            self.install_sandbox_secrets(handle).await;
+            self.ensure_sandbox_secrets(handle).await;
             if let Err(e) = handle.sandbox.generate_keys().await {
                 tracing::warn!(error = %e, "the sandbox has no signing keys; its runs will fail");
             }
@@ -178,7 +178,7 @@ impl AppState {
     }
 
     /// The sandbox's demo client secrets, in the session layer only (once).
-    async fn install_sandbox_secrets(&self, handle: &SandboxHandle) {
+    async fn ensure_sandbox_secrets(&self, handle: &SandboxHandle) {
         let secrets = self.secrets().await;
         handle.secrets_installed.get_or_init(|| {
             if let Err(e) = install_sandbox_secrets(secrets, &handle.slug, &handle.sandbox) {

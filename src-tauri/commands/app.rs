@@ -59,8 +59,8 @@ pub async fn keychain_status(state: State<'_, AppState>) -> Result<KeychainStatu
 }
 
 /// The UI is interactive: logs the time since the process started (the start-up benchmark greps stderr),
-/// then probes the keychain, builds the engine and warms up the sandbox. Its RSA key generation takes up to seconds of CPU; alongside the first
-/// paint it delayed the window by as much.
+/// then probes the keychain, builds the engine and warms up the sandbox. The sandbox's RSA key generation
+/// takes up to seconds of CPU; alongside the first paint it delayed the window by as much.
 #[tauri::command]
 #[tracing::instrument(skip_all)]
 pub fn app_ready(app: AppHandle, timings: Option<StartTimings>) {

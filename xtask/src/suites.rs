@@ -89,7 +89,8 @@ fn in_ui(ws: &Workspace, name: &'static str, npm_args: &[&str], reader: Reader) 
 
 /// An unlocked Secret Service in the session, its keyring in a throwaway directory, as on a desktop: the
 /// app then stores secrets in a real keychain, and no "create a keyring" prompt waits for an answer.
-const UNLOCKED_KEYRING: &str = r#"d=$(mktemp -d); printf %s e2e | env HOME="$d" XDG_DATA_HOME="$d" gnome-keyring-daemon --unlock --components=secrets --daemonize >/dev/null; exec "$@""#;
+/// `sh -c UNLOCKED_KEYRING sh <program> <args>` starts it, then runs the program (the bench starts its apps so).
+pub(crate) const UNLOCKED_KEYRING: &str = r#"d=$(mktemp -d); printf %s e2e | env HOME="$d" XDG_DATA_HOME="$d" gnome-keyring-daemon --unlock --components=secrets --daemonize >/dev/null; exec "$@""#;
 
 /// The real app under Xvfb, on its own session bus with an unlocked keyring, driven through tauri-driver one
 /// test at a time.

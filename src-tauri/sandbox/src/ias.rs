@@ -213,7 +213,8 @@ fn issue(shared: &Shared, grant: &UserGrant) -> Response {
     let user = &config.users[grant.user];
     let (now, lifetime) = (shared.now(), config.ias_token_lifetime_secs as i64);
     let user_uuid = derived_uuid(&user.oid);
-    let signer = Signer { key: &shared.keys().ias, rogue: &shared.keys().rogue, header: Map::new() };
+    let ring = shared.keys();
+    let signer = Signer { key: &ring.ias, rogue: &ring.rogue, header: Map::new() };
     let cross = config.xsuaa_in_ias_aud && !shared.faults.is_set(&Fault::IasOmitsXsuaaAudience);
     let aud = if cross { json!([grant.client_id, config.xsuaa_client_id]) } else { json!(grant.client_id) };
     let id_claims = json!({

@@ -182,7 +182,8 @@ fn issue(shared: &Shared, grant: &UserGrant) -> Response {
     });
     let mut header = Map::new();
     header.insert("jku".into(), json!(format!("{}/token_keys", shared.urls.xsuaa)));
-    let signer = Signer { key: &shared.keys().xsuaa, rogue: &shared.keys().rogue, header };
+    let ring = shared.keys();
+    let signer = Signer { key: &ring.xsuaa, rogue: &ring.rogue, header };
     let access = mint(
         claims.as_object().cloned().unwrap_or_default(),
         &signer,

@@ -5,9 +5,9 @@ import { writeText } from "@tauri-apps/plugin-clipboard-manager";
 import { open, save } from "@tauri-apps/plugin-dialog";
 import type {
   AppInfo,
-  KeychainStatus,
   ExportFormat,
   FieldError,
+  KeychainStatus,
   Profile,
   ProfileList,
   ProfileSummary,

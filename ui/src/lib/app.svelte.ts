@@ -55,7 +55,6 @@ export class AppState {
 
   /** Loads the app info and the profiles, then opens the sandbox (first run) or the first profile. */
   async start(): Promise<void> {
-
     const [info] = await Promise.allSettled([api.appInfo(), this.profiles.load()]);
     if (info.status === "fulfilled") this.#info = info.value;
     else this.#infoError = api.toAppError(info.reason);

@@ -24,7 +24,7 @@ export interface FakeOptions {
   failAt?: "ias";
   /** Return from `chain_run` only when `release()` is called (to observe a run in flight). */
   hold?: boolean;
-  /** What `app_info` says of the keychain (available by default). */
+  /** What `keychain_status` answers (available by default). */
   keychain?: KeychainStatus;
 }
 

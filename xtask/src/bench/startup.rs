@@ -4,10 +4,10 @@
 //! profiles), each in its own D-Bus session (`dbus-run-session`) with an unlocked keyring, as on any desktop:
 //! without a bus, GTK autolaunches one that outlives the run, and whatever it activated (portals, a keyring
 //! asking for a password) then works during the next runs. Memory is that of the app's own process tree, not
-//! of the session's services. The time is wall time from `spawn` to the `… ready after N ms` line on the child's stderr, taken in
-//! this process; the app's own figure (from `main`) is kept too. Memory is the PSS of the process tree 2 s after
-//! ready. Runs alternate app and floor so drift on a shared machine hits both alike; one warm-up of each is
-//! discarded (it fills the page cache with the binaries and WebKit's libraries).
+//! of the session's services. The time is wall time from `spawn` to the `… ready after N ms` line on the
+//! child's stderr, taken in this process; the app's own figure (from `main`) is kept too. Memory is the PSS
+//! of the process tree 2 s after ready. Runs alternate app and floor so drift on a shared machine hits both
+//! alike; one warm-up of each is discarded (it fills the page cache with the binaries and WebKit's libraries).
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -40,7 +40,7 @@ pub struct Side {
 pub struct StartupResult {
     pub app: Side,
     pub floor: Side,
-    /// PSS after 1 and after N chain runs in the app (`TOKENHOP_BENCH_RUNS`), when the app supports it.
+    /// PSS and in-app chain latency over the runs in the window; `None` if they could not be measured.
     pub after_runs: Option<super::window_runs::RunsMemory>,
     pub display: String,
 }
@@ -139,10 +139,6 @@ impl Drop for Xvfb {
     }
 }
 
-/// Starts an unlocked Secret Service in the session (the home is a throwaway), then runs the program.
-const UNLOCKED_KEYRING: &str =
-    r#"printf %s bench | gnome-keyring-daemon --unlock --components=secrets --daemonize >/dev/null; exec "$@""#;
-
 /// A command for `binary` on `display`, in a D-Bus session of its own, with a fresh home and config dir under
 /// `home`.
 pub fn isolated(binary: &Path, display: &str, home: &Path) -> Result<Command> {
@@ -151,7 +147,7 @@ pub fn isolated(binary: &Path, display: &str, home: &Path) -> Result<Command> {
         std::fs::create_dir_all(home.join(sub))?;
     }
     let mut cmd = Command::new("dbus-run-session");
-    cmd.args(["--", "sh", "-c", UNLOCKED_KEYRING, "sh"]).arg(binary);
+    cmd.args(["--", "sh", "-c", crate::suites::UNLOCKED_KEYRING, "sh"]).arg(binary);
     cmd.current_dir(home)
         .env("DISPLAY", display)
         .env("HOME", home)
