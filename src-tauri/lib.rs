@@ -61,19 +61,27 @@ pub fn run() {
         .expect("error while running TokenHop");
 }
 
-/// WebKitGTK draws this UI (forms and tables, two small spinners) just as well without accelerated
-/// compositing and holds far less memory without it: under Xvfb the app's processes idle at about 215 MiB
-/// instead of 300, and after ten runs at about 245 instead of 385 (`cargo xtask bench`). Evolution and
-/// Eclipse make the same choice on GTK 3. Only a default: `WEBKIT_DISABLE_COMPOSITING_MODE=0` turns
-/// compositing back on.
+/// Two WebKitGTK defaults for this UI (forms and tables, two small spinners), each measured with
+/// `cargo xtask bench` and each only a default: a variable already set is left alone.
+/// - No accelerated compositing: the UI draws just as well without it and holds far less memory: under Xvfb
+///   the app's processes idle at about 215 MiB instead of 300, and after ten runs at about 245 instead of 385.
+///   Evolution and Eclipse make the same choice on GTK 3. `WEBKIT_DISABLE_COMPOSITING_MODE=0` turns it back on.
+/// - No JavaScript JIT (`JSC_useJIT=0`): layout and painting, not script, are what a run costs the web process
+///   (about 130 ms of CPU with the JIT, 145 without), while the JIT's compiled code grew the process by about
+///   6 MiB over ten runs. Without it the page also has no writable executable memory, the hardening Safari's
+///   Lockdown Mode applies. `JSC_useJIT=1` turns it back on.
 #[cfg(target_os = "linux")]
 fn webkit_defaults() {
     const COMPOSITING: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
+    const JIT: &str = "JSC_useJIT";
     // Still single-threaded: nothing (Tauri, GTK, a runtime) has started yet.
     match std::env::var_os(COMPOSITING) {
         None => std::env::set_var(COMPOSITING, "1"),
         // WebKit turns compositing off whenever the variable exists, whatever its value.
         Some(value) if value == "0" => std::env::remove_var(COMPOSITING),
         Some(_) => {}
+    }
+    if std::env::var_os(JIT).is_none() {
+        std::env::set_var(JIT, "0");
     }
 }
