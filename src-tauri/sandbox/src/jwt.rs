@@ -1,11 +1,14 @@
 //! Compact JWS (RFC 7515 §7.1) written and read by hand, so that faults can produce exactly the broken
 //! tokens real services sometimes send (`alg: none`, an HS256 header, no `kid`), and so that the
-//! sandbox's checks do not share a JWT library with the engine they test.
+//! sandbox's checks do not share a JWT library with the engine they test. Signing uses `ring` (speed: five
+//! signatures per chain run); checking uses the `rsa` crate, another implementation than the engine's.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
-use rsa::signature::{SignatureEncoding, Signer, Verifier};
+use ring::rand::SystemRandom;
+use ring::signature::RSA_PKCS1_SHA256;
+use rsa::pkcs1v15::{Signature, VerifyingKey};
+use rsa::signature::Verifier;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -23,7 +26,11 @@ pub(crate) fn signing_input(header: &Value, claims: &Value) -> String {
 
 /// RSASSA-PKCS1-v1_5 with SHA-256 (RS256, RFC 7518 §3.3).
 pub(crate) fn rs256(key: &Key, input: &[u8]) -> Vec<u8> {
-    SigningKey::<Sha256>::new(key.private.clone()).sign(input).to_vec()
+    let mut signature = vec![0; key.signer.public().modulus_len()];
+    key.signer
+        .sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), input, &mut signature)
+        .expect("RS256 signing with a valid key into a modulus-sized buffer");
+    signature
 }
 
 /// HMAC-SHA-256 (RFC 2104), for the HS256 key-confusion fault.

@@ -10,6 +10,8 @@ use std::sync::OnceLock;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use ring::signature::RsaKeyPair;
+use rsa::pkcs1::EncodeRsaPrivateKey;
 use rsa::pkcs8::{EncodePublicKey, LineEnding};
 use rsa::traits::PublicKeyParts;
 use rsa::{RsaPrivateKey, RsaPublicKey};
@@ -18,7 +20,8 @@ use sha2::{Digest, Sha256};
 
 /// One RSA key pair with the public parts a JWKS publishes.
 pub(crate) struct Key {
-    pub private: RsaPrivateKey,
+    /// The private key in `ring`, which signs about five times faster than `rsa` (see [`crate::jwt::rs256`]).
+    pub signer: RsaKeyPair,
     pub public: RsaPublicKey,
     /// Key id: base64url of the first 20 bytes of SHA-256 over the modulus (looks like Entra's).
     pub kid: String,
@@ -34,11 +37,13 @@ impl Key {
         let public = private.to_public_key();
         let n_bytes = public.n().to_bytes_be();
         let kid = URL_SAFE_NO_PAD.encode(&Sha256::digest(&n_bytes)[..20]);
+        let der = private.to_pkcs1_der().expect("PKCS#1 encoding of an RSA private key");
+        let signer = RsaKeyPair::from_der(der.as_bytes()).expect("ring accepts a fresh 2048-bit RSA key");
         Key {
             n: URL_SAFE_NO_PAD.encode(&n_bytes),
             e: URL_SAFE_NO_PAD.encode(public.e().to_bytes_be()),
             kid,
-            private,
+            signer,
             public,
         }
     }
