@@ -1,55 +1,14 @@
 //! `tokenhop-cli run` and `decode` as a CI pipeline uses them: the real binary, a real sandbox, and headless
 //! Chromium as the system browser completing the sandbox's sign-in page.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 
 use assert_cmd::cargo::CommandCargoExt;
+use tokenhop_e2e::browser::HeadlessBrowser;
 use tokenhop_sandbox::{Sandbox, SandboxConfig};
 
 const USER: &str = "alice@sandbox.onmicrosoft.com";
-
-/// A `--browser` program: headless Chromium in the background, so the CLI does not wait for it. The run ends
-/// when the callback arrives while Chromium would stay on the result page, so it starts in a process group of
-/// its own, which dropping this ends (also when the test fails).
-struct ChromiumBrowser {
-    script: String,
-    pgid: PathBuf,
-}
-
-impl ChromiumBrowser {
-    fn new(dir: &Path) -> ChromiumBrowser {
-        let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-            .into_iter()
-            .find(|p| Path::new(p).exists())
-            .expect("Chromium is required for this test (cargo xtask test installs it)");
-        let (script, pgid) = (dir.join("browser.sh"), dir.join("chromium.pgid"));
-        std::fs::write(
-            &script,
-            format!(
-                "#!/bin/sh\nd=$(mktemp -d -p '{}')\nsetsid {chromium} --headless --no-sandbox --disable-gpu \
-                 --disable-quic --no-first-run --disable-background-networking --disable-component-update \
-                 --disable-sync --user-data-dir=\"$d\" \"$1\" >/dev/null 2>&1 </dev/null &\necho $! > '{}'\n",
-                dir.display(),
-                pgid.display()
-            ),
-        )
-        .unwrap();
-        std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-        ChromiumBrowser { script: script.display().to_string(), pgid }
-    }
-}
-
-impl Drop for ChromiumBrowser {
-    fn drop(&mut self) {
-        let Ok(pgid) = std::fs::read_to_string(&self.pgid) else { return };
-        for signal in ["-TERM", "-KILL"] {
-            let _ =
-                Command::new("kill").args([signal, "--", &format!("-{}", pgid.trim())]).stderr(Stdio::null()).status();
-            std::thread::sleep(std::time::Duration::from_millis(200));
-        }
-    }
-}
 
 fn cli(config: &Path, sandbox: &Sandbox) -> Command {
     let mut cmd = Command::cargo_bin("tokenhop-cli").unwrap();
@@ -69,14 +28,14 @@ async fn run_json_reaches_the_api_with_headless_chromium_as_the_browser() {
     let profile = dir.path().join("sandbox.toml");
     std::fs::write(&profile, sandbox.profile_toml("Sandbox")).unwrap();
     let config = dir.path().join("config");
-    let browser = ChromiumBrowser::new(dir.path());
+    let browser = HeadlessBrowser::new();
 
     let import = cli(&config, &sandbox).args(["profile", "import"]).arg(&profile).output().unwrap();
     assert!(import.status.success(), "import: {}", String::from_utf8_lossy(&import.stderr));
 
     let run = tokio::task::spawn_blocking({
         let mut cmd = cli(&config, &sandbox);
-        cmd.args(["run", "Sandbox", "--json", "--timeout", "60", "--browser", &browser.script]);
+        cmd.args(["run", "Sandbox", "--json", "--timeout", "60", "--browser"]).arg(browser.command());
         move || cmd.output().unwrap()
     })
     .await
@@ -107,21 +66,14 @@ async fn run_stops_at_until_and_exits_nonzero_with_a_diagnosis_when_a_step_fails
     let profile = dir.path().join("sandbox.toml");
     std::fs::write(&profile, sandbox.profile_toml("Sandbox")).unwrap();
     let config = dir.path().join("config");
-    let browser = ChromiumBrowser::new(dir.path());
+    let browser = HeadlessBrowser::new();
     assert!(cli(&config, &sandbox).args(["profile", "import"]).arg(&profile).status().unwrap().success());
 
     let run = tokio::task::spawn_blocking({
         let mut cmd = cli(&config, &sandbox);
-        cmd.env("TOKENHOP_IAS_CLIENT_SECRET", "wrong").args([
-            "run",
-            "sandbox",
-            "--until",
-            "xsuaa",
-            "--timeout",
-            "60",
-            "--browser",
-            &browser.script,
-        ]);
+        cmd.env("TOKENHOP_IAS_CLIENT_SECRET", "wrong")
+            .args(["run", "sandbox", "--until", "xsuaa", "--timeout", "60", "--browser"])
+            .arg(browser.command());
         move || cmd.output().unwrap()
     })
     .await
