@@ -93,9 +93,20 @@ fn rsa_signature_matches(jwk: &Jwk, alg: Algorithm, message: &[u8], signature: &
     else {
         return false;
     };
+    ring_rsa_matches(params, &n, &e, message, &signature)
+}
+
+/// ring's verdict on an RSA signature under the public key (`n`, `e`), both big-endian bytes.
+pub(crate) fn ring_rsa_matches(
+    params: &'static ring_sig::RsaParameters,
+    n: &[u8],
+    e: &[u8],
+    message: &[u8],
+    signature: &[u8],
+) -> bool {
     // ring wants the modulus without the leading zero byte some publishers add.
     let n = n.iter().position(|b| *b != 0).map_or(&n[..0], |i| &n[i..]);
-    RsaPublicKeyComponents { n, e: &e[..] }.verify(params, message, &signature).is_ok()
+    RsaPublicKeyComponents { n, e }.verify(params, message, signature).is_ok()
 }
 
 /// The keys of a JWKS that parse; one odd key (an unsupported `kty`) must not hide the others.
