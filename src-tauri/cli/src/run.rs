@@ -4,6 +4,7 @@
 //! JSON object of DESIGN §3. Exit status 0 only when every step asked for succeeded. Ctrl-C cancels the run and
 //! frees the loopback port.
 
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -122,18 +123,27 @@ fn open_profile(config_dir: Option<PathBuf>, name: &str) -> Result<(String, toke
     Ok((slug, profile))
 }
 
+/// One line per event, written with one `write` (stderr is unbuffered: `eprintln!` would write each piece
+/// separately, and each write wakes whoever reads the pipe).
 fn show_progress(p: Progress) {
-    match p {
-        Progress::StepStarted { step } => eprintln!("→ {step}"),
-        Progress::BrowserOpened { url } => eprintln!("  opened the browser for sign-in; if it did not open, visit:\n  {url}"),
-        Progress::BrowserFailed { url, reason } => eprintln!("  could not open a browser ({reason}); open this URL to sign in:\n  {url}"),
-        Progress::WaitingForSignIn { redirect_uri } => eprintln!("  waiting for you to sign in (listening on {redirect_uri})…"),
-        Progress::DeviceCode { message, .. } => eprintln!("  {message}"),
-        Progress::CallbackReceived => eprintln!("  sign-in response received"),
-        Progress::Request { url, .. } => eprintln!("  calling {url}"),
-        Progress::Warning { message, .. } => eprintln!("  warning: {message}"),
-        Progress::StepFinished { .. } => {}
-    }
+    let line = match p {
+        Progress::StepStarted { step } => format!("→ {step}"),
+        Progress::BrowserOpened { url } => {
+            format!("  opened the browser for sign-in; if it did not open, visit:\n  {url}")
+        }
+        Progress::BrowserFailed { url, reason } => {
+            format!("  could not open a browser ({reason}); open this URL to sign in:\n  {url}")
+        }
+        Progress::WaitingForSignIn { redirect_uri } => {
+            format!("  waiting for you to sign in (listening on {redirect_uri})…")
+        }
+        Progress::DeviceCode { message, .. } => format!("  {message}"),
+        Progress::CallbackReceived => "  sign-in response received".to_owned(),
+        Progress::Request { url, .. } => format!("  calling {url}"),
+        Progress::Warning { message, .. } => format!("  warning: {message}"),
+        Progress::StepFinished { .. } => return,
+    };
+    let _ = std::io::stderr().lock().write_all(format!("{line}\n").as_bytes());
 }
 
 fn print_summary(report: &RunReport) {
