@@ -117,8 +117,9 @@ fn next_input(o: &StepOutcome) -> Option<String> {
     o.token(name).map(String::from)
 }
 
-/// Warms the key cache for IAS and XSUAA while the user signs in.
+/// Warms the key cache for IAS and XSUAA, and ring, while the user signs in.
 fn prefetch_keys(engine: &Engine, p: &Profile) {
+    crate::token::verify::prepare();
     let urls = [
         p.ias.as_ref().and_then(|c| parse_url(&c.url).ok()).map(|u| Service::Ias.keys_url(&u)),
         p.xsuaa.as_ref().and_then(|c| parse_url(&c.url).ok()).map(|u| Service::Xsuaa.keys_url(&u)),

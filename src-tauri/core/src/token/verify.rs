@@ -109,6 +109,13 @@ pub(crate) fn ring_rsa_matches(
     RsaPublicKeyComponents { n, e }.verify(params, message, signature).is_ok()
 }
 
+/// Has ring detect the CPU's features now rather than in the first signature check after the sign-in
+/// callback: its first use does it, and on a virtual machine each CPUID traps to the hypervisor (about
+/// 80 µs in `perf` on the bench machine).
+pub fn prepare() {
+    let _ = ring::digest::digest(&ring::digest::SHA256, &[]);
+}
+
 /// The keys of a JWKS that parse; one odd key (an unsupported `kty`) must not hide the others.
 fn usable_keys(jwks: &Value) -> Vec<Jwk> {
     jwks.get("keys")
