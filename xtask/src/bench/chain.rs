@@ -45,12 +45,14 @@ fn browser_script(dir: &Path, name: &str, body: &str) -> Result<PathBuf> {
     Ok(path)
 }
 
-/// A "browser" that submits the sandbox sign-in form as USER and follows the redirect to the loopback listener.
-pub fn curl_browser(dir: &Path) -> Result<PathBuf> {
+/// A "browser" that submits the sandbox sign-in form as USER, after `pause`, and follows the redirect to the
+/// loopback listener.
+pub fn curl_browser(dir: &Path, pause: Duration) -> Result<PathBuf> {
     let user = super::b64::form_encode(USER);
     let body = format!(
         "u=\"$1\"; base=\"${{u%%\\?*}}\"; q=\"${{u#*\\?}}\"\n\
-         curl -s -o /dev/null -L --data \"$q&username={user}\" \"$base\" >/dev/null 2>&1 </dev/null &"
+         (sleep {pause}; curl -s -o /dev/null -L --data \"$q&username={user}\" \"$base\") >/dev/null 2>&1 </dev/null &",
+        pause = pause.as_secs_f64()
     );
     browser_script(dir, "curl-browser.sh", &body)
 }
@@ -150,7 +152,7 @@ pub fn measure(built: &Built, dirs: &BenchDirs, runs: usize) -> Result<ChainResu
     if !import.status.success() {
         bail!("profile import failed: {}", String::from_utf8_lossy(&import.stderr));
     }
-    let fast = curl_browser(&scratch)?;
+    let fast = curl_browser(&scratch, Duration::ZERO)?;
     let mut result = ChainResult::default();
     cli_run(built, &sandbox, &config, &fast).context("warm-up run")?;
     let floor = curl_floor::Floor::prepare(&sandbox)?;
