@@ -126,7 +126,7 @@ fn open_profile(config_dir: Option<PathBuf>, name: &str) -> Result<(String, toke
 /// One line per event, written with one `write` (stderr is unbuffered: `eprintln!` would write each piece
 /// separately, and each write wakes whoever reads the pipe).
 fn show_progress(p: Progress) {
-    let line = match p {
+    let mut line = match p {
         Progress::StepStarted { step } => format!("→ {step}"),
         Progress::BrowserOpened { url } => {
             format!("  opened the browser for sign-in; if it did not open, visit:\n  {url}")
@@ -143,7 +143,8 @@ fn show_progress(p: Progress) {
         Progress::Warning { message, .. } => format!("  warning: {message}"),
         Progress::StepFinished { .. } => return,
     };
-    let _ = std::io::stderr().lock().write_all(format!("{line}\n").as_bytes());
+    line.push('\n');
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
 fn print_summary(report: &RunReport) {
