@@ -78,7 +78,7 @@ pub fn markdown(r: &Results, runs: usize) -> String {
             let _ = writeln!(
                 md,
                 "| Chain in the app window, warm (runs 2–{}), callback → run end (ms) | {} | {} (the same curl floor) | {} | ≤ 1.2× |",
-                m.runs,
+                super::window_runs::LONG_RUNS,
                 m.warm_chain_ms.show(1),
                 c.floor_ms.show(1),
                 ratio(m.warm_chain_ms.median(), c.floor_ms.median())
