@@ -17,7 +17,7 @@ use anyhow::{bail, Context, Result};
 
 use super::build::Built;
 use super::sandbox::{Sandbox, USER};
-use super::{curl_floor, BenchDirs, Samples};
+use super::{curl_floor, window_runs, BenchDirs, Samples};
 use crate::step::{note, Step};
 
 #[derive(Debug, Default)]
@@ -28,6 +28,8 @@ pub struct ChainResult {
     pub steps_ms: Samples,
     /// The same four requests with curl over kept-alive connections.
     pub floor_ms: Samples,
+    /// The same, started after curl has waited as long as the window bench's sign-in.
+    pub floor_after_pause_ms: Samples,
     /// Whole `run` with headless Chromium signing in (process start to exit).
     pub whole_chromium_ms: Samples,
     pub floor_detail: String,
@@ -156,14 +158,19 @@ pub fn measure(built: &Built, dirs: &BenchDirs, runs: usize) -> Result<ChainResu
     let mut result = ChainResult::default();
     cli_run(built, &sandbox, &config, &fast).context("warm-up run")?;
     let floor = curl_floor::Floor::prepare(&sandbox)?;
-    curl_floor::Floor::measure(&floor).context("curl floor warm-up")?;
+    floor.measure(None).context("curl floor warm-up")?;
+    let pause = curl_floor::Pause::start(window_runs::SIGN_IN)?;
     for i in 1..=runs {
         let (engine, steps, _) = cli_run(built, &sandbox, &config, &fast)?;
-        let (floor_ms, detail) = floor.measure()?;
-        note(format!("run {i}: engine {engine:.1} ms (IAS+XSUAA+API elapsed {steps:.0} ms), curl floor {floor_ms:.1} ms [{detail}]"));
+        let (floor_ms, detail) = floor.measure(None)?;
+        let (paused_ms, _) = floor.measure(Some(&pause))?;
+        note(format!(
+            "run {i}: engine {engine:.1} ms (IAS+XSUAA+API elapsed {steps:.0} ms), curl floor {floor_ms:.1} ms [{detail}], after a pause {paused_ms:.1} ms"
+        ));
         result.engine_ms.push(engine);
         result.steps_ms.push(steps);
         result.floor_ms.push(floor_ms);
+        result.floor_after_pause_ms.push(paused_ms);
         result.floor_detail = detail;
     }
     match chromium_browser(&scratch) {

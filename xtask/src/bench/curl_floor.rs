@@ -7,9 +7,16 @@
 //! `Location` (untimed). The later requests need tokens only the earlier ones yield; within one curl they cannot
 //! be chained, so they carry the tokens of a preparatory run (the sandbox accepts a valid assertion again),
 //! which keeps the requests, their sizes and the server's work identical.
+//!
+//! The app's chain starts after the user has been signing in for a while, with the machine idle; curl's
+//! requests follow its warm-up at once. [`Floor::measure`] can therefore first wait as long as a sign-in, on
+//! an untimed request to [`Pause`], inside the same invocation: the kept-alive connections stay open and the
+//! timed requests start from the same idle state as the app's.
 
-use std::io::Write;
+use std::io::{Read, Write};
+use std::net::TcpListener;
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use serde_json::Value;
@@ -178,15 +185,17 @@ impl Floor {
         vec![self.api.clone(), s("-H"), format!("Authorization: Bearer {}", self.access_token)]
     }
 
-    /// One measured floor run: total ms of the four requests, and a per-request note.
-    pub fn measure(&self) -> Result<(f64, String)> {
+    /// One measured floor run: total ms of the four requests, and a per-request note. With `pause`, curl
+    /// first waits on it, untimed, after opening its connections.
+    pub fn measure(&self, pause: Option<&Pause>) -> Result<(f64, String)> {
         let (code, verifier) = self.sign_in()?;
-        let warm = [
+        let mut warm = vec![
             vec![format!("{}/v2.0/.well-known/openid-configuration", self.entra)],
             vec![format!("{}/oauth2/certs", self.ias)],
             vec![format!("{}/token_keys", self.xsuaa)],
             vec![self.api.clone()],
         ];
+        warm.extend(pause.map(|p| vec![p.url.clone()]));
         let timed = [
             ("entra", self.redeem(&code, &verifier)),
             ("ias", self.ias_request()),
@@ -227,5 +236,27 @@ impl Floor {
             detail.push(format!("{label} {ms:.2} ms{}", if connects == "0" { "" } else { " (new connection!)" }));
         }
         Ok((total, detail.join(", ")))
+    }
+}
+
+/// A loopback HTTP endpoint that answers every request with `204 No Content` after a fixed delay: the
+/// sign-in's idle time, spent inside one curl invocation.
+pub struct Pause {
+    url: String,
+}
+
+impl Pause {
+    pub fn start(delay: Duration) -> Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0").context("binding the pause endpoint")?;
+        let url = format!("http://{}/", listener.local_addr()?);
+        std::thread::spawn(move || {
+            for mut stream in listener.incoming().map_while(Result::ok) {
+                // curl sends a bodiless GET in one small write; reading once is enough to have it.
+                let _ = stream.read(&mut [0u8; 4096]);
+                std::thread::sleep(delay);
+                let _ = stream.write_all(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
+            }
+        });
+        Ok(Self { url })
     }
 }

@@ -83,6 +83,13 @@ pub fn markdown(r: &Results, runs: usize) -> String {
                 c.floor_ms.show(1),
                 ratio(m.warm_chain_ms.median(), c.floor_ms.median())
             );
+            let _ = writeln!(
+                md,
+                "| … against curl after the same {} ms sign-in pause | | {} | {} | |",
+                super::window_runs::SIGN_IN.as_millis(),
+                c.floor_after_pause_ms.show(1),
+                ratio(m.warm_chain_ms.median(), c.floor_after_pause_ms.median())
+            );
         }
         let _ = writeln!(
             md,
@@ -165,6 +172,7 @@ pub fn json(r: &Results, runs: usize) -> Value {
             "engine_callback_to_api_ms": c.engine_ms.to_json(),
             "engine_steps_ias_xsuaa_api_ms": c.steps_ms.to_json(),
             "curl_floor_ms": c.floor_ms.to_json(),
+            "curl_floor_after_pause_ms": c.floor_after_pause_ms.to_json(),
             "whole_run_chromium_ms": c.whole_chromium_ms.to_json(),
             "curl_floor_last": c.floor_detail,
         })

@@ -27,7 +27,7 @@ const BETWEEN_RUNS: Duration = Duration::from_millis(500);
 /// How long the scripted browser takes to sign in. No person is faster; with an instant sign-in the
 /// callback arrived while the web process was still redrawing the window for the Run click (tens of ms of
 /// its CPU on the same two cores), which the chain's latency then measured too.
-const SIGN_IN: Duration = Duration::from_millis(500);
+pub const SIGN_IN: Duration = Duration::from_millis(500);
 
 /// PSS of the app's process tree around ten runs of the Sandbox chain.
 #[derive(Debug, Default)]
