@@ -1,7 +1,7 @@
 //! Memory over ten chain runs in the real window: the bench presses Ctrl+Enter (the Run shortcut) with
 //! xdotool, as a person would, and waits for the app's `run finished` log line before the next press. So the
 //! figure includes what the webview keeps of each run (nodes, tokens, claims), not only the engine's side.
-//! PSS of the process tree is taken idle after start, after the first run and after the last. The same runs
+//! PSS of the process tree is taken idle after start and after runs 1, [`RUNS`] and [`LONG_RUNS`]. The same runs
 //! give the chain's latency inside the app, warm: each `run finished` line carries the time from the sign-in
 //! callback to the end of the run (runs 2–30: the first pays for the sandbox's key generation, and on a small
 //! machine a few milliseconds move with its other load, so every warm run counts). The scripted
