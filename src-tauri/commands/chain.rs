@@ -1,5 +1,5 @@
-//! Running the chain: a saved profile or the wizard's draft, progress streamed over a `Channel`, one run
-//! at a time, cancellable. A cancelled run resolves with its report (the cancelled step failed with code
+//! Running the chain: a saved profile or the wizard's draft, progress streamed over a `Channel` in batches
+//! of a frame ([`crate::progress`]), one run at a time, cancellable. A cancelled run resolves with its report (the cancelled step failed with code
 //! `cancelled`) rather than rejecting; the report is kept for export.
 
 use std::sync::OnceLock;
@@ -11,6 +11,7 @@ use tokenhop_core::profile::Profile;
 use tokenhop_core::{chain, Progress, RunReport, RunRequest, Step};
 use tokio_util::sync::CancellationToken;
 
+use crate::progress::Batcher;
 use crate::state::{AppState, LastRun, DRAFT_SLUG};
 use crate::AppError;
 
@@ -22,7 +23,7 @@ pub async fn chain_run(
     slug: Option<String>,
     draft: Option<Profile>,
     until: Option<Step>,
-    on_progress: Channel<Progress>,
+    on_progress: Channel<Vec<Progress>>,
 ) -> Result<RunReport, AppError> {
     let (profile, slug) = match (draft, slug) {
         (Some(draft), slug) => (draft, slug.unwrap_or_else(|| DRAFT_SLUG.to_owned())),
@@ -40,11 +41,12 @@ pub async fn chain_run(
     };
     let cancel = Running::start(&state)?;
     let callback_at = OnceLock::new();
+    let progress = Batcher::start(move |batch| drop(on_progress.send(batch)));
     let send = |p: Progress| {
         if p == Progress::CallbackReceived {
             let _ = callback_at.set(Instant::now());
         }
-        drop(on_progress.send(p))
+        progress.send(p)
     };
     let req = RunRequest { profile: &profile, slug: &slug, until, secrets: state.secrets().await };
     let started = Instant::now();
@@ -61,6 +63,7 @@ pub async fn chain_run(
         after_callback_ms,
         "run finished"
     );
+    progress.finish().await;
     *state.last_run.lock().unwrap_or_else(|p| p.into_inner()) = Some(LastRun { profile, slug, report: report.clone() });
     Ok(report)
 }

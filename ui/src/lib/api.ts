@@ -93,10 +93,10 @@ export interface RunRequest {
   until: Step | null;
 }
 
-/** Runs the chain; `onProgress` receives the engine's events as they happen. */
+/** Runs the chain; `onProgress` receives the engine's events in order, a frame's worth at a time. */
 export function chainRun(req: RunRequest, onProgress: (p: Progress) => void): Promise<RunReport> {
-  const channel = new Channel<Progress>();
-  channel.onmessage = onProgress;
+  const channel = new Channel<Progress[]>();
+  channel.onmessage = (batch) => batch.forEach(onProgress);
   return call<RunReport>("chain_run", { ...req, onProgress: channel });
 }
 export const chainCancel = () => call<void>("chain_cancel");

@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import { envColour } from "./environments";
 import { base64UrlEncode, splitJwt } from "./jwt";
 import { duration, expiryPhrase } from "./time";
-import { toAppError } from "./api";
+import { mockIPC } from "@tauri-apps/api/mocks";
+import { chainRun, toAppError } from "./api";
+import type { Progress, RunReport } from "./types";
 
 describe("time", () => {
   it.each([
@@ -55,5 +57,22 @@ describe("toAppError", () => {
       message: "command chain_run not found",
       hint: "",
     });
+  });
+});
+
+describe("chainRun", () => {
+  it("hands over every event of every batch, in order", async () => {
+    const first: Progress[] = [{ type: "step_started", step: "entra" }, { type: "callback_received" }];
+    const second: Progress[] = [{ type: "step_started", step: "ias" }];
+    const report = { ok: true, profile: "Sandbox", steps: [], started_at: "" } as unknown as RunReport;
+    mockIPC((cmd, args) => {
+      const channel = (args as { onProgress: { onmessage: (batch: Progress[]) => void } }).onProgress;
+      channel.onmessage(first);
+      channel.onmessage(second);
+      return cmd === "chain_run" ? report : null;
+    });
+    const seen: Progress[] = [];
+    expect(await chainRun({ slug: "sandbox", draft: null, until: null }, (p) => seen.push(p))).toEqual(report);
+    expect(seen).toEqual([...first, ...second]);
   });
 });

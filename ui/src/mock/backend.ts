@@ -28,7 +28,7 @@ export interface FakeOptions {
   keychain?: KeychainStatus;
 }
 
-type Channel = { onmessage: (p: Progress) => void };
+type Channel = { onmessage: (batch: Progress[]) => void };
 
 export function sandboxProfile(): Profile {
   return {
@@ -132,7 +132,7 @@ export function createFakeBackend(options: FakeOptions = {}) {
     const steps: StepOutcome[] = [];
     cancelled = false;
     const send = async (p: Progress) => {
-      ch.onmessage(p);
+      ch.onmessage([p]);
       if (options.delay) await wait(options.delay);
     };
     for (const step of wanted) {
