@@ -3,7 +3,6 @@
 
 mod commands;
 mod error;
-mod progress;
 mod state;
 
 use std::io::IsTerminal;

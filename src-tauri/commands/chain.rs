@@ -1,5 +1,5 @@
-//! Running the chain: a saved profile or the wizard's draft, progress streamed over a `Channel` in batches
-//! of a frame ([`crate::progress`]), one run at a time, cancellable. A cancelled run resolves with its report (the cancelled step failed with code
+//! Running the chain: a saved profile or the wizard's draft, progress streamed over a `Channel` a frame at a
+//! time ([`tokenhop_core::progress`]), one run at a time, cancellable. A cancelled run resolves with its report (the cancelled step failed with code
 //! `cancelled`) rather than rejecting; the report is kept for export.
 
 use std::sync::OnceLock;
@@ -8,10 +8,10 @@ use std::time::Instant;
 use tauri::ipc::Channel;
 use tauri::State;
 use tokenhop_core::profile::Profile;
+use tokenhop_core::progress::Batcher;
 use tokenhop_core::{chain, Progress, RunReport, RunRequest, Step};
 use tokio_util::sync::CancellationToken;
 
-use crate::progress::Batcher;
 use crate::state::{AppState, LastRun, DRAFT_SLUG};
 use crate::AppError;
 
@@ -41,7 +41,8 @@ pub async fn chain_run(
     };
     let cancel = Running::start(&state)?;
     let callback_at = OnceLock::new();
-    let progress = Batcher::start(move |batch| drop(on_progress.send(batch)));
+    // Nothing at once: every message costs the page's process CPU the chain's requests need.
+    let progress = Batcher::start(|_| false, move |batch| drop(on_progress.send(batch)));
     let send = |p: Progress| {
         if p == Progress::CallbackReceived {
             let _ = callback_at.set(Instant::now());

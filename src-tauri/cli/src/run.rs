@@ -1,8 +1,8 @@
 //! `tokenhop-cli run NAME [--until STEP] [--browser CMD] [--timeout SECS] [--json] [--export FORMAT --out DIR]`
 //!
-//! Progress goes to stderr as it happens; the result goes to stdout — a human summary, or with `--json` the one
-//! JSON object of DESIGN §3. Exit status 0 only when every step asked for succeeded. Ctrl-C cancels the run and
-//! frees the loopback port.
+//! Progress goes to stderr as it happens, a frame at a time ([`tokenhop_core::progress`]); the result goes to
+//! stdout — a human summary, or with `--json` the one JSON object of DESIGN §3. Exit status 0 only when every
+//! step asked for succeeded. Ctrl-C cancels the run and frees the loopback port.
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -14,6 +14,7 @@ use tokenhop_core::chain::{self, Engine, RunRequest};
 use tokenhop_core::export::{self, ExportFormat, ExportOptions};
 use tokenhop_core::http::{HttpClient, HttpConfig};
 use tokenhop_core::profile::ProfileStore;
+use tokenhop_core::progress::Batcher;
 use tokenhop_core::report::{Progress, RunReport, Step};
 use tokenhop_core::secrets::Layered;
 use tokenhop_core::{browser, Diagnosis};
@@ -87,7 +88,9 @@ pub async fn run(args: RunArgs, config_dir: Option<PathBuf>) -> anyhow::Result<E
         }
     });
     let request = RunRequest { profile: &profile, slug: &slug, until: args.until.map(Step::from), secrets: &secrets };
-    let report = chain::run(&engine, request, &show_progress, cancel).await;
+    let progress = Batcher::start(for_the_person, show_progress);
+    let report = chain::run(&engine, request, &|p| progress.send(p), cancel).await;
+    progress.finish().await;
 
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -123,10 +126,30 @@ fn open_profile(config_dir: Option<PathBuf>, name: &str) -> Result<(String, toke
     Ok((slug, profile))
 }
 
-/// One line per event, written with one `write` (stderr is unbuffered: `eprintln!` would write each piece
-/// separately, and each write wakes whoever reads the pipe).
-fn show_progress(p: Progress) {
-    let mut line = match p {
+/// What a person acts on or waits for, shown at once: where to sign in, the device code, the sign-in landing.
+/// The steps' own events follow a frame at a time.
+fn for_the_person(p: &Progress) -> bool {
+    matches!(
+        p,
+        Progress::BrowserOpened { .. }
+            | Progress::BrowserFailed { .. }
+            | Progress::WaitingForSignIn { .. }
+            | Progress::DeviceCode { .. }
+            | Progress::CallbackReceived
+    )
+}
+
+/// One line per event, the batch written with one `write` (stderr is unbuffered: `eprintln!` would write each
+/// piece separately, and each write wakes whoever reads the pipe).
+fn show_progress(batch: Vec<Progress>) {
+    let lines: String = batch.into_iter().filter_map(progress_line).map(|line| line + "\n").collect();
+    if !lines.is_empty() {
+        let _ = std::io::stderr().lock().write_all(lines.as_bytes());
+    }
+}
+
+fn progress_line(p: Progress) -> Option<String> {
+    Some(match p {
         Progress::StepStarted { step } => format!("→ {step}"),
         Progress::BrowserOpened { url } => {
             format!("  opened the browser for sign-in; if it did not open, visit:\n  {url}")
@@ -141,10 +164,8 @@ fn show_progress(p: Progress) {
         Progress::CallbackReceived => "  sign-in response received".to_owned(),
         Progress::Request { url, .. } => format!("  calling {url}"),
         Progress::Warning { message, .. } => format!("  warning: {message}"),
-        Progress::StepFinished { .. } => return,
-    };
-    line.push('\n');
-    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+        Progress::StepFinished { .. } => return None,
+    })
 }
 
 fn print_summary(report: &RunReport) {

@@ -14,6 +14,7 @@ pub mod http;
 pub mod oauth;
 pub mod oidc;
 pub mod profile;
+pub mod progress;
 pub mod report;
 pub mod secret;
 pub mod secrets;
