@@ -1,6 +1,6 @@
-//! Running the chain: a saved profile or the wizard's draft, progress streamed over a `Channel` a frame at a
-//! time ([`tokenhop_core::progress`]), one run at a time, cancellable. A cancelled run resolves with its report (the cancelled step failed with code
-//! `cancelled`) rather than rejecting; the report is kept for export.
+//! Running the chain: a saved profile or the wizard's draft, progress streamed over a `Channel` a frame at a time
+//! ([`tokenhop_core::progress`]), one run at a time, cancellable. A cancelled run resolves with its report (the
+//! cancelled step failed with code `cancelled`) rather than rejecting; the report is kept for export.
 
 use std::sync::OnceLock;
 use std::time::Instant;

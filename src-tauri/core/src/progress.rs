@@ -4,8 +4,8 @@
 //! the app's main thread and web process run an `eval` or IPC fetch and the page's handler; a write to stderr
 //! wakes whatever reads the pipe. After the sign-in callback the chain's four requests take about 8–10 ms on
 //! loopback and emit a dozen events meanwhile. Sent one by one they made the chain in the app window a fifth
-//! slower than with none sent (10.7 against 8.4 ms) and the CLI's about 0.3 ms slower (`cargo xtask bench`,
-//! interleaved runs). A frame is as fast as a person can see, so events are gathered for one frame and sent
+//! slower than with none sent (10.7 against 8.4 ms) and the CLI's 0.3–0.45 ms slower (interleaved A/B runs;
+//! README, Benchmarks). A frame is as fast as a person can see, so events are gathered for one frame and sent
 //! together; a slow hop against a real tenant still shows within that frame. What a person acts on or waits
 //! for can be sent at once instead (the CLI does so for the sign-in URL, the device code and the callback).
 
