@@ -8,8 +8,9 @@
 //! | xsuaa | `until` ≥ xsuaa, `[xsuaa]` configured      | IAS `id_token` as assertion    | XSUAA client secret    |
 //! | api   | `until` ≥ api, `[api]` configured          | XSUAA `access_token` (else IAS)| —                      |
 //!
-//! Asking (`until`) for a hop the profile does not configure fails that hop with a diagnosis. Discovery
-//! and every issuer's keys are fetched while the user signs in, so they stay off the critical path.
+//! Asking (`until`) for a hop the profile does not configure fails that hop with a diagnosis. Discovery,
+//! every issuer's keys and a connection to the API are readied while the user signs in, so they stay off the
+//! critical path.
 
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
@@ -72,7 +73,7 @@ pub async fn run(engine: &Engine, req: RunRequest<'_>, progress: ProgressFn<'_>,
         .unwrap_or_default();
     let last = req.until.unwrap_or_else(|| last_configured(req.profile));
     let mut report = RunReport { ok: false, profile: req.profile.name.clone(), steps: Vec::new(), started_at };
-    prefetch_keys(engine, req.profile);
+    prefetch(engine, req.profile, last);
 
     let mut input: Option<String> = None;
     for step in Step::ALL.into_iter().take_while(|s| *s <= last) {
@@ -117,18 +118,24 @@ fn next_input(o: &StepOutcome) -> Option<String> {
     o.token(name).map(String::from)
 }
 
-/// Warms the key cache for IAS and XSUAA, and ring, while the user signs in.
-fn prefetch_keys(engine: &Engine, p: &Profile) {
+/// Readies, while the user signs in, what the hops after the callback need: ring, the IAS and XSUAA keys
+/// (their fetch leaves a kept-alive connection to each token endpoint's host), and a connection to the API.
+fn prefetch(engine: &Engine, p: &Profile, last: Step) {
     crate::token::verify::prepare();
-    let urls = [
-        p.ias.as_ref().and_then(|c| parse_url(&c.url).ok()).map(|u| Service::Ias.keys_url(&u)),
-        p.xsuaa.as_ref().and_then(|c| parse_url(&c.url).ok()).map(|u| Service::Xsuaa.keys_url(&u)),
+    let needed = |hop: Step, url: Option<&String>| url.filter(|_| last >= hop).and_then(|u| parse_url(u).ok());
+    let keys = [
+        needed(Step::Ias, p.ias.as_ref().map(|c| &c.url)).map(|u| Service::Ias.keys_url(&u)),
+        needed(Step::Xsuaa, p.xsuaa.as_ref().map(|c| &c.url)).map(|u| Service::Xsuaa.keys_url(&u)),
     ];
-    for url in urls.into_iter().flatten() {
+    for url in keys.into_iter().flatten() {
         let jwks = engine.jwks.clone();
         tokio::spawn(async move {
             let _ = jwks.get(&url).await;
         });
+    }
+    if let Some(url) = needed(Step::Api, p.api.as_ref().map(|a| &a.url)) {
+        let http = engine.http.clone();
+        tokio::spawn(async move { http.preconnect(&url).await });
     }
 }
 

@@ -167,6 +167,18 @@ impl HttpClient {
         self.send(url, req).await
     }
 
+    /// Opens a kept-alive connection to `url`'s origin before its first real request, as a browser's
+    /// preconnect does: the TCP (and TLS) handshake then happens while the user signs in, not during the chain.
+    /// reqwest cannot connect without a request, so this sends `HEAD /` with no credentials and ignores the
+    /// answer; if it fails, the real request connects and reports the failure itself.
+    pub async fn preconnect(&self, url: &Url) {
+        let Ok(root) = Url::parse(&url.origin().ascii_serialization()) else { return };
+        match self.inner.head(root).send().await {
+            Ok(resp) => tracing::debug!(origin = %url.origin().ascii_serialization(), status = resp.status().as_u16(), "preconnected"),
+            Err(e) => tracing::debug!(origin = %url.origin().ascii_serialization(), error = %error_chain(&e), "preconnect failed"),
+        }
+    }
+
     async fn send(&self, url: &Url, req: reqwest::RequestBuilder) -> Result<HttpResponse, HttpError> {
         let mut resp = req.send().await.map_err(|e| self.classify(url, e))?;
         let status = resp.status().as_u16();
