@@ -172,10 +172,11 @@ impl HttpClient {
     /// reqwest cannot connect without a request, so this sends `HEAD /` with no credentials and ignores the
     /// answer; if it fails, the real request connects and reports the failure itself.
     pub async fn preconnect(&self, url: &Url) {
-        let Ok(root) = Url::parse(&url.origin().ascii_serialization()) else { return };
+        let origin = url.origin().ascii_serialization();
+        let Ok(root) = Url::parse(&origin) else { return };
         match self.inner.head(root).send().await {
-            Ok(resp) => tracing::debug!(origin = %url.origin().ascii_serialization(), status = resp.status().as_u16(), "preconnected"),
-            Err(e) => tracing::debug!(origin = %url.origin().ascii_serialization(), error = %error_chain(&e), "preconnect failed"),
+            Ok(resp) => tracing::debug!(%origin, status = resp.status().as_u16(), "preconnected"),
+            Err(e) => tracing::debug!(%origin, error = %error_chain(&e), "preconnect failed"),
         }
     }
 

@@ -1,65 +1,45 @@
 //! What the engine readies while the user signs in: a connection to the API, so its call after the callback
-//! reuses it instead of connecting (on a real BTP host, a TLS handshake off the chain). The API here is a
-//! bare HTTP/1.1 server that records each request with the connection it came on.
+//! reuses it instead of connecting (on a real BTP host, a TLS handshake off the chain). The API here is an
+//! axum server that records each request with the client's end of the connection it came on.
 
 mod common;
 
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use axum::extract::{ConnectInfo, Request, State};
+use axum::Router;
 use common::*;
 use tokenhop_core::report::Step;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 
 #[derive(Debug, Clone, PartialEq)]
 struct Seen {
-    connection: usize,
+    /// The client's end of the connection: equal for requests on the same connection.
+    connection: SocketAddr,
     request_line: String,
     authorization: Option<String>,
 }
 
+type Log = Arc<Mutex<Vec<Seen>>>;
+
 /// An API that answers every request `200 {}` on kept-alive connections, recording what it saw.
-async fn recording_api() -> (String, Arc<Mutex<Vec<Seen>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+async fn recording_api() -> (String, Log) {
+    async fn record(
+        State(log): State<Log>,
+        ConnectInfo(peer): ConnectInfo<SocketAddr>,
+        req: Request,
+    ) -> axum::Json<serde_json::Value> {
+        let authorization = req.headers().get("authorization").and_then(|v| v.to_str().ok()).map(String::from);
+        let request_line = format!("{} {} {:?}", req.method(), req.uri(), req.version());
+        log.lock().unwrap().push(Seen { connection: peer, request_line, authorization });
+        axum::Json(serde_json::json!({}))
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/api/me", listener.local_addr().unwrap());
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = seen.clone();
-    tokio::spawn(async move {
-        for connection in 0.. {
-            let Ok((mut stream, _)) = listener.accept().await else { return };
-            let log = log.clone();
-            tokio::spawn(async move {
-                let mut buf = Vec::new();
-                loop {
-                    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                        let mut chunk = [0u8; 4096];
-                        match stream.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
-                    }
-                    let end = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
-                    let head = String::from_utf8_lossy(&buf[..end]).into_owned();
-                    buf.drain(..end);
-                    let mut lines = head.lines();
-                    let request_line = lines.next().unwrap_or_default().to_owned();
-                    let authorization = lines
-                        .filter_map(|l| l.split_once(':'))
-                        .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
-                        .map(|(_, v)| v.trim().to_owned());
-                    let head_only = request_line.starts_with("HEAD ");
-                    log.lock().unwrap().push(Seen { connection, request_line, authorization });
-                    let body = if head_only { "" } else { "{}" };
-                    let response =
-                        format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{body}");
-                    if stream.write_all(response.as_bytes()).await.is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-    });
+    let seen = Log::default();
+    let app = Router::new().fallback(record).with_state(seen.clone());
+    tokio::spawn(async move { axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await });
     (url, seen)
 }
 
