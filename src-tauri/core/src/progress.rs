@@ -9,11 +9,15 @@
 //! together; a slow hop against a real tenant still shows within that frame. What a person acts on or waits
 //! for can be sent at once instead (the CLI does so for the sign-in URL, the device code and the callback).
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
+use futures_util::FutureExt;
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
-use tokio::time::{timeout_at, Instant};
+use tokio::time::{sleep_until, Instant};
+use tokio_util::sync::CancellationToken;
 
 use crate::report::Progress;
 
@@ -21,8 +25,15 @@ use crate::report::Progress;
 pub const FRAME: Duration = Duration::from_millis(16);
 
 /// Forwards progress to `deliver` in batches, in order; [`Batcher::finish`] delivers what is pending.
+///
+/// The delivering task wakes once per frame, for the frame's first event, and otherwise only for an event
+/// marked at once: the events between queue without waking it, so the engine's hops are not interleaved with
+/// a dozen polls of this task.
 pub struct Batcher {
     tx: UnboundedSender<Progress>,
+    at_once: fn(&Progress) -> bool,
+    urgent: Arc<Notify>,
+    finished: CancellationToken,
     task: JoinHandle<()>,
 }
 
@@ -30,40 +41,54 @@ impl Batcher {
     /// Starts the delivering task on the current Tokio runtime. An event for which `at_once` holds is delivered
     /// without waiting for the frame's end, with whatever was gathering before it.
     pub fn start(at_once: fn(&Progress) -> bool, deliver: impl Fn(Vec<Progress>) + Send + 'static) -> Self {
-        let (tx, mut rx) = unbounded_channel();
-        let task = tokio::spawn(async move {
-            while let Some(event) = rx.recv().await {
-                let until = Instant::now() + FRAME;
-                let mut batch = vec![event];
-                let open = loop {
-                    if batch.last().is_some_and(at_once) {
-                        break true;
-                    }
-                    match timeout_at(until, rx.recv()).await {
-                        Ok(Some(p)) => batch.push(p),
-                        Ok(None) => break false,
-                        Err(_) => break true,
-                    }
-                };
-                deliver(batch);
-                if !open {
-                    return;
-                }
-            }
-        });
-        Self { tx, task }
+        let (tx, rx) = unbounded_channel();
+        let (urgent, finished) = (Arc::new(Notify::new()), CancellationToken::new());
+        let task = tokio::spawn(deliver_batches(rx, at_once, urgent.clone(), finished.clone(), deliver));
+        Self { tx, at_once, urgent, finished, task }
     }
 
     /// Queues an event; never blocks the engine.
     pub fn send(&self, p: Progress) {
+        let wake = (self.at_once)(&p);
         // The task only ends once `finish` has dropped the sender, so this cannot fail before.
         let _ = self.tx.send(p);
+        if wake {
+            self.urgent.notify_one();
+        }
     }
 
     /// Delivers the events still gathering, at once, and ends.
     pub async fn finish(self) {
         drop(self.tx);
+        self.finished.cancel();
         let _ = self.task.await;
+    }
+}
+
+async fn deliver_batches(
+    mut rx: UnboundedReceiver<Progress>,
+    at_once: fn(&Progress) -> bool,
+    urgent: Arc<Notify>,
+    finished: CancellationToken,
+    deliver: impl Fn(Vec<Progress>),
+) {
+    while let Some(first) = rx.recv().await {
+        if !at_once(&first) {
+            tokio::select! {
+                _ = sleep_until(Instant::now() + FRAME) => {}
+                _ = urgent.notified() => {}
+                _ = finished.cancelled() => {}
+            }
+        }
+        let mut batch = vec![first];
+        while !batch.last().is_some_and(at_once) {
+            let Ok(p) = rx.try_recv() else { break };
+            batch.push(p);
+        }
+        // An urgent event that opened the frame, or queued behind another, left its wake-up unused: drop it so
+        // it does not cut the next frame short.
+        let _ = urgent.notified().now_or_never();
+        deliver(batch);
     }
 }
 
@@ -142,10 +167,15 @@ mod tests {
         for (name, at_once) in [("never", never as fn(&Progress) -> bool), ("sign_in_landed", sign_in_landed)] {
             let (progress, seen) = batcher(at_once);
             progress.send(started(Step::Entra));
+            progress.send(Progress::CallbackReceived);
             progress.send(started(Step::Api));
             let before = Instant::now();
             progress.finish().await;
-            assert_eq!(batches(&seen).concat(), [started(Step::Entra), started(Step::Api)], "{name}");
+            assert_eq!(
+                batches(&seen).concat(),
+                [started(Step::Entra), Progress::CallbackReceived, started(Step::Api)],
+                "{name}"
+            );
             assert!(before.elapsed() < FRAME, "{name}: finish waited for the frame (paused clock)");
         }
     }
