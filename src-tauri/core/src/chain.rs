@@ -75,16 +75,15 @@ pub async fn run(engine: &Engine, req: RunRequest<'_>, progress: ProgressFn<'_>,
     let mut report = RunReport { ok: false, profile: req.profile.name.clone(), steps: Vec::new(), started_at };
     prefetch(engine, req.profile, last);
 
-    let mut input: Option<String> = None;
     for step in Step::ALL.into_iter().take_while(|s| *s <= last) {
         progress(Progress::StepStarted { step });
         let t0 = Instant::now();
+        let previous = report.steps.last();
         let mut outcome = tokio::select! {
-            o = run_step(engine, &req, step, input.as_deref(), progress, &cancel) => o,
+            o = run_step(engine, &req, step, previous, progress, &cancel) => o,
             _ = cancel.cancelled() => failed(step, Diagnosis::new("cancelled", "The run was cancelled.", "Run the chain again when ready.")),
         };
         outcome.elapsed_ms = t0.elapsed().as_millis() as u64;
-        input = next_input(&outcome);
         let ok = outcome.ok;
         progress(Progress::StepFinished { outcome: outcome.clone() });
         report.steps.push(outcome);
@@ -109,13 +108,13 @@ fn last_configured(p: &Profile) -> Step {
 }
 
 /// What crosses to the next hop: Entra's and IAS's `id_token`, XSUAA's `access_token`.
-fn next_input(o: &StepOutcome) -> Option<String> {
+fn forwarded(o: &StepOutcome) -> Option<&str> {
     let name = match o.step {
         Step::Entra | Step::Ias => "id_token",
         Step::Xsuaa => "access_token",
         Step::Api => return None,
     };
-    o.token(name).map(String::from)
+    o.token(name)
 }
 
 /// Readies, while the user signs in, what the hops after the callback need: ring, the IAS and XSUAA keys
@@ -143,10 +142,11 @@ async fn run_step(
     engine: &Engine,
     req: &RunRequest<'_>,
     step: Step,
-    input: Option<&str>,
+    previous: Option<&StepOutcome>,
     progress: ProgressFn<'_>,
     cancel: &CancellationToken,
 ) -> StepOutcome {
+    let input = previous.and_then(forwarded);
     let not_configured = |section: &str| {
         failed(step, Diagnosis::new(
             format!("{section}.not_configured"),
@@ -177,12 +177,13 @@ async fn run_step(
             None => not_configured("xsuaa"),
             Some(x) => {
                 // X-zid names the subaccount's zone: the profile's, else the IAS token's app_tid.
-                let zid = x.zid.clone().or_else(|| input.and_then(|t| decode(t).ok()).and_then(|d| d.claim_str("app_tid").map(String::from)));
+                let app_tid = || previous?.claims.get("id_token")?.get("app_tid")?.as_str();
+                let zid = x.zid.as_deref().or_else(app_tid);
                 let mut extra = vec![];
                 if let Some(s) = &x.scope {
                     extra.push(("scope", s.as_str()));
                 }
-                let headers: Vec<(&str, &str)> = zid.as_deref().map(|z| ("x-zid", z)).into_iter().collect();
+                let headers: Vec<(&str, &str)> = zid.map(|z| ("x-zid", z)).into_iter().collect();
                 let client = (x.client_id.as_str(), x.client_auth);
                 exchange_step(engine, req, Service::Xsuaa, &x.url, client, input, &extra, &headers, progress).await
             }
@@ -368,14 +369,15 @@ fn add_tokens(out: &mut StepOutcome, tokens: &TokenResponse, id_signature: Optio
         let Some(value) = value else { continue };
         let raw = value.expose_secret();
         out.tokens.insert(name.to_owned(), TokenString(raw.to_owned()));
+        let decoded = decode(raw).ok();
         let signature = match (name, id_signature.take()) {
             ("id_token", Some(s)) => s,
             (_, s) => {
                 id_signature = s;
-                SignatureStatus::Unverified { reason: if decode(raw).is_ok() { "not checked yet".into() } else { "opaque token: only its issuer can read it".into() } }
+                SignatureStatus::Unverified { reason: if decoded.is_some() { "not checked yet".into() } else { "opaque token: only its issuer can read it".into() } }
             }
         };
-        let view = crate::token::decode::view(name, raw, signature);
+        let view = crate::token::decode::view(name, raw, decoded, signature);
         if let Some(claims) = &view.claims {
             out.claims.insert(name.to_owned(), claims.clone());
         }

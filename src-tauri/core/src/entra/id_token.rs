@@ -1,18 +1,16 @@
 //! Verifying the Entra ID token (OIDC Core §3.1.3.7) with `openidconnect`: signature against the tenant's
-//! JWKS (refetched once on an unknown `kid`; RSA checked by ring, see [`super::ring_key`]), issuer, audience,
-//! expiry with a small leeway, nonce, and only asymmetric algorithms. Then what `openidconnect` leaves to us:
-//! `azp`, `ver`, and the consultant checks.
+//! JWKS (refetched once on an unknown `kid`; RSA checked by ring, see [`crate::oidc::ring_key`]), issuer,
+//! audience, expiry with a small leeway, nonce, and only asymmetric algorithms. Then what `openidconnect`
+//! leaves to us: `azp`, `ver`, and the consultant checks.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use openidconnect::core::CoreIdToken;
 use openidconnect::{
-    ClaimsVerificationError as E, ClientId, IdTokenVerifier, IssuerUrl, JsonWebKeySet, Nonce,
-    SignatureVerificationError as S,
+    ClaimsVerificationError as E, ClientId, IdTokenVerifier, IssuerUrl, Nonce, SignatureVerificationError as S,
 };
 
-use super::ring_key::RingJsonWebKey;
 use crate::diagnose::Diagnosis;
 use crate::oidc::{Discovery, JwksCache};
 use crate::report::{Check, SignatureStatus};
@@ -75,12 +73,10 @@ pub async fn verify(
     };
     let mut refetched = false;
     let result = loop {
-        let set: JsonWebKeySet<RingJsonWebKey> =
-            serde_json::from_value((*keys).clone()).unwrap_or_else(|_| JsonWebKeySet::new(Vec::new()));
         let verifier = IdTokenVerifier::new_public_client(
             ClientId::new(client_id.to_owned()),
             IssuerUrl::new(discovery.issuer.clone()).expect("issuer parsed at discovery"),
-            set,
+            keys.for_openidconnect(),
         )
         .set_time_fn(move || now - chrono::Duration::from_std(LEEWAY).expect("small leeway"));
         let res = match nonce {

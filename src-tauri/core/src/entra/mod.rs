@@ -7,7 +7,6 @@ pub mod device_code;
 pub mod id_token;
 pub mod loopback;
 pub mod password;
-mod ring_key;
 
 use tokio_util::sync::CancellationToken;
 use url::Url;

@@ -1,14 +1,21 @@
 //! A JWKS cache keyed by `jwks_uri`, refetched when a token names an unknown `kid` (key rotation), at most
 //! once per `min_refetch` per URI so that a flood of bad tokens cannot make us hammer the issuer.
+//!
+//! Keys are parsed once, when fetched (while the user signs in), into the forms both verifiers take, rather
+//! than from JSON on every check between the sign-in callback and the API call.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use jsonwebtoken::jwk::Jwk;
+use openidconnect::JsonWebKeySet;
+use serde::Deserialize;
 use serde_json::Value;
 use tokio::sync::Mutex;
 use url::Url;
 
+use super::ring_key::RingJsonWebKey;
 use crate::http::{HttpClient, HttpError};
 
 #[derive(Debug, thiserror::Error)]
@@ -20,8 +27,34 @@ pub enum JwksError {
     Malformed { url: String, status: u16, reason: String },
 }
 
+/// An issuer's published keys, as `jsonwebtoken` and `openidconnect` read them.
+#[derive(Debug)]
+pub struct KeySet {
+    /// The keys that parse, for [`crate::token::verify_signature`]; one odd key (an unsupported `kty`)
+    /// must not hide the others.
+    pub jwks: Vec<Jwk>,
+    /// The same document as `openidconnect` reads it, RSA checked by ring.
+    oidc: Vec<RingJsonWebKey>,
+}
+
+impl KeySet {
+    /// Reads a JWKS document (`{"keys": [...]}`); keys that do not parse are left out.
+    pub fn from_document(document: &Value) -> Self {
+        let keys = document.get("keys").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+        Self {
+            jwks: keys.iter().filter_map(|k| Jwk::deserialize(k).ok()).collect(),
+            oidc: JsonWebKeySet::<RingJsonWebKey>::deserialize(document).map(|set| set.keys().clone()).unwrap_or_default(),
+        }
+    }
+
+    /// The keys for `openidconnect`'s ID-token verifier, which takes a set of its own.
+    pub(crate) fn for_openidconnect(&self) -> JsonWebKeySet<RingJsonWebKey> {
+        JsonWebKeySet::new(self.oidc.clone())
+    }
+}
+
 struct Entry {
-    keys: Arc<Value>,
+    keys: Arc<KeySet>,
     fetched_at: Instant,
 }
 
@@ -38,7 +71,7 @@ impl JwksCache {
     }
 
     /// The cached key set, fetched on first use.
-    pub async fn get(&self, url: &Url) -> Result<Arc<Value>, JwksError> {
+    pub async fn get(&self, url: &Url) -> Result<Arc<KeySet>, JwksError> {
         if let Some(entry) = self.entries.lock().await.get(url.as_str()) {
             return Ok(entry.keys.clone());
         }
@@ -47,7 +80,7 @@ impl JwksCache {
 
     /// Refetches after an unknown `kid`, unless the last fetch is more recent than `min_refetch`;
     /// `None` means "rate-limited, the cached set stands".
-    pub async fn refresh(&self, url: &Url) -> Result<Option<Arc<Value>>, JwksError> {
+    pub async fn refresh(&self, url: &Url) -> Result<Option<Arc<KeySet>>, JwksError> {
         let recent = self
             .entries
             .lock()
@@ -60,7 +93,7 @@ impl JwksCache {
         self.fetch(url).await.map(Some)
     }
 
-    async fn fetch(&self, url: &Url) -> Result<Arc<Value>, JwksError> {
+    async fn fetch(&self, url: &Url) -> Result<Arc<KeySet>, JwksError> {
         let resp = self.http.get(url, &[("accept", "application/json")]).await?;
         let malformed = |reason: String| JwksError::Malformed { url: url.to_string(), status: resp.status, reason };
         if !resp.is_success() {
@@ -70,7 +103,7 @@ impl JwksCache {
         if !keys.get("keys").is_some_and(Value::is_array) {
             return Err(malformed("there is no `keys` array".into()));
         }
-        let keys = Arc::new(keys);
+        let keys = Arc::new(KeySet::from_document(&keys));
         self.entries
             .lock()
             .await

@@ -56,12 +56,19 @@ pub enum DecodeError {
 }
 
 pub fn decode(raw: &str) -> Result<DecodedJwt, DecodeError> {
-    let raw = raw.trim();
-    let parts: Vec<&str> = raw.split('.').collect();
-    if parts.len() != 3 {
-        return Err(DecodeError::NotJwt { parts: parts.len() });
-    }
-    Ok(DecodedJwt { header: segment(parts[0], "header")?, claims: segment(parts[1], "payload")? })
+    let [header, payload, _] = parts(raw)?;
+    Ok(DecodedJwt { header: segment(header, "header")?, claims: segment(payload, "payload")? })
+}
+
+/// The header alone, for a signature check that has no use for the claims.
+pub fn decode_header(raw: &str) -> Result<Value, DecodeError> {
+    let [header, _, _] = parts(raw)?;
+    segment(header, "header")
+}
+
+fn parts(raw: &str) -> Result<[&str; 3], DecodeError> {
+    let parts: Vec<&str> = raw.trim().split('.').collect();
+    parts.try_into().map_err(|parts: Vec<&str>| DecodeError::NotJwt { parts: parts.len() })
 }
 
 fn segment(part: &str, name: &'static str) -> Result<Value, DecodeError> {
@@ -74,9 +81,9 @@ fn segment(part: &str, name: &'static str) -> Result<Value, DecodeError> {
     }
 }
 
-/// The inspector's view of a token. Opaque tokens get no header or claims.
-pub fn view(name: &str, raw: &str, signature: SignatureStatus) -> TokenView {
-    let decoded = decode(raw).ok();
+/// The inspector's view of a token, from its [`decode`] (`None` for an opaque token, which gets no header or
+/// claims).
+pub fn view(name: &str, raw: &str, decoded: Option<DecodedJwt>, signature: SignatureStatus) -> TokenView {
     TokenView {
         name: name.to_owned(),
         raw: TokenString(raw.to_owned()),

@@ -11,7 +11,8 @@ use crate::token::{decode, verify_signature, VerifyError};
 /// Decodes `raw`; with `verify`, looks up the issuer's keys and checks the signature.
 pub async fn inspect(http: &HttpClient, jwks: &JwksCache, raw: &str, verify: bool) -> TokenView {
     let raw = raw.trim();
-    let signature = match decode(raw) {
+    let decoded = decode(raw);
+    let signature = match &decoded {
         Err(e) => SignatureStatus::Unverified { reason: e.to_string() },
         Ok(_) if !verify => SignatureStatus::Unverified { reason: "not asked to verify".into() },
         Ok(jwt) => match jwt.claim_str("iss") {
@@ -22,7 +23,7 @@ pub async fn inspect(http: &HttpClient, jwks: &JwksCache, raw: &str, verify: boo
             },
         },
     };
-    super::decode::view("pasted", raw, signature)
+    super::decode::view("pasted", raw, decoded.ok(), signature)
 }
 
 pub(crate) async fn verify_at(jwks: &JwksCache, raw: &str, url: &Url) -> SignatureStatus {

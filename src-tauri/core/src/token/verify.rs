@@ -17,7 +17,8 @@ use jsonwebtoken::{Algorithm, DecodingKey};
 use ring::signature::{self as ring_sig, RsaPublicKeyComponents};
 use serde_json::Value;
 
-use super::decode::decode;
+use super::decode::decode_header;
+use crate::oidc::KeySet;
 
 /// Algorithms a token from Entra, IAS or XSUAA may carry.
 pub const ALLOWED_ALGS: [Algorithm; 6] =
@@ -44,16 +45,18 @@ pub enum VerifyError {
     BadSignature { kid: String },
 }
 
-/// Verifies `raw` against the keys of `jwks` (the JSON document). Returns `(alg, kid)` of the key used.
-pub fn verify_signature(raw: &str, jwks: &Value) -> Result<(String, Option<String>), VerifyError> {
-    let jwt = decode(raw).map_err(|e| VerifyError::Decode(e.to_string()))?;
-    let alg_name = jwt.alg().unwrap_or("none").to_owned();
+/// Verifies the signature of `raw` against the issuer's `keys`. Returns `(alg, kid)` of the key used. Only the
+/// header is read: the claims are the caller's to decode and check.
+pub fn verify_signature(raw: &str, keys: &KeySet) -> Result<(String, Option<String>), VerifyError> {
+    let header = decode_header(raw).map_err(|e| VerifyError::Decode(e.to_string()))?;
+    let header_str = |name: &str| header.get(name).and_then(Value::as_str);
+    let alg_name = header_str("alg").unwrap_or("none").to_owned();
     let alg: Algorithm = alg_name.parse().map_err(|_| VerifyError::DisallowedAlg { alg: alg_name.clone() })?;
     if !ALLOWED_ALGS.contains(&alg) {
         return Err(VerifyError::DisallowedAlg { alg: alg_name });
     }
-    let keys = usable_keys(jwks);
-    let jwk = match jwt.kid() {
+    let keys = &keys.jwks;
+    let jwk = match header_str("kid") {
         Some(kid) => keys
             .iter()
             .find(|k| k.common.key_id.as_deref() == Some(kid))
@@ -116,14 +119,6 @@ pub fn prepare() {
     let _ = ring::digest::digest(&ring::digest::SHA256, &[]);
 }
 
-/// The keys of a JWKS that parse; one odd key (an unsupported `kty`) must not hide the others.
-fn usable_keys(jwks: &Value) -> Vec<Jwk> {
-    jwks.get("keys")
-        .and_then(Value::as_array)
-        .map(|keys| keys.iter().filter_map(|k| serde_json::from_value(k.clone()).ok()).collect())
-        .unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,6 +147,10 @@ mod tests {
             }] })
         }
 
+        fn keys(&self) -> KeySet {
+            KeySet::from_document(&self.jwks())
+        }
+
         fn sign(&self, alg: Algorithm, claims: &Value) -> String {
             let der = self.private.to_pkcs1_der().expect("PKCS#1 DER");
             let header = Header { kid: Some(self.kid.into()), ..Header::new(alg) };
@@ -168,7 +167,7 @@ mod tests {
         let key = Key::new(2048, "k1");
         for alg in [Algorithm::RS256, Algorithm::RS384, Algorithm::RS512, Algorithm::PS256] {
             let token = key.sign(alg, &claims());
-            assert_eq!(verify_signature(&token, &key.jwks()), Ok((format!("{alg:?}"), Some("k1".into()))));
+            assert_eq!(verify_signature(&token, &key.keys()), Ok((format!("{alg:?}"), Some("k1".into()))));
             let (message, signature) = token.rsplit_once('.').unwrap();
             let jwk: Jwk = serde_json::from_value(key.jwks()["keys"][0].clone()).unwrap();
             assert!(rsa_signature_matches(&jwk, alg, message.as_bytes(), signature), "ring checks {alg:?} itself");
@@ -180,11 +179,22 @@ mod tests {
         let (key, other) = (Key::new(2048, "k1"), Key::new(2048, "k1"));
         let token = key.sign(Algorithm::RS256, &claims());
         let bad = |reason: &str, r| assert_eq!(r, Err(VerifyError::BadSignature { kid: "k1".into() }), "{reason}");
-        bad("signed by another key with the same kid", verify_signature(&token, &other.jwks()));
+        bad("signed by another key with the same kid", verify_signature(&token, &other.keys()));
 
         let mut parts: Vec<String> = token.split('.').map(String::from).collect();
         parts[1] = URL_SAFE_NO_PAD.encode(json!({ "iss": "x", "sub": "mallory", "exp": 4_000_000_000u64 }).to_string());
-        bad("payload swapped under the old signature", verify_signature(&parts.join("."), &key.jwks()));
+        bad("payload swapped under the old signature", verify_signature(&parts.join("."), &key.keys()));
+    }
+
+    #[test]
+    fn a_key_of_a_type_tokenhop_cannot_read_does_not_hide_the_others() {
+        let key = Key::new(2048, "k1");
+        let mut document = key.jwks();
+        document["keys"].as_array_mut().unwrap().insert(0, json!({ "kty": "XYZ", "kid": "odd" }));
+        let keys = KeySet::from_document(&document);
+        let token = key.sign(Algorithm::RS256, &claims());
+        assert_eq!(verify_signature(&token, &keys), Ok(("RS256".into(), Some("k1".into()))));
+        assert_eq!(keys.for_openidconnect().keys().len(), 1, "the ID-token verifier keeps the RSA key alone");
     }
 
     #[test]
@@ -192,7 +202,7 @@ mod tests {
         // ring refuses keys under 2048 bits; jsonwebtoken decides instead of "bad signature".
         let small = Key::new(1024, "small");
         let token = small.sign(Algorithm::RS256, &claims());
-        assert_eq!(verify_signature(&token, &small.jwks()), Ok(("RS256".into(), Some("small".into()))));
+        assert_eq!(verify_signature(&token, &small.keys()), Ok(("RS256".into(), Some("small".into()))));
     }
 
     #[test]
