@@ -28,7 +28,13 @@ pub fn run() {
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_clipboard_manager::init())
+        .on_page_load(|_, payload| {
+            if payload.event() == tauri::webview::PageLoadEvent::Started {
+                commands::app::mark_page_load_started();
+            }
+        })
         .setup(|app| {
+            commands::app::mark_setup();
             // The keychain, the engine and the sandbox come once the UI is interactive (app_ready), or earlier
             // when a command needs them.
             app.manage(AppState::new()?);

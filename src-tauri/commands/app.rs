@@ -19,6 +19,24 @@ pub fn mark_process_start() {
     PROCESS_START.get_or_init(Instant::now);
 }
 
+/// Milliseconds since [`mark_process_start`].
+fn since_start() -> u128 {
+    PROCESS_START.get().map_or(0, |t| t.elapsed().as_millis())
+}
+
+/// Milestones before the page runs, for the ready line: when Tauri ran the app's setup (GTK and the event loop
+/// are up), and when the web view began loading the page.
+static SETUP_AT: OnceLock<u128> = OnceLock::new();
+static PAGE_LOAD_AT: OnceLock<u128> = OnceLock::new();
+
+pub fn mark_setup() {
+    SETUP_AT.get_or_init(since_start);
+}
+
+pub fn mark_page_load_started() {
+    PAGE_LOAD_AT.get_or_init(since_start);
+}
+
 /// Where the page's start went, in milliseconds since it began loading (the UI's `performance.now()`).
 #[derive(Debug, Deserialize)]
 pub struct StartTimings {
@@ -64,15 +82,26 @@ pub async fn keychain_status(state: State<'_, AppState>) -> Result<KeychainStatu
 #[tauri::command]
 #[tracing::instrument(skip_all)]
 pub fn app_ready(app: AppHandle, timings: Option<StartTimings>) {
-    let ms = PROCESS_START.get().map_or(0, |t| t.elapsed().as_millis());
+    let ms = since_start();
+    let (setup, load) = (SETUP_AT.get().copied(), PAGE_LOAD_AT.get().copied());
+    let shown = |at: Option<u128>| at.map_or("?".to_owned(), |ms| ms.to_string());
+    let before = format!("setup at {} ms, page load began at {} ms", shown(setup), shown(load));
     match timings {
         Some(StartTimings { script, data, rendered }) => {
-            tracing::info!(ms, page_script_ms = script, page_data_ms = data, page_rendered_ms = rendered, "ready");
+            tracing::info!(
+                ms,
+                setup_ms = setup,
+                page_load_ms = load,
+                page_script_ms = script,
+                page_data_ms = data,
+                page_rendered_ms = rendered,
+                "ready"
+            );
             eprintln!(
-                "tokenhop: ready after {ms} ms (page: script ran at {script:.0} ms, data at {data:.0} ms, rendered at {rendered:.0} ms)"
+                "tokenhop: ready after {ms} ms ({before}; page: script ran at {script:.0} ms, data at {data:.0} ms, rendered at {rendered:.0} ms)"
             );
         }
-        None => eprintln!("tokenhop: ready after {ms} ms"),
+        None => eprintln!("tokenhop: ready after {ms} ms ({before})"),
     }
     tauri::async_runtime::spawn(async move {
         let state = app.state::<AppState>();

@@ -147,8 +147,10 @@ pub fn markdown(r: &Results, runs: usize) -> String {
         }
         let _ = writeln!(
             md,
-            "Time to ready as the processes see it (from `main`): TokenHop {} ms, floor {} ms.",
+            "Time to ready as the processes see it (from `main`): TokenHop {} ms (setup at {} ms, page load began at {} ms), floor {} ms.",
             s.app.self_ms.show(0),
+            s.app.setup_ms.show(0),
+            s.app.page_load_ms.show(0),
             s.floor.self_ms.show(0)
         );
     }
@@ -161,7 +163,7 @@ pub fn markdown(r: &Results, runs: usize) -> String {
 pub fn json(r: &Results, runs: usize) -> Value {
     let startup = r.startup.as_ref().map(|s| {
         json!({
-            "app": { "start_ms": s.app.start_ms.to_json(), "self_ms": s.app.self_ms.to_json(), "idle_pss_mib": s.app.idle_mib.to_json(), "pss_by_process": s.app.breakdown },
+            "app": { "start_ms": s.app.start_ms.to_json(), "self_ms": s.app.self_ms.to_json(), "setup_ms": s.app.setup_ms.to_json(), "page_load_ms": s.app.page_load_ms.to_json(), "idle_pss_mib": s.app.idle_mib.to_json(), "pss_by_process": s.app.breakdown },
             "floor": { "start_ms": s.floor.start_ms.to_json(), "self_ms": s.floor.self_ms.to_json(), "idle_pss_mib": s.floor.idle_mib.to_json(), "pss_by_process": s.floor.breakdown },
             "display": s.display,
             "after_runs": s.after_runs.as_ref().map(|m| json!({ "runs": m.runs, "idle_mib": m.idle_mib, "after_first_mib": m.after_first_mib, "after_last_mib": m.after_last_mib, "after_long_mib": m.after_long_mib, "breakdown": m.breakdown, "warm_chain_ms": m.warm_chain_ms.to_json() })),

@@ -31,6 +31,10 @@ pub struct Side {
     pub start_ms: Samples,
     /// The process's own figure, from its `main`.
     pub self_ms: Samples,
+    /// TokenHop's milestones before its page runs, also from `main` (the bare window reports none): Tauri's
+    /// setup (GTK and the event loop are up) and the web view beginning to load the page.
+    pub setup_ms: Samples,
+    pub page_load_ms: Samples,
     pub idle_mib: Samples,
     /// Per-process PSS of the last run, for the notes.
     pub breakdown: String,
@@ -177,10 +181,15 @@ fn one_start(binary: &Path, display: &str, home: &Path, side: &mut Side, keep: b
     };
     if keep {
         side.start_ms.push(at.duration_since(watched.spawned).as_secs_f64() * 1000.0);
-        if let Some(ms) =
-            line.split("ready after ").nth(1).and_then(|s| s.split_whitespace().next()).and_then(|s| s.parse().ok())
-        {
-            side.self_ms.push(ms);
+        let figure = |label: &str| -> Option<f64> { line.split(label).nth(1)?.split_whitespace().next()?.parse().ok() };
+        for (label, samples) in [
+            ("ready after ", &mut side.self_ms),
+            ("setup at ", &mut side.setup_ms),
+            ("page load began at ", &mut side.page_load_ms),
+        ] {
+            if let Some(ms) = figure(label) {
+                samples.push(ms);
+            }
         }
         std::thread::sleep(IDLE_BEFORE_MEMORY);
         let procs = memory::tree_pss(watched.pid_of(binary));
@@ -203,10 +212,13 @@ pub fn measure(built: &Built, dirs: &BenchDirs, runs: usize) -> Result<StartupRe
         one_start(&built.floor, &x.display, &dirs.scratch().join("start-floor"), &mut result.floor, keep)
             .context("floor app")?;
         if keep {
+            let milestone = |s: &Samples| s.0.get(i - 1).map_or("?".to_owned(), |ms| format!("{ms:.0}"));
             note(format!(
-                "run {i}: app {:.0} ms / {:.0} MiB, floor {:.0} ms / {:.0} MiB",
+                "run {i}: app {:.0} ms / {:.0} MiB (setup at {}, page load at {} ms), floor {:.0} ms / {:.0} MiB",
                 result.app.start_ms.0[i - 1],
                 result.app.idle_mib.0[i - 1],
+                milestone(&result.app.setup_ms),
+                milestone(&result.app.page_load_ms),
                 result.floor.start_ms.0[i - 1],
                 result.floor.idle_mib.0[i - 1]
             ));
