@@ -30,7 +30,7 @@ use crate::oidc::{discover, JwksCache};
 use crate::profile::{Profile, TokenFormat};
 use crate::report::{Check, Progress, RunReport, SignatureStatus, Step, StepOutcome, TokenString};
 use crate::secrets::{SecretKind, SecretStore};
-use crate::token::decode;
+use crate::token::{decode, DecodedJwt};
 
 /// The clock every check uses; tests pin it.
 pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
@@ -281,7 +281,7 @@ async fn entra_step(engine: &Engine, req: &RunRequest<'_>, progress: ProgressFn<
     let now = chrono::DateTime::<chrono::Utc>::from(engine.now());
     let check = entra::id_token::verify(id_token.expose_secret(), &discovery, &engine.jwks, &entra_cfg.client_id, signed_in.nonce.as_ref(), now).await;
     out.checks = check.checks;
-    add_tokens(&mut out, &tokens, Some(check.signature));
+    add_tokens(&mut out, &tokens, Some((check.signature, check.decoded)));
     tenant_check(&mut out, entra_cfg, &discovery.issuer);
     out.ok = check.error.is_none();
     out.error = check.error;
@@ -362,19 +362,19 @@ async fn exchange_step(
     out
 }
 
-/// Puts the tokens of a response into the outcome: raw, claims and views.
-fn add_tokens(out: &mut StepOutcome, tokens: &TokenResponse, id_signature: Option<SignatureStatus>) {
-    let mut id_signature = id_signature;
+/// Puts the tokens of a response into the outcome: raw, claims and views. `checked_id_token` is what the Entra
+/// ID-token check already found: its signature status and, so it is not decoded again, the token taken apart.
+fn add_tokens(out: &mut StepOutcome, tokens: &TokenResponse, mut checked_id_token: Option<(SignatureStatus, Option<DecodedJwt>)>) {
     for (name, value) in [("id_token", &tokens.id_token), ("access_token", &tokens.access_token), ("refresh_token", &tokens.refresh_token)] {
         let Some(value) = value else { continue };
         let raw = value.expose_secret();
         out.tokens.insert(name.to_owned(), TokenString(raw.to_owned()));
-        let decoded = decode(raw).ok();
-        let signature = match (name, id_signature.take()) {
-            ("id_token", Some(s)) => s,
-            (_, s) => {
-                id_signature = s;
-                SignatureStatus::Unverified { reason: if decoded.is_some() { "not checked yet".into() } else { "opaque token: only its issuer can read it".into() } }
+        let (signature, decoded) = match checked_id_token.take_if(|_| name == "id_token") {
+            Some((signature, decoded)) => (signature, decoded.or_else(|| decode(raw).ok())),
+            None => {
+                let decoded = decode(raw).ok();
+                let reason = if decoded.is_some() { "not checked yet" } else { "opaque token: only its issuer can read it" };
+                (SignatureStatus::Unverified { reason: reason.into() }, decoded)
             }
         };
         let view = crate::token::decode::view(name, raw, decoded, signature);

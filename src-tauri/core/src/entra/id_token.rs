@@ -14,7 +14,7 @@ use openidconnect::{
 use crate::diagnose::Diagnosis;
 use crate::oidc::{Discovery, JwksCache};
 use crate::report::{Check, SignatureStatus};
-use crate::token::decode;
+use crate::token::{decode, DecodedJwt};
 
 /// Clock skew tolerated on `exp`.
 pub const LEEWAY: Duration = Duration::from_secs(120);
@@ -25,6 +25,8 @@ pub struct IdTokenCheck {
     pub signature: SignatureStatus,
     pub checks: Vec<Check>,
     pub error: Option<Diagnosis>,
+    /// The token taken apart, once it could be: the inspector's view is built from it.
+    pub decoded: Option<DecodedJwt>,
 }
 
 pub async fn verify(
@@ -39,6 +41,7 @@ pub async fn verify(
         signature: SignatureStatus::Unverified { reason: "not checked yet".into() },
         checks: Vec::new(),
         error: None,
+        decoded: None,
     };
     let decoded = match decode(raw) {
         Ok(d) => d,
@@ -135,6 +138,7 @@ pub async fn verify(
     if ver != "2.0" && out.error.is_none() {
         out.error = Some(Diagnosis::new("entra.not_v2", format!("The ID token has ver {ver}, not 2.0."), "Use Entra's v2.0 endpoints."));
     }
+    out.decoded = Some(decoded);
     out
 }
 
