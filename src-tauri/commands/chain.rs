@@ -2,13 +2,11 @@
 //! ([`tokenhop_core::progress`]), one run at a time, cancellable. A cancelled run resolves with its report (the
 //! cancelled step failed with code `cancelled`) rather than rejecting; the report is kept for export.
 
-use std::sync::OnceLock;
-use std::time::Instant;
-
 use tauri::ipc::Channel;
 use tauri::State;
 use tokenhop_core::profile::Profile;
 use tokenhop_core::progress::Batcher;
+use tokenhop_core::run_clock::RunClock;
 use tokenhop_core::{chain, Progress, RunReport, RunRequest, Step};
 use tokio_util::sync::CancellationToken;
 
@@ -40,30 +38,17 @@ pub async fn chain_run(
         }
     };
     let cancel = Running::start(&state)?;
-    let callback_at = OnceLock::new();
     // Nothing at once: every message costs the page's process CPU the chain's requests need.
     let progress = Batcher::start(|_| false, move |batch| drop(on_progress.send(batch)));
+    let clock = RunClock::start();
     let send = |p: Progress| {
-        if p == Progress::CallbackReceived {
-            let _ = callback_at.set(Instant::now());
-        }
+        clock.observe(&p);
         progress.send(p)
     };
     let req = RunRequest { profile: &profile, slug: &slug, until, secrets: state.secrets().await };
-    let started = Instant::now();
     let report = chain::run(state.engine().await?, req, &send, cancel.token()).await;
     drop(cancel);
-    // One line per run, naming the step where it broke; the benchmark counts the lines and reads the time from
-    // the sign-in callback to the end (the chain's latency without the browser).
-    let failed = report.steps.iter().find(|s| !s.ok).map(|s| s.step.as_str());
-    let after_callback_ms = callback_at.get().map(|t| format!("{:.1}", t.elapsed().as_secs_f64() * 1000.0));
-    tracing::info!(
-        ok = report.ok,
-        failed,
-        ms = started.elapsed().as_millis() as u64,
-        after_callback_ms,
-        "run finished"
-    );
+    clock.log_finished(&report);
     progress.finish().await;
     *state.last_run.lock().unwrap_or_else(|p| p.into_inner()) = Some(LastRun { profile, slug, report: report.clone() });
     Ok(report)

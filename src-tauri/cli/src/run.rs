@@ -16,6 +16,7 @@ use tokenhop_core::http::{HttpClient, HttpConfig};
 use tokenhop_core::profile::ProfileStore;
 use tokenhop_core::progress::Batcher;
 use tokenhop_core::report::{Progress, RunReport, Step};
+use tokenhop_core::run_clock::RunClock;
 use tokenhop_core::secrets::Layered;
 use tokenhop_core::{browser, Diagnosis};
 use tokio_util::sync::CancellationToken;
@@ -89,7 +90,14 @@ pub async fn run(args: RunArgs, config_dir: Option<PathBuf>) -> anyhow::Result<E
     });
     let request = RunRequest { profile: &profile, slug: &slug, until: args.until.map(Step::from), secrets: &secrets };
     let progress = Batcher::start(for_the_person, show_progress);
-    let report = chain::run(&engine, request, &|p| progress.send(p), cancel).await;
+    let clock = RunClock::start();
+    let send = |p: Progress| {
+        clock.observe(&p);
+        progress.send(p)
+    };
+    let report = chain::run(&engine, request, &send, cancel).await;
+    // With RUST_LOG=info, the `run finished` line the app logs too (what `cargo xtask bench` reads).
+    clock.log_finished(&report);
     progress.finish().await;
 
     if args.json {

@@ -16,6 +16,7 @@ pub mod oidc;
 pub mod profile;
 pub mod progress;
 pub mod report;
+pub mod run_clock;
 pub mod secret;
 pub mod secrets;
 pub mod token;
