@@ -13,7 +13,7 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 
 use super::build::Built;
-use super::chain::{curl_browser, free_port};
+use super::chain::{curl_browser, free_port, Linger};
 use super::startup::{isolated, Watched};
 use super::{memory, BenchDirs, Samples};
 use crate::step::note;
@@ -47,8 +47,9 @@ pub struct RunsMemory {
 pub fn measure(built: &Built, dirs: &BenchDirs, display: &str) -> Result<RunsMemory> {
     let home = dirs.scratch().join("runs-app");
     let mut cmd = isolated(&built.app, display, &home)?;
+    let linger = Linger::start()?;
     cmd.env("TOKENHOP_SANDBOX_PORT", free_port()?.to_string())
-        .env("TOKENHOP_BROWSER", curl_browser(&home, SIGN_IN)?)
+        .env("TOKENHOP_BROWSER", curl_browser(&home, SIGN_IN, &linger)?)
         .env("RUST_LOG", "info");
     let app = Watched::spawn(cmd)?;
     let outcome = (|| -> Result<RunsMemory> {
@@ -71,6 +72,7 @@ pub fn measure(built: &Built, dirs: &BenchDirs, display: &str) -> Result<RunsMem
             xdotool(display, &["windowfocus", "--sync", &window, "key", "ctrl+Return"])?;
             let (_, line) =
                 app.wait_for("run finished", RUN_TIMEOUT).with_context(|| format!("run {k} of {LONG_RUNS}"))?;
+            linger.release();
             if !line.contains("ok=true") {
                 bail!("run {k} of {LONG_RUNS} failed: {line}");
             }
@@ -109,7 +111,7 @@ pub fn measure(built: &Built, dirs: &BenchDirs, display: &str) -> Result<RunsMem
 }
 
 /// The number after `name=` in a log line (quoted or not).
-fn field(line: &str, name: &str) -> Option<f64> {
+pub fn field(line: &str, name: &str) -> Option<f64> {
     let value = line.split(&format!("{name}=")).nth(1)?.split_whitespace().next()?;
     value.trim_matches('"').parse().ok()
 }
