@@ -1,9 +1,10 @@
 //! The floor for start-up and memory: a bare Tauri 2 app, generated into `target/bench/floor/`.
 //!
 //! One window with a static page that calls `invoke("ready")` on load; the command prints
-//! `floor: ready after N ms`, the same kind of line TokenHop prints. It is its own Cargo project (its own
-//! `[workspace]` table), pinned to our `Cargo.lock` so it gets the very same `tauri`, and built with our
-//! `[profile.release]` copied over. It deliberately has no plugins, no state and no UI framework.
+//! `floor: ready after N ms (setup at …, page load began at …)`, the line and milestones TokenHop prints. It is
+//! its own Cargo project (its own `[workspace]` table), pinned to our `Cargo.lock` so it gets the very same
+//! `tauri`, and built with our `[profile.release]` copied over. It deliberately has no plugins, no state and no
+//! UI framework.
 
 use std::path::Path;
 
@@ -14,16 +15,36 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 static START: OnceLock<Instant> = OnceLock::new();
+static SETUP_AT: OnceLock<u128> = OnceLock::new();
+static PAGE_LOAD_AT: OnceLock<u128> = OnceLock::new();
+
+fn since_start() -> u128 {
+    START.get().map_or(0, |t| t.elapsed().as_millis())
+}
 
 #[tauri::command]
 fn ready() {
-    let ms = START.get().map_or(0, |t| t.elapsed().as_millis());
-    eprintln!("floor: ready after {ms} ms");
+    let shown = |at: Option<&u128>| at.map_or("?".to_owned(), u128::to_string);
+    eprintln!(
+        "floor: ready after {} ms (setup at {} ms, page load began at {} ms)",
+        since_start(),
+        shown(SETUP_AT.get()),
+        shown(PAGE_LOAD_AT.get())
+    );
 }
 
 fn main() {
     START.get_or_init(Instant::now);
     tauri::Builder::default()
+        .setup(|_| {
+            let _ = SETUP_AT.set(since_start());
+            Ok(())
+        })
+        .on_page_load(|_, payload| {
+            if payload.event() == tauri::webview::PageLoadEvent::Started {
+                let _ = PAGE_LOAD_AT.set(since_start());
+            }
+        })
         .invoke_handler(tauri::generate_handler![ready])
         .run(tauri::generate_context!())
         .expect("the floor app runs");

@@ -2,7 +2,8 @@
 //! process and all its descendants (for a Tauri app on Linux: WebKitWebProcess and WebKitNetworkProcess).
 //!
 //! PSS charges each shared page to the processes sharing it in proportion, so the sum over a tree is what
-//! the tree costs the machine. Also here: ending a tree we started, pid by pid.
+//! the tree costs the machine. Also here: when the tree's processes started, and ending a tree we started, pid
+//! by pid.
 
 use std::collections::HashMap;
 
@@ -34,8 +35,31 @@ pub fn tree(pid: u32) -> Vec<u32> {
 
 /// The parent pid from a `/proc/<pid>/stat` line; the name in parentheses may itself hold spaces or `)`.
 fn parent_of(stat: &str) -> Option<u32> {
-    let after_name = &stat[stat.rfind(')')? + 1..];
-    after_name.split_whitespace().nth(1)?.parse().ok()
+    stat_field(stat, 4)?.parse().ok()
+}
+
+/// Field `n` (1-based, as in proc(5)) of a `/proc/<pid>/stat` line, for the fields after the name.
+fn stat_field(stat: &str, n: usize) -> Option<&str> {
+    stat[stat.rfind(')')? + 1..].split_whitespace().nth(n.checked_sub(3)?)
+}
+
+/// Each process below `root` with the time it started, in ms after `root` did (proc(5)'s `starttime`, in
+/// clock ticks: 10 ms on Linux), to tell where a slow start went: before the web view's processes were
+/// spawned, or after.
+pub fn start_offsets(root: u32) -> Vec<(String, u64)> {
+    const MS_PER_TICK: u64 = 10;
+    let started = |pid: u32| -> Option<u64> {
+        stat_field(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?, 22)?.parse().ok()
+    };
+    let Some(root_at) = started(root) else { return Vec::new() };
+    tree(root)
+        .into_iter()
+        .skip(1)
+        .filter_map(|pid| {
+            let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?.trim().to_owned();
+            Some((name, started(pid)?.saturating_sub(root_at) * MS_PER_TICK))
+        })
+        .collect()
 }
 
 /// The `Pss:` line of `/proc/<pid>/smaps_rollup`, in KiB.
@@ -102,6 +126,16 @@ mod tests {
     fn parent_is_read_after_a_process_name_that_contains_spaces_and_parentheses() {
         assert_eq!(parent_of("4242 (Web Content (x)) S 17 4242 4242 0 -1"), Some(17));
         assert_eq!(parent_of("garbage"), None);
+    }
+
+    #[test]
+    fn a_child_is_listed_with_its_start_and_stat_fields_are_read_after_the_name() {
+        let mut child = std::process::Command::new("sleep").arg("5").spawn().expect("sleep runs");
+        let offsets = start_offsets(std::process::id());
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(offsets.iter().any(|(name, _)| name == "sleep"), "the child is listed: {offsets:?}");
+        assert_eq!(stat_field("4242 (Web Content (x)) S 17 4242", 3), Some("S"));
     }
 
     #[test]

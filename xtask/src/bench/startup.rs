@@ -31,11 +31,13 @@ pub struct Side {
     pub start_ms: Samples,
     /// The process's own figure, from its `main`.
     pub self_ms: Samples,
-    /// TokenHop's milestones before its page runs, also from `main` (the bare window reports none): Tauri's
-    /// setup (GTK and the event loop are up) and the web view beginning to load the page.
+    /// Milestones before the page runs, also from `main`: Tauri's setup (GTK and the event loop are up) and
+    /// the web view beginning to load the page.
     pub setup_ms: Samples,
     pub page_load_ms: Samples,
     pub idle_mib: Samples,
+    /// Per run, when the web view's processes started after the app's: `WebKitNetworkProcess +90 ms, …`.
+    pub process_starts: Vec<String>,
     /// Per-process PSS of the last run, for the notes.
     pub breakdown: String,
 }
@@ -180,6 +182,9 @@ fn one_start(binary: &Path, display: &str, home: &Path, side: &mut Side, keep: b
         }
     };
     if keep {
+        let root = watched.pid_of(binary);
+        let starts = memory::start_offsets(root).into_iter().map(|(name, ms)| format!("{name} +{ms} ms"));
+        side.process_starts.push(starts.collect::<Vec<_>>().join(", "));
         side.start_ms.push(at.duration_since(watched.spawned).as_secs_f64() * 1000.0);
         let figure = |label: &str| -> Option<f64> { line.split(label).nth(1)?.split_whitespace().next()?.parse().ok() };
         for (label, samples) in [
@@ -192,7 +197,7 @@ fn one_start(binary: &Path, display: &str, home: &Path, side: &mut Side, keep: b
             }
         }
         std::thread::sleep(IDLE_BEFORE_MEMORY);
-        let procs = memory::tree_pss(watched.pid_of(binary));
+        let procs = memory::tree_pss(root);
         side.idle_mib.push(memory::total_mib(&procs));
         side.breakdown = memory::breakdown(&procs);
     }
@@ -212,16 +217,18 @@ pub fn measure(built: &Built, dirs: &BenchDirs, runs: usize) -> Result<StartupRe
         one_start(&built.floor, &x.display, &dirs.scratch().join("start-floor"), &mut result.floor, keep)
             .context("floor app")?;
         if keep {
-            let milestone = |s: &Samples| s.0.get(i - 1).map_or("?".to_owned(), |ms| format!("{ms:.0}"));
-            note(format!(
-                "run {i}: app {:.0} ms / {:.0} MiB (setup at {}, page load at {} ms), floor {:.0} ms / {:.0} MiB",
-                result.app.start_ms.0[i - 1],
-                result.app.idle_mib.0[i - 1],
-                milestone(&result.app.setup_ms),
-                milestone(&result.app.page_load_ms),
-                result.floor.start_ms.0[i - 1],
-                result.floor.idle_mib.0[i - 1]
-            ));
+            let side = |s: &Side| {
+                let milestone = |m: &Samples| m.0.get(i - 1).map_or("?".to_owned(), |ms| format!("{ms:.0}"));
+                format!(
+                    "{:.0} ms / {:.0} MiB (setup at {}, page load at {} ms; {})",
+                    s.start_ms.0[i - 1],
+                    s.idle_mib.0[i - 1],
+                    milestone(&s.setup_ms),
+                    milestone(&s.page_load_ms),
+                    s.process_starts[i - 1]
+                )
+            };
+            note(format!("run {i}: app {}\n      floor {}", side(&result.app), side(&result.floor)));
         }
     }
     match super::window_runs::measure(built, dirs, &x.display) {
