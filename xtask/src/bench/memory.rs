@@ -43,21 +43,45 @@ fn stat_field(stat: &str, n: usize) -> Option<&str> {
     stat[stat.rfind(')')? + 1..].split_whitespace().nth(n.checked_sub(3)?)
 }
 
-/// Each process below `root` with the time it started, in ms after `root` did (proc(5)'s `starttime`, in
-/// clock ticks: 10 ms on Linux), to tell where a slow start went: before the web view's processes were
-/// spawned, or after.
-pub fn start_offsets(root: u32) -> Vec<(String, u64)> {
+/// A process of a tree: when it started after the tree's root, and the CPU time and major page faults it has
+/// had so far (proc(5)'s `starttime`, `utime` + `stime` and `majflt`; times in clock ticks, 10 ms on Linux).
+/// Taken when the app is ready, they tell where a slow start went: before the web view's processes were
+/// spawned or after, on CPU work or on waiting, on reading from disk or not.
+#[derive(Debug)]
+pub struct ProcessClock {
+    pub name: String,
+    pub started_after_ms: u64,
+    pub cpu_ms: u64,
+    pub major_faults: u64,
+}
+
+impl std::fmt::Display for ProcessClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} +{} ms: {} ms CPU, {} major faults",
+            self.name, self.started_after_ms, self.cpu_ms, self.major_faults
+        )
+    }
+}
+
+/// [`ProcessClock`]s of `root` and every process below it, parents first.
+pub fn clocks(root: u32) -> Vec<ProcessClock> {
     const MS_PER_TICK: u64 = 10;
-    let started = |pid: u32| -> Option<u64> {
-        stat_field(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?, 22)?.parse().ok()
-    };
-    let Some(root_at) = started(root) else { return Vec::new() };
+    let stat = |pid: u32| std::fs::read_to_string(format!("/proc/{pid}/stat")).ok();
+    let number = |stat: &str, n: usize| -> Option<u64> { stat_field(stat, n)?.parse().ok() };
+    let Some(root_at) = stat(root).and_then(|s| number(&s, 22)) else { return Vec::new() };
     tree(root)
         .into_iter()
-        .skip(1)
         .filter_map(|pid| {
+            let stat = stat(pid)?;
             let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?.trim().to_owned();
-            Some((name, started(pid)?.saturating_sub(root_at) * MS_PER_TICK))
+            Some(ProcessClock {
+                name,
+                started_after_ms: number(&stat, 22)?.saturating_sub(root_at) * MS_PER_TICK,
+                cpu_ms: (number(&stat, 14)? + number(&stat, 15)?) * MS_PER_TICK,
+                major_faults: number(&stat, 12)?,
+            })
         })
         .collect()
 }
@@ -129,12 +153,13 @@ mod tests {
     }
 
     #[test]
-    fn a_child_is_listed_with_its_start_and_stat_fields_are_read_after_the_name() {
+    fn a_child_is_listed_after_its_parent_and_stat_fields_are_read_after_the_name() {
         let mut child = std::process::Command::new("sleep").arg("5").spawn().expect("sleep runs");
-        let offsets = start_offsets(std::process::id());
+        let clocks = clocks(std::process::id());
         let _ = child.kill();
         let _ = child.wait();
-        assert!(offsets.iter().any(|(name, _)| name == "sleep"), "the child is listed: {offsets:?}");
+        assert_eq!(clocks.first().map(|c| c.started_after_ms), Some(0), "the root comes first: {clocks:?}");
+        assert!(clocks.iter().skip(1).any(|c| c.name == "sleep"), "the child is listed: {clocks:?}");
         assert_eq!(stat_field("4242 (Web Content (x)) S 17 4242", 3), Some("S"));
     }
 

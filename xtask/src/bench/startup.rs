@@ -36,8 +36,8 @@ pub struct Side {
     pub setup_ms: Samples,
     pub page_load_ms: Samples,
     pub idle_mib: Samples,
-    /// Per run, when the web view's processes started after the app's: `WebKitNetworkProcess +90 ms, …`.
-    pub process_starts: Vec<String>,
+    /// Per run, each process's start, CPU and major faults at ready ([`memory::ProcessClock`]).
+    pub process_clocks: Vec<String>,
     /// Per-process PSS of the last run, for the notes.
     pub breakdown: String,
 }
@@ -183,8 +183,8 @@ fn one_start(binary: &Path, display: &str, home: &Path, side: &mut Side, keep: b
     };
     if keep {
         let root = watched.pid_of(binary);
-        let starts = memory::start_offsets(root).into_iter().map(|(name, ms)| format!("{name} +{ms} ms"));
-        side.process_starts.push(starts.collect::<Vec<_>>().join(", "));
+        let clocks = memory::clocks(root).iter().map(ToString::to_string).collect::<Vec<_>>();
+        side.process_clocks.push(clocks.join("; "));
         side.start_ms.push(at.duration_since(watched.spawned).as_secs_f64() * 1000.0);
         let figure = |label: &str| -> Option<f64> { line.split(label).nth(1)?.split_whitespace().next()?.parse().ok() };
         for (label, samples) in [
@@ -225,7 +225,7 @@ pub fn measure(built: &Built, dirs: &BenchDirs, runs: usize) -> Result<StartupRe
                     s.idle_mib.0[i - 1],
                     milestone(&s.setup_ms),
                     milestone(&s.page_load_ms),
-                    s.process_starts[i - 1]
+                    s.process_clocks[i - 1]
                 )
             };
             note(format!("run {i}: app {}\n      floor {}", side(&result.app), side(&result.floor)));
