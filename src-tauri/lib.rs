@@ -12,6 +12,9 @@ use tauri::Manager;
 pub use error::AppError;
 use state::AppState;
 
+/// See `on_page_load` in [`run`].
+const SHOW_WINDOW_ANYWAY_AFTER: std::time::Duration = std::time::Duration::from_secs(3);
+
 pub fn run() {
     commands::app::mark_process_start();
     #[cfg(target_os = "linux")]
@@ -28,13 +31,25 @@ pub fn run() {
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_clipboard_manager::init())
-        .on_page_load(|_, payload| {
-            if payload.event() == tauri::webview::PageLoadEvent::Started {
-                commands::app::mark_page_load_started();
+        // The window starts hidden (tauri.conf.json) and shows once its page has loaded. Without GPU compositing,
+        // WebKitGTK paints a visible view by first waiting, on the UI thread and for up to 500 ms, for the web
+        // process to draw; a web process still loading the page, whose files that same thread serves, cannot,
+        // and some starts lost the whole 500 ms (`cargo xtask bench`, README).
+        .on_page_load(|webview, payload| match payload.event() {
+            tauri::webview::PageLoadEvent::Started => commands::app::mark_page_load_started(),
+            tauri::webview::PageLoadEvent::Finished => {
+                let _ = webview.window().show();
             }
         })
         .setup(|app| {
             commands::app::mark_setup();
+            // Should the page never finish loading (a crashed web process), the window still shows.
+            if let Some(window) = app.get_webview_window("main") {
+                std::thread::spawn(move || {
+                    std::thread::sleep(SHOW_WINDOW_ANYWAY_AFTER);
+                    let _ = window.show();
+                });
+            }
             // The keychain, the engine and the sandbox come once the UI is interactive (app_ready), or earlier
             // when a command needs them.
             app.manage(AppState::new()?);
