@@ -89,9 +89,14 @@ impl Linger {
         Ok(Self { url, held })
     }
 
-    /// Closes the held connections, so the browsers waiting on them exit now, between measurements.
+    /// Closes the held connections, so the browsers waiting on them exit now, and gives them a moment to, so
+    /// their exit does not fall in the next measurement either.
     pub fn release(&self) {
-        self.held.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        let released = std::mem::take(&mut *self.held.lock().unwrap_or_else(|p| p.into_inner()));
+        if !released.is_empty() {
+            drop(released);
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }
 
