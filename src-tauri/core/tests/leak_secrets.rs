@@ -8,7 +8,6 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -19,27 +18,6 @@ use tokenhop_core::report::{RunReport, Step};
 use tokenhop_sandbox::{Sandbox, SandboxConfig, Service};
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::util::SubscriberInitExt;
-
-/// A `MakeWriter` collecting every log line in memory.
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Buffer {
-    type Writer = Buffer;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
 
 /// Every secret value a run handled: what was configured, and what crossed the wire.
 fn secrets_of(sandbox: &Sandbox, reports: &[&RunReport], log: &BrowserLog) -> Vec<(String, String)> {
@@ -115,7 +93,7 @@ fn no_secret_reaches_the_logs_the_report_debug_or_the_config_dir() {
         signing_in_browser(ALICE, browser_log.clone())
     };
 
-    let logs = Buffer::default();
+    let logs = LogBuffer::default();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
         .with_ansi(false)
@@ -142,7 +120,7 @@ fn no_secret_reaches_the_logs_the_report_debug_or_the_config_dir() {
     }
 
     let needles = secrets_of(&sandbox, &[&auth_code, &password], &browser_log.lock().unwrap());
-    let logs = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    let logs = logs.text();
     if let Ok(path) = std::env::var("TOKENHOP_LEAK_TEST_LOG") {
         std::fs::write(path, &logs).unwrap(); // to read what was logged, when this test is in doubt
     }

@@ -70,17 +70,19 @@ pub fn clocks(root: u32) -> Vec<ProcessClock> {
     const MS_PER_TICK: u64 = 10;
     let stat = |pid: u32| std::fs::read_to_string(format!("/proc/{pid}/stat")).ok();
     let number = |stat: &str, n: usize| -> Option<u64> { stat_field(stat, n)?.parse().ok() };
-    let Some(root_at) = stat(root).and_then(|s| number(&s, 22)) else { return Vec::new() };
-    tree(root)
-        .into_iter()
-        .filter_map(|pid| {
-            let stat = stat(pid)?;
+    let stats: Vec<(u32, String)> = tree(root).into_iter().filter_map(|pid| Some((pid, stat(pid)?))).collect();
+    let Some(root_at) = stats.first().filter(|(pid, _)| *pid == root).and_then(|(_, s)| number(s, 22)) else {
+        return Vec::new();
+    };
+    stats
+        .iter()
+        .filter_map(|(pid, stat)| {
             let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?.trim().to_owned();
             Some(ProcessClock {
                 name,
-                started_after_ms: number(&stat, 22)?.saturating_sub(root_at) * MS_PER_TICK,
-                cpu_ms: (number(&stat, 14)? + number(&stat, 15)?) * MS_PER_TICK,
-                major_faults: number(&stat, 12)?,
+                started_after_ms: number(stat, 22)?.saturating_sub(root_at) * MS_PER_TICK,
+                cpu_ms: (number(stat, 14)? + number(stat, 15)?) * MS_PER_TICK,
+                major_faults: number(stat, 12)?,
             })
         })
         .collect()

@@ -118,7 +118,11 @@ pub fn idle_browser(log: Arc<Mutex<BrowserLog>>) -> Box<dyn tokenhop_core::brows
 
 /// A plain GET as a browser would do it; the status, or why no answer came.
 pub async fn get(url: &Url) -> Result<u16, String> {
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).timeout(Duration::from_secs(5)).build().unwrap();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
     client.get(url.clone()).send().await.map(|r| r.status().as_u16()).map_err(|e| format!("{e:?}"))
 }
 
@@ -132,7 +136,13 @@ impl Harness {
     }
 }
 
-pub async fn run_profile(engine: &Engine, profile: &Profile, secrets: &dyn SecretStore, until: Option<Step>, cancel: CancellationToken) -> RunReport {
+pub async fn run_profile(
+    engine: &Engine,
+    profile: &Profile,
+    secrets: &dyn SecretStore,
+    until: Option<Step>,
+    cancel: CancellationToken,
+) -> RunReport {
     let req = RunRequest { profile, slug: SLUG, until, secrets };
     chain::run(engine, req, &|_: Progress| {}, cancel).await
 }
@@ -146,7 +156,11 @@ pub fn failure(report: &RunReport) -> &StepOutcome {
 
 /// The diagnosis code the run ended with; panics if it succeeded.
 pub fn code(report: &RunReport) -> &str {
-    failure(report).error.as_ref().map(|d| d.code.as_str()).unwrap_or_else(|| panic!("failed without a diagnosis: {}", summary(report)))
+    failure(report)
+        .error
+        .as_ref()
+        .map(|d| d.code.as_str())
+        .unwrap_or_else(|| panic!("failed without a diagnosis: {}", summary(report)))
 }
 
 /// A one-line account of a run for assertion messages: each step, ok, its diagnosis and failed checks.
@@ -155,7 +169,8 @@ pub fn summary(report: &RunReport) -> String {
         .steps
         .iter()
         .map(|s| {
-            let failed: Vec<_> = s.checks.iter().filter(|c| !c.ok).map(|c| format!("{}: {}", c.name, c.detail)).collect();
+            let failed: Vec<_> =
+                s.checks.iter().filter(|c| !c.ok).map(|c| format!("{}: {}", c.name, c.detail)).collect();
             let err = s.error.as_ref().map(|d| format!("{} — {}", d.code, d.message)).unwrap_or_default();
             format!("[{} ok={} {err} failed checks {failed:?}]", s.step, s.ok)
         })
@@ -173,4 +188,31 @@ pub fn assert_fails(report: &RunReport, step: Step, expected: &str) {
 /// The named check on `token` of a step, if run.
 pub fn check<'a>(outcome: &'a StepOutcome, name: &str, token: Option<&str>) -> Option<&'a tokenhop_core::Check> {
     outcome.checks.iter().find(|c| c.name == name && (token.is_none() || c.token.as_deref() == token))
+}
+
+/// A `MakeWriter` collecting every log line in memory, for tests that read what was logged.
+#[derive(Clone, Default)]
+pub struct LogBuffer(Arc<Mutex<Vec<u8>>>);
+
+impl LogBuffer {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogBuffer {
+    type Writer = LogBuffer;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
 }
