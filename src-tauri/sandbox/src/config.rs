@@ -28,6 +28,8 @@ pub struct SandboxUser {
     pub groups: Vec<String>,
     /// Has a pre-created shadow user in XSUAA (matters only when `xsuaa_shadow_users` is false).
     pub xsuaa_user: bool,
+    /// Has a user record in IAS (matters only when `ias_users_only` is on).
+    pub ias_user: bool,
 }
 
 impl SandboxUser {
@@ -43,6 +45,7 @@ impl SandboxUser {
             assigned: true,
             groups: vec!["TokenHop-Users".to_string()],
             xsuaa_user: true,
+            ias_user: true,
         }
     }
 }
@@ -57,6 +60,7 @@ impl fmt::Debug for SandboxUser {
             .field("assigned", &self.assigned)
             .field("groups", &self.groups)
             .field("xsuaa_user", &self.xsuaa_user)
+            .field("ias_user", &self.ias_user)
             .finish()
     }
 }
@@ -106,8 +110,15 @@ pub struct SandboxConfig {
     pub xsuaa_zid: String,
     /// The origin key of the IAS trust in the subaccount (`origin` claim).
     pub xsuaa_origin: String,
-    /// Like `xsuaa-cross-consumption`: the IAS id_token `aud` includes the XSUAA client id.
-    pub xsuaa_in_ias_aud: bool,
+    /// The relying party of the subaccount's OIDC trust to IAS (the client ID of the IAS application the trust
+    /// created); `None`: `ias_client_id`, i.e. the demo IAS application is the trust's own.
+    pub xsuaa_trust_client_id: Option<String>,
+    /// The IAS application has `xsuaa-cross-consumption: true`: IAS adds the trust application's client ID to the
+    /// `aud` of the tokens it issues to it (SAP Help, "Reference Information for the Identity Service of SAP BTP").
+    pub ias_xsuaa_cross_consumption: bool,
+    /// "Allow Identity Authentication users only": IAS refuses users it has no user record for. Off by default,
+    /// as in IAS, so users known only to the corporate IdP pass.
+    pub ias_users_only: bool,
     /// XSUAA creates shadow users on first login; when false only users with `xsuaa_user` may log in.
     pub xsuaa_shadow_users: bool,
     /// Scopes XSUAA grants every user.
@@ -142,6 +153,7 @@ impl Default for SandboxConfig {
         carol.assigned = false;
         let mut dave = user("Dave", "Davis", "0f1e2d3c-4b5a-4968-8776-655443322110");
         dave.xsuaa_user = false;
+        dave.ias_user = false;
         Self {
             base_port: None,
             tenant_id: "6f1c2a6e-4d1b-4f7e-9c55-5b8a7c2d0e11".into(),
@@ -171,7 +183,9 @@ impl Default for SandboxConfig {
             xsuaa_xsappname: "tokenhop-demo!t1234".into(),
             xsuaa_zid: "7e9a1c3b-5d7f-4a9c-8e0b-2d4f6a8c0e13".into(),
             xsuaa_origin: "sap.custom".into(),
-            xsuaa_in_ias_aud: true,
+            xsuaa_trust_client_id: None,
+            ias_xsuaa_cross_consumption: false,
+            ias_users_only: false,
             xsuaa_shadow_users: true,
             xsuaa_scopes: vec!["openid".into(), "tokenhop-demo!t1234.Read".into(), "uaa.user".into()],
             api_required_scope: Some("tokenhop-demo!t1234.Read".into()),
@@ -215,7 +229,9 @@ impl fmt::Debug for SandboxConfig {
             .field("ias_client_secret", &"***")
             .field("xsuaa_client_id", &self.xsuaa_client_id)
             .field("xsuaa_client_secret", &"***")
-            .field("xsuaa_in_ias_aud", &self.xsuaa_in_ias_aud)
+            .field("xsuaa_trust_client_id", &self.xsuaa_trust_client_id)
+            .field("ias_xsuaa_cross_consumption", &self.ias_xsuaa_cross_consumption)
+            .field("ias_users_only", &self.ias_users_only)
             .field("auto_sign_in", &self.auto_sign_in)
             .field("faults", &self.faults)
             .finish_non_exhaustive()

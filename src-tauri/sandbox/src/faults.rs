@@ -88,8 +88,12 @@ pub enum Fault {
     IasDistrustsEntra,
     /// The subaccount no longer trusts IAS (XSUAA: "Unable to map issuer").
     XsuaaDistrustsIas,
-    /// IAS leaves the XSUAA client id out of the id_token `aud` (no cross-consumption).
-    IasOmitsXsuaaAudience,
+    /// The subaccount's trust to IAS was created for another IAS application than the profile's: XSUAA requires
+    /// that application's client ID in `aud` ("Some parties were not in the token audience").
+    XsuaaTrustsOtherIasApplication,
+    /// IAS writes its issuer without a scheme (`iss: "tenant.accounts.ondemand.com"`), as some IAS tenants did
+    /// (SAP/cloud-security-services-integration-library issues #544 and #797).
+    IasIssuerWithoutScheme,
     /// The authorize redirect carries a different `state` than the one sent.
     WrongState,
 }

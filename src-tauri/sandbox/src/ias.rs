@@ -4,7 +4,8 @@
 //! IAS trusts the Entra sandbox as corporate IdP: an assertion passes only if it is RS256-signed by a
 //! key Entra publishes, its `iss` is the trusted issuer, its `aud` holds the trusted client id, `ver` is
 //! 2.0 and it has not expired. Client authentication (Basic or post) locks the client after too many
-//! failures, even for the right secret, until the lock expires. IAS error texts are undocumented; the
+//! failures, even for the right secret, until the lock expires. Users known only to Entra pass unless the
+//! application allows IAS users only. IAS error texts are undocumented; the
 //! ones here say plainly what failed.
 
 use std::sync::Arc;
@@ -21,7 +22,9 @@ use crate::faults::{Fault, Tamper, TokenKind};
 use crate::issued::{Service, TokensSeen};
 use crate::jwt::{Jwt, SignatureProblem};
 use crate::mint::{mint, Signer};
-use crate::state::{client_credentials, derived_uuid, parse_form, random_token, Form, Shared, UserGrant};
+use crate::state::{
+    client_credentials, derived_uuid, parse_form, random_token, ClientCredentials, Form, Shared, UserGrant,
+};
 
 pub(crate) const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
@@ -31,6 +34,15 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/oauth2/token", post(token))
         .route("/oauth2/certs", get(certs))
         .with_state(shared)
+}
+
+/// IAS's issuer: its origin, or with [`Fault::IasIssuerWithoutScheme`] the bare host as some tenants wrote it.
+fn issuer(shared: &Shared) -> String {
+    let origin = shared.urls.ias.clone();
+    if shared.faults.is_set(&Fault::IasIssuerWithoutScheme) {
+        return origin.split_once("://").map(|(_, host)| host.to_owned()).unwrap_or(origin);
+    }
+    origin
 }
 
 fn error(status: StatusCode, error: &str, description: impl Into<String>) -> Response {
@@ -47,11 +59,11 @@ async fn discovery(State(shared): State<Arc<Shared>>) -> Json<Value> {
         "end_session_endpoint": format!("{o}/oauth2/logout"),
         "jwks_uri": format!("{o}/oauth2/certs"),
         "response_types_supported": ["code", "id_token", "token"],
-        "grant_types_supported": ["authorization_code", "client_credentials", "password", "refresh_token",
-            JWT_BEARER, "urn:ietf:params:oauth:grant-type:token-exchange"],
+        // Only what `/oauth2/token` here serves.
+        "grant_types_supported": [JWT_BEARER, "refresh_token"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "tls_client_auth", "private_key_jwt"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "scopes_supported": ["openid", "email", "profile", "groups"],
         "code_challenge_methods_supported": ["S256", "plain"],
     }))
@@ -92,10 +104,10 @@ async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byte
         );
     };
     shared.record(Service::Ias, "/oauth2/token", &headers, &form, &creds);
-    if let Err(response) = authenticate(&shared, creds.id.as_deref(), creds.secret.as_deref()) {
+    if let Err(response) = authenticate(&shared, &creds) {
         return response;
     }
-    let client_id = creds.id.unwrap_or_default();
+    let client_id = shared.config.ias_client_id.clone();
     match form.get("grant_type").map(String::as_str) {
         Some(JWT_BEARER) => jwt_bearer(&shared, &client_id, &form),
         Some("refresh_token") => {
@@ -118,11 +130,17 @@ async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byte
 
 /// Client authentication with lockout: the threshold-th consecutive failure locks the client; while it
 /// is locked, every attempt is refused, the right secret included.
+///
+/// IAS does not document how it decodes Basic credentials, so every reading a client could mean passes: as sent,
+/// or form-urldecoded per RFC 6749 §2.3.1 (docs/fidelity.md).
 #[allow(clippy::result_large_err)] // built once per request, on the error path
-fn authenticate(shared: &Shared, id: Option<&str>, secret: Option<&str>) -> Result<(), Response> {
+fn authenticate(shared: &Shared, creds: &ClientCredentials) -> Result<(), Response> {
     let config = &shared.config;
     let failed = || error(StatusCode::UNAUTHORIZED, "invalid_client", "Client authentication failed.");
-    let Some(id) = id.filter(|id| *id == config.ias_client_id) else { return Err(failed()) };
+    if !creds.id_readings().contains(&config.ias_client_id.as_str()) {
+        return Err(failed());
+    }
+    let id = config.ias_client_id.as_str();
     let now = shared.now();
     let mut store = shared.store();
     let lock = store.ias_lockouts.entry(id.to_string()).or_default();
@@ -137,7 +155,7 @@ fn authenticate(shared: &Shared, id: Option<&str>, secret: Option<&str>) -> Resu
         Some(_) => *lock = Default::default(),
         None => {}
     }
-    if secret == Some(config.ias_client_secret.as_str()) {
+    if creds.secret_readings().contains(&config.ias_client_secret.as_str()) {
         lock.failures = 0;
         return Ok(());
     }
@@ -186,12 +204,17 @@ fn check_assertion(shared: &Shared, assertion: &str) -> Result<usize, String> {
         return Err("The assertion is not yet valid.".into());
     }
     let login = ["email", "preferred_username", "upn"].iter().find_map(|c| jwt.claim_str(c)).unwrap_or_default();
-    shared
-        .config
+    let config = &shared.config;
+    let index = config
         .users
         .iter()
         .position(|u| u.username.eq_ignore_ascii_case(login))
-        .ok_or_else(|| format!("The user '{login}' of the assertion is not known to this tenant."))
+        .ok_or_else(|| format!("The assertion names no user ('{login}')."))?;
+    // Users known only to the corporate IdP pass, unless the application allows IAS users only.
+    if config.ias_users_only && !config.users[index].ias_user {
+        return Err(format!("The user '{login}' is not an Identity Authentication user, and the application allows Identity Authentication users only."));
+    }
+    Ok(index)
 }
 
 fn jwt_bearer(shared: &Shared, client_id: &str, form: &Form) -> Response {
@@ -215,10 +238,13 @@ fn issue(shared: &Shared, grant: &UserGrant) -> Response {
     let user_uuid = derived_uuid(&user.oid);
     let ring = shared.keys();
     let signer = Signer { key: &ring.ias, rogue: &ring.rogue, header: Map::new() };
-    let cross = config.xsuaa_in_ias_aud && !shared.faults.is_set(&Fault::IasOmitsXsuaaAudience);
-    let aud = if cross { json!([grant.client_id, config.xsuaa_client_id]) } else { json!(grant.client_id) };
+    // `xsuaa-cross-consumption: true` adds the client ID of the IAS application the subaccount's trust created.
+    let relying_party = shared.xsuaa_trust_relying_party();
+    let cross = config.ias_xsuaa_cross_consumption && relying_party != grant.client_id;
+    let aud = if cross { json!([grant.client_id, relying_party]) } else { json!(grant.client_id) };
+    let iss = issuer(shared);
     let id_claims = json!({
-        "iss": shared.urls.ias, "ias_iss": shared.urls.ias, "sub": user_uuid, "aud": aud, "azp": grant.client_id,
+        "iss": iss, "ias_iss": iss, "sub": user_uuid, "aud": aud, "azp": grant.client_id,
         "app_tid": config.ias_tenant_id, "sap_id_type": "user", "scim_id": user_uuid, "user_uuid": user_uuid,
         "email": user.username, "given_name": user.given_name, "family_name": user.family_name,
         "groups": user.groups, "iat": now, "exp": now + lifetime, "jti": uuid::Uuid::new_v4(),
@@ -230,7 +256,7 @@ fn issue(shared: &Shared, grant: &UserGrant) -> Response {
     );
     let access_token = if grant.jwt_access_token {
         let claims = json!({
-            "iss": shared.urls.ias, "sub": user_uuid, "aud": grant.client_id, "azp": grant.client_id,
+            "iss": iss, "sub": user_uuid, "aud": grant.client_id, "azp": grant.client_id,
             "app_tid": config.ias_tenant_id, "scim_id": user_uuid, "user_uuid": user_uuid, "email": user.username,
             "iat": now, "exp": now + lifetime, "jti": uuid::Uuid::new_v4(),
         });

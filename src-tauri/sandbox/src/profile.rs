@@ -30,7 +30,7 @@ pub(crate) fn profile_toml(config: &SandboxConfig, urls: &SandboxUrls, name: &st
          [entra]\nauthority = {authority}\ntenant = {tenant}\nclient_id = {entra_client}\nflow = \"authorization-code\"\n\
          scopes = [\"openid\", \"profile\", \"email\", \"offline_access\"]\nredirect_host = {redirect_host}\n\
          redirect_port = 0\nconfidential = {confidential}\n\n\
-         [ias]\nurl = {ias}\nclient_id = {ias_client}\nclient_auth = \"basic\"\ntoken_format = \"jwt\"\n\n\
+         [ias]\nurl = {ias}\nclient_id = {ias_client}\nclient_auth = \"post\"\ntoken_format = \"jwt\"\n\n\
          [xsuaa]\nurl = {xsuaa}\nclient_id = {xsuaa_client}\n\n\
          [api]\nurl = {api}\nheader = \"authorization\"\n",
         name = quoted(name),

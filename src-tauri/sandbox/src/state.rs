@@ -17,6 +17,9 @@ use crate::faults::Faults;
 use crate::issued::{Issued, RequestSeen, Service, SECRET_FIELDS};
 use crate::keys::{self, KeyRing};
 
+/// The client ID of an IAS application other than the profile's, for [`crate::Fault::XsuaaTrustsOtherIasApplication`].
+pub(crate) const FOREIGN_IAS_APPLICATION: &str = "0c1d2e3f-4a5b-4c6d-8e7f-trust-app";
+
 /// Where each service listens.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SandboxUrls {
@@ -136,6 +139,15 @@ impl Shared {
         self.config.ias_trusted_issuer.as_deref().unwrap_or(&self.urls.entra)
     }
 
+    /// The relying party of the subaccount's OIDC trust to IAS: the client ID of the IAS application the trust
+    /// created, which XSUAA requires in the IAS token's `aud`.
+    pub fn xsuaa_trust_relying_party(&self) -> &str {
+        if self.faults.is_set(&crate::faults::Fault::XsuaaTrustsOtherIasApplication) {
+            return FOREIGN_IAS_APPLICATION;
+        }
+        self.config.xsuaa_trust_client_id.as_deref().unwrap_or(&self.config.ias_client_id)
+    }
+
     pub fn ias_trusted_client_id(&self) -> &str {
         self.config.ias_trusted_client_id.as_deref().unwrap_or(&self.config.entra_client_id)
     }
@@ -164,12 +176,36 @@ impl Shared {
 pub(crate) struct ClientCredentials {
     /// `basic`, `post` or `none`.
     pub method: &'static str,
+    /// Form-urldecoded, as RFC 6749 §2.3.1 reads Basic credentials (Entra's reading).
     pub id: Option<String>,
     pub secret: Option<String>,
+    /// The Basic credentials exactly as sent (base64-decoded, split at the first `:`), for services that read
+    /// them otherwise: UAA in compatibility mode compares them raw, IAS does not document its reading.
+    pub basic_raw: Option<(String, String)>,
 }
 
-/// Reads client credentials from `Authorization: Basic` (base64, then form-urldecode id and secret, as
-/// RFC 6749 §2.3.1 requires) or from the form. `Err` for a Basic header that does not decode.
+impl ClientCredentials {
+    /// Every reading of the presented secret a real client could mean: raw and RFC-decoded for Basic, the
+    /// form value for `post`. For services whose Basic decoding is undocumented (IAS).
+    pub fn secret_readings(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = self.secret.as_deref().into_iter().collect();
+        if let Some((_, raw)) = &self.basic_raw {
+            out.push(raw);
+        }
+        out
+    }
+
+    pub fn id_readings(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = self.id.as_deref().into_iter().collect();
+        if let Some((raw, _)) = &self.basic_raw {
+            out.push(raw);
+        }
+        out
+    }
+}
+
+/// Reads client credentials from `Authorization: Basic` or from the form. `Err` for a Basic header that does
+/// not decode.
 pub(crate) fn client_credentials(headers: &HeaderMap, form: &Form) -> Result<ClientCredentials, ()> {
     let basic = headers
         .get("authorization")
@@ -183,6 +219,7 @@ pub(crate) fn client_credentials(headers: &HeaderMap, form: &Form) -> Result<Cli
             method: "basic",
             id: Some(form_urldecode(id)),
             secret: Some(form_urldecode(secret)),
+            basic_raw: Some((id.to_owned(), secret.to_owned())),
         });
     }
     let secret = form.get("client_secret").cloned();
@@ -190,7 +227,29 @@ pub(crate) fn client_credentials(headers: &HeaderMap, form: &Form) -> Result<Cli
         method: if secret.is_some() { "post" } else { "none" },
         id: form.get("client_id").cloned(),
         secret,
+        basic_raw: None,
     })
+}
+
+/// `java.net.URLDecoder.decode(s, UTF-8)`, as UAA applies it: `+` is a space, `%XX` a byte, and a `%` without two
+/// hex digits is an error (UAA then answers "Failed to URL Decode credentials").
+pub(crate) fn java_url_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let (hi, lo) = (hex(*bytes.get(i + 1)?)?, hex(*bytes.get(i + 2)?)?);
+                out.push(hi << 4 | lo);
+                i += 2;
+            }
+            other => out.push(other),
+        }
+        i += 1;
+    }
+    Some(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// `application/x-www-form-urlencoded` decoding of one value: `+` is a space, `%XX` a byte.
@@ -248,6 +307,14 @@ mod tests {
         let creds = client_credentials(&headers, &Form::new()).unwrap();
         assert_eq!(creds.id.as_deref(), Some("a b"));
         assert_eq!(creds.secret.as_deref(), Some("x+/="), "percent-escapes must decode to + / =");
+        assert_eq!(creds.basic_raw, Some(("a+b".into(), "x%2B%2F%3D".into())), "the raw reading is kept too");
+    }
+
+    #[test]
+    fn java_url_decoding_refuses_a_lone_percent_as_uaa_does() {
+        assert_eq!(java_url_decode("sb-app%21t1:a%2Bb+c").as_deref(), Some("sb-app!t1:a+b c"));
+        assert_eq!(java_url_decode("100%"), None);
+        assert_eq!(java_url_decode("%zz"), None);
     }
 
     #[test]

@@ -20,7 +20,9 @@ use crate::ias::{ias_keys, JWT_BEARER};
 use crate::issued::{Service, TokensSeen};
 use crate::jwt::Jwt;
 use crate::mint::{mint, Signer};
-use crate::state::{client_credentials, derived_uuid, parse_form, random_token, Form, Shared, UserGrant};
+use crate::state::{
+    client_credentials, derived_uuid, java_url_decode, parse_form, random_token, ClientCredentials, Form, Shared, UserGrant,
+};
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
@@ -35,8 +37,14 @@ fn uaa(status: StatusCode, error: &str, description: impl Into<String>) -> Respo
     (status, Json(json!({ "error": error, "error_description": description.into() }))).into_response()
 }
 
+/// UAA's answer to failed client authentication (`UaaExceptionTranslator`: a `BadCredentialsException` becomes
+/// `invalid_client` since UAA 76.26; older UAA said `unauthorized`).
 fn bad_credentials() -> Response {
-    let mut response = uaa(StatusCode::UNAUTHORIZED, "unauthorized", "Bad credentials");
+    client_auth_failed("Bad credentials")
+}
+
+fn client_auth_failed(description: &str) -> Response {
+    let mut response = uaa(StatusCode::UNAUTHORIZED, "invalid_client", description);
     response.headers_mut().insert(
         header::WWW_AUTHENTICATE,
         "Basic realm=\"UAA/client\", error=\"unauthorized\", error_description=\"Bad credentials\""
@@ -69,7 +77,8 @@ async fn discovery(State(shared): State<Arc<Shared>>) -> Json<Value> {
         "token_endpoint": format!("{o}/oauth/token"),
         "jwks_uri": format!("{o}/token_keys"),
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "tls_client_auth"],
-        "grant_types_supported": ["authorization_code", "client_credentials", "password", "refresh_token", JWT_BEARER],
+        // Only what `/oauth/token` here serves.
+        "grant_types_supported": [JWT_BEARER, "refresh_token"],
         "response_types_supported": ["code", "id_token", "token"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
@@ -86,11 +95,16 @@ async fn token_keys(State(shared): State<Arc<Shared>>) -> Json<Value> {
 
 async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
     let form = parse_form(&body);
-    let Ok(creds) = client_credentials(&headers, &form) else { return bad_credentials() };
+    let Ok(creds) = client_credentials(&headers, &form) else {
+        return client_auth_failed("Failed to decode basic authentication token");
+    };
     shared.record(Service::Xsuaa, "/oauth/token", &headers, &form, &creds);
     let config = &shared.config;
-    let client_id = creds.id.unwrap_or_default();
-    if client_id != config.xsuaa_client_id || creds.secret.as_deref() != Some(config.xsuaa_client_secret.as_str()) {
+    let (client_id, secret) = match uaa_client_credentials(&headers, &creds) {
+        Ok(c) => c,
+        Err(response) => return response,
+    };
+    if client_id != config.xsuaa_client_id || secret != config.xsuaa_client_secret {
         return bad_credentials();
     }
     match form.get("grant_type").map(String::as_str) {
@@ -120,6 +134,31 @@ async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byte
     }
 }
 
+/// The client ID and secret as UAA in URI-encoding compatibility mode reads them (UAA
+/// `ClientBasicAuthenticationFilter`; SAP Help "Token Retrieval Fails With Status Code 401"): Basic credentials
+/// are compared raw, and URL-decoded only when the request says `X-CF-ENCODED-CREDENTIALS: true`. Without a
+/// Basic header, `client_id` and `client_secret` come from the form body (`ClientParametersAuthenticationFilter`).
+#[allow(clippy::result_large_err)] // built once per request, on the error path
+fn uaa_client_credentials(headers: &HeaderMap, creds: &ClientCredentials) -> Result<(String, String), Response> {
+    let Some((raw_id, raw_secret)) = &creds.basic_raw else {
+        return match (&creds.id, &creds.secret) {
+            (Some(id), Some(secret)) => Ok((id.clone(), secret.clone())),
+            _ => Err(bad_credentials()),
+        };
+    };
+    let encoded = headers
+        .get("x-cf-encoded-credentials")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    if !encoded {
+        return Ok((raw_id.clone(), raw_secret.clone()));
+    }
+    match (java_url_decode(raw_id), java_url_decode(raw_secret)) {
+        (Some(id), Some(secret)) => Ok((id, secret)),
+        _ => Err(client_auth_failed("Failed to URL Decode credentials")),
+    }
+}
+
 /// Validates the IAS id_token; on failure answers as UAA does.
 #[allow(clippy::result_large_err)] // built once per request, on the error path
 fn check_assertion(shared: &Shared, form: &Form, zid: Option<&str>) -> Result<usize, Response> {
@@ -139,14 +178,19 @@ fn check_assertion(shared: &Shared, form: &Form, zid: Option<&str>) -> Result<us
         ));
     }
     jwt.verify_rs256(&ias_keys(shared)).map_err(|_| invalid("Could not verify token signature."))?;
-    if !jwt.audiences().contains(&config.xsuaa_client_id.as_str()) {
-        return Err(invalid(&format!("Some parties were not in the token audience: {}", config.xsuaa_client_id)));
+    // UAA `ExternalOAuthAuthenticationManager`: `checkAudience(config.getRelyingPartyId())`, the client ID of the
+    // IAS application the trust created; `JwtTokenSignedByThisUAA` words the refusal.
+    let relying_party = shared.xsuaa_trust_relying_party();
+    if !jwt.audiences().contains(&relying_party) {
+        return Err(invalid(&format!("Some parties were not in the token audience: {relying_party}")));
     }
     match jwt.claims.get("exp").and_then(Value::as_i64) {
         Some(exp) if exp > shared.now() => {}
         _ => return Err(invalid("Token does not bear a valid EXP claim.")),
     }
-    let email = jwt.claim_str("email").unwrap_or_default();
+    let Some(email) = jwt.claim_str("email") else {
+        return Err(uaa(StatusCode::UNAUTHORIZED, "unauthorized", "Unable to map claim to a username"));
+    };
     let index = config.users.iter().position(|u| u.username.eq_ignore_ascii_case(email));
     match index {
         Some(i) if config.xsuaa_shadow_users || config.users[i].xsuaa_user => Ok(i),

@@ -90,6 +90,11 @@ pub fn basic(id: &str, secret: &str) -> String {
     format!("Basic {}", STANDARD.encode(format!("{}:{}", enc(id), enc(secret))))
 }
 
+/// `base64(id ":" secret)` with nothing encoded, as curl `-u` and most HTTP clients send it.
+pub fn basic_raw(id: &str, secret: &str) -> String {
+    format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")))
+}
+
 pub async fn ias_exchange(sb: &Sandbox, assertion: &str) -> Response {
     let c = sb.config();
     http()
@@ -111,7 +116,7 @@ pub async fn xsuaa_exchange(sb: &Sandbox, assertion: &str) -> Response {
     let c = sb.config();
     http()
         .post(format!("{}/oauth/token", sb.urls().xsuaa))
-        .header("authorization", basic(&c.xsuaa_client_id, &c.xsuaa_client_secret))
+        .header("authorization", basic_raw(&c.xsuaa_client_id, &c.xsuaa_client_secret))
         .form(&[("grant_type", JWT_BEARER), ("assertion", assertion)])
         .send()
         .await
