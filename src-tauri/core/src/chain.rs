@@ -23,11 +23,12 @@ use crate::browser::Browser;
 use crate::diagnose::{http_failure, Diagnosis};
 use crate::entra::loopback::LoopbackConfig;
 use crate::entra::{self, SignInContext, SignInSecrets};
-use crate::exchange::{self, Client, Service};
+use crate::exchange::{self, Service};
 use crate::http::{parse_url, HttpClient};
 use crate::oauth::TokenResponse;
 use crate::oidc::{discover, JwksCache};
 use crate::profile::{Profile, TokenFormat};
+use crate::token_request::{Inputs, TokenRequest};
 use crate::report::{Check, Progress, RunReport, SignatureStatus, Step, StepOutcome, TokenString};
 use crate::secrets::{SecretKind, SecretStore};
 use crate::token::{decode, DecodedJwt};
@@ -159,18 +160,8 @@ async fn run_step(
         Step::Ias => match &req.profile.ias {
             None => not_configured("ias"),
             Some(ias) => {
-                let mut extra = vec![];
-                if ias.token_format == TokenFormat::Jwt {
-                    extra.push(("token_format", "jwt"));
-                }
-                if let Some(s) = &ias.scope {
-                    extra.push(("scope", s.as_str()));
-                }
-                if let Some(r) = &ias.resource {
-                    extra.push(("resource", r.as_str()));
-                }
-                let client = (ias.client_id.as_str(), ias.client_auth);
-                exchange_step(engine, req, Service::Ias, &ias.url, client, input, &extra, &[], progress).await
+                let request = TokenRequest::ias_jwt_bearer(ias);
+                exchange_step(engine, req, &request, ExchangeInputs { issuer: &ias.url, assertion: input, zid: None }, progress).await
             }
         },
         Step::Xsuaa => match &req.profile.xsuaa {
@@ -179,13 +170,8 @@ async fn run_step(
                 // X-zid names the subaccount's zone: the profile's, else the IAS token's app_tid.
                 let app_tid = || previous?.claims.get("id_token")?.get("app_tid")?.as_str();
                 let zid = x.zid.as_deref().or_else(app_tid);
-                let mut extra = vec![];
-                if let Some(s) = &x.scope {
-                    extra.push(("scope", s.as_str()));
-                }
-                let headers: Vec<(&str, &str)> = zid.map(|z| ("x-zid", z)).into_iter().collect();
-                let client = (x.client_id.as_str(), x.client_auth);
-                exchange_step(engine, req, Service::Xsuaa, &x.url, client, input, &extra, &headers, progress).await
+                let request = TokenRequest::xsuaa_jwt_bearer(x);
+                exchange_step(engine, req, &request, ExchangeInputs { issuer: &x.url, assertion: input, zid }, progress).await
             }
         },
         Step::Api => match &req.profile.api {
@@ -316,25 +302,29 @@ fn discovery_diagnosis(e: &crate::oidc::DiscoveryError) -> Diagnosis {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What the previous hop handed over to an exchange.
+struct ExchangeInputs<'a> {
+    /// The service's own URL from the profile, whose keys sign what it answers.
+    issuer: &'a str,
+    assertion: Option<&'a str>,
+    zid: Option<&'a str>,
+}
+
 async fn exchange_step(
     engine: &Engine,
     req: &RunRequest<'_>,
-    service: Service,
-    base: &str,
-    (client_id, auth): (&str, crate::profile::ClientAuth),
-    assertion: Option<&str>,
-    extra: &[(&str, &str)],
-    headers: &[(&str, &str)],
+    request: &TokenRequest,
+    handed: ExchangeInputs<'_>,
     progress: ProgressFn<'_>,
 ) -> StepOutcome {
+    let service = request.service;
     let step = if service == Service::Ias { Step::Ias } else { Step::Xsuaa };
     let kind = if service == Service::Ias { SecretKind::IasClientSecret } else { SecretKind::XsuaaClientSecret };
-    let base = match parse_url(base) {
+    let url = match parse_url(&request.url) {
         Ok(u) => u,
         Err(e) => return failed(step, http_failure(service.name(), &e)),
     };
-    let Some(assertion) = assertion else {
+    let Some(assertion) = handed.assertion else {
         return failed(step, Diagnosis::new("chain.no_input", "The previous step produced no ID token to exchange.", "Run the chain from the start."));
     };
     let secret = match secret(req, kind) {
@@ -342,10 +332,9 @@ async fn exchange_step(
         Ok(None) => return failed(step, missing_secret(kind, req.slug)),
         Err(d) => return failed(step, d),
     };
-    let url = service.token_url(&base);
     progress(Progress::Request { step, url: url.to_string() });
-    let client = Client { id: client_id, secret: &secret, auth };
-    let (result, http) = exchange::jwt_bearer(&engine.http, service, &url, &client, assertion, extra, headers).await;
+    let inputs = Inputs { client_secret: &secret, assertion: Some(assertion), refresh_token: None, zid: handed.zid };
+    let (result, http) = exchange::send(&engine.http, request, &url, &inputs).await;
     let mut out = StepOutcome::new(step);
     out.http = Some(http);
     let tokens = match result {
@@ -356,7 +345,9 @@ async fn exchange_step(
         }
     };
     add_tokens(&mut out, &tokens, None);
-    verify_outcome(engine, &mut out, &service.keys_url(&base)).await;
+    if let Ok(issuer) = parse_url(handed.issuer) {
+        verify_outcome(engine, &mut out, &service.keys_url(&issuer)).await;
+    }
     service_checks(engine, req, &mut out);
     out.ok = out.error.is_none();
     out
@@ -418,18 +409,13 @@ fn service_checks(engine: &Engine, req: &RunRequest<'_>, out: &mut StepOutcome) 
         Step::Ias => {
             if let Some(c) = &id_claims {
                 let app_tid = c.get("app_tid").and_then(Value::as_str);
-                out.checks.push(Check::new("app_tid", app_tid.is_some(), match app_tid {
+                out.checks.push(Check::new("app_tid", true, match app_tid {
                     Some(t) => format!("app_tid {t} (sent to XSUAA as X-zid)"),
-                    None => "no app_tid: XSUAA cannot tell the subaccount zone".into(),
+                    None => "no app_tid: X-zid is not sent, so XSUAA takes the zone from its own host name".into(),
                 }).on("id_token"));
-                if let Some(x) = &req.profile.xsuaa {
-                    let auds = decode_audiences(c);
-                    let ok = auds.iter().any(|a| a == &x.client_id);
-                    out.checks.push(Check::new("aud_contains_xsuaa", ok, if ok {
-                        format!("aud contains the XSUAA client {}", x.client_id)
-                    } else {
-                        format!("aud ({}) lacks the XSUAA client {}: XSUAA will answer \"Some parties were not in the token audience\"", auds.join(", "), x.client_id)
-                    }).on("id_token"));
+                out.checks.extend(ias_issuer_check(req.profile, c));
+                if let Some(check) = trust_audience_check(req.profile, c) {
+                    out.checks.push(check);
                 }
             } else {
                 out.checks.push(Check::new("id_token", false, "IAS returned no ID token, which the XSUAA exchange needs").on("id_token"));
@@ -455,6 +441,41 @@ fn service_checks(engine: &Engine, req: &RunRequest<'_>, out: &mut StepOutcome) 
             ));
         }
     }
+}
+
+/// The IAS token's issuer is the profile's IAS tenant: `iss`, or `ias_iss`, which names the SAP tenant when a custom
+/// domain issued the token. Some tenants write `iss` without a scheme (SAP's security library issues #544, #797); IAS
+/// itself calls such a tenant not OIDC-compliant.
+fn ias_issuer_check(profile: &Profile, claims: &Value) -> Option<Check> {
+    let expected = profile.ias.as_ref()?.url.trim().trim_end_matches('/');
+    let iss = claims.get("iss").and_then(Value::as_str).unwrap_or("(none)");
+    if !iss.contains("://") {
+        return Some(Check::new("iss", false, format!(
+            "iss {iss} has no https:// scheme, so the tenant is not OIDC-compliant and integrations that compare issuers (XSUAA's trust) fail: \
+             set the tenant's issuer to its https URL (Tenant Settings → OpenID Connect) or Enforce Compliant OIDC Issuer on the application"
+        )).on("id_token"));
+    }
+    let ias_iss = claims.get("ias_iss").and_then(Value::as_str);
+    let ok = [Some(iss), ias_iss].into_iter().flatten().any(|i| i.trim_end_matches('/') == expected);
+    let detail = if ok { format!("issued by {iss}") } else { format!("iss {iss} is not the profile's IAS tenant {expected}") };
+    Some(Check::new("iss", ok, detail).on("id_token"))
+}
+
+/// XSUAA accepts the IAS token only if its `aud` holds the relying party of the subaccount's OIDC trust to IAS
+/// (UAA `ExternalOAuthAuthenticationManager`: `checkAudience(config.getRelyingPartyId())`), not the XSUAA client.
+fn trust_audience_check(profile: &Profile, claims: &Value) -> Option<Check> {
+    let relying_party = profile.xsuaa.as_ref()?.relying_party(profile.ias.as_ref())?;
+    let auds = decode_audiences(claims);
+    let ok = auds.iter().any(|a| a == relying_party);
+    let detail = if ok {
+        format!("aud contains {relying_party}, the relying party of the subaccount's trust to IAS, as XSUAA requires")
+    } else {
+        format!(
+            "aud ({}) lacks {relying_party}, the relying party of the subaccount's trust to IAS: XSUAA will answer \"Some parties were not in the token audience\"",
+            auds.join(", ")
+        )
+    };
+    Some(Check::new("aud_trust", ok, detail).on("id_token"))
 }
 
 fn decode_audiences(claims: &Value) -> Vec<String> {

@@ -1,7 +1,12 @@
 //! Diagnoses: what happened, the likely cause and the fix, for people rather than logs.
+//!
+//! Servers' answers are matched on structure (service, HTTP status, `error`, the exact `error_description` or an
+//! anchored template of it), never on substrings: a hint must be right or neutral, because consultants act on it.
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
+
+use crate::exchange::Service;
 
 /// A failure explained. `code` is stable (`entra.redirect_mismatch`, `xsuaa.unmapped_issuer`, …) so that
 /// the UI and scripts can branch on it; `message` says what happened, `hint` the likely cause and fix.
@@ -28,7 +33,8 @@ impl Diagnosis {
     }
 }
 
-/// The AADSTS codes users hit (DESIGN §1), with what they mean and the fix.
+/// The AADSTS codes users hit (DESIGN §1), with what they mean and the fix. Keyed on the code Entra puts in
+/// `error_codes` (source: Microsoft, "Microsoft Entra authentication and authorization error codes").
 const AADSTS: &[(&str, &str, &str, &str)] = &[
     ("50011", "entra.redirect_mismatch", "Entra rejected the redirect URI.",
      "In the Entra app registration, add `http://localhost` under Authentication → \"Mobile and desktop applications\" (Entra ignores the port). For 127.0.0.1 the URI must be added through the manifest."),
@@ -96,49 +102,259 @@ fn aadsts_in(text: &str) -> Option<String> {
     (!digits.is_empty()).then_some(digits)
 }
 
-/// An error from IAS's token endpoint. IAS error texts are not documented: show them verbatim first.
-pub fn ias_error(status: u16, body: &str) -> Diagnosis {
-    let (error, description) = oauth_error(body);
-    let shown = format!("IAS answered HTTP {status}: {error} {description}").trim().to_owned();
-    let lower = format!("{error} {description}").to_lowercase();
-    let (code, hint) = if lower.contains("locked") {
-        ("ias.client_locked", "IAS locks a client for 60 minutes after five failed logins. Wait, then fix the secret before trying again — TokenHop never retries client authentication.")
-    } else if error == "invalid_client" || status == 401 {
-        ("ias.invalid_client", "The IAS client ID or secret is wrong, or the client auth method does not match (Basic vs. post). Check the secret under Applications → Client Authentication; five failures lock the client for 60 minutes.")
-    } else if error == "unauthorized_client" || lower.contains("grant") && lower.contains("not") {
-        ("ias.grant_not_enabled", "Enable the JWT bearer grant for the IAS application (Trust → Client Authentication / Token Policy → Grant types).")
-    } else if lower.contains("issuer") || lower.contains("trust") || lower.contains("identity provider") {
-        ("ias.untrusted_issuer", "Add Entra as a corporate identity provider (OpenID Connect) in IAS whose issuer equals the Entra token's `iss`, and whose client ID is the Entra app's; then select it for the application.")
-    } else if lower.contains("audience") || lower.contains("aud") {
-        ("ias.audience", "The Entra token's `aud` must be the client ID configured in the IAS corporate IdP settings for Entra.")
-    } else if lower.contains("expired") || lower.contains("exp") {
-        ("ias.expired_assertion", "The Entra token expired before the exchange: sign in again, and check this computer's clock.")
-    } else {
-        ("ias.error", "Check the IAS application (confidential, JWT bearer grant enabled) and the corporate IdP trust to Entra.")
-    };
-    Diagnosis::new(code, shown, hint).with_raw(format!("HTTP {status}\n{body}"))
+/// How a rule matches `error_description`.
+#[derive(Debug, Clone, Copy)]
+enum Text {
+    /// Exactly this text.
+    Exact(&'static str),
+    /// A template: this prefix, then anything (an issuer, a client ID), then this suffix.
+    Template(&'static str, &'static str),
+    /// Any description: the rule is keyed on `error` alone (RFC 6749 §5.2 codes).
+    Any,
 }
 
-/// XSUAA's verbatim UAA messages (DESIGN §1) and what they mean.
-pub fn xsuaa_error(status: u16, body: &str) -> Diagnosis {
+impl Text {
+    fn matches(self, description: &str) -> bool {
+        match self {
+            Self::Exact(t) => description == t,
+            Self::Template(prefix, suffix) => {
+                description.len() >= prefix.len() + suffix.len() && description.starts_with(prefix) && description.ends_with(suffix)
+            }
+            Self::Any => true,
+        }
+    }
+}
+
+/// One known answer of IAS or XSUAA, keyed on structure: the service, the HTTP status, `error` and
+/// `error_description`. Every rule names its source (docs/fidelity.md lists them) and carries a sample body
+/// the service sends, which the table test fires it on.
+struct Rule {
+    code: &'static str,
+    service: Service,
+    /// `None`: any status.
+    status: Option<u16>,
+    /// The `error` values the service has been seen to use for this failure.
+    errors: &'static [&'static str],
+    description: Text,
+    hint: &'static str,
+    /// Where the behaviour is documented; the table test and docs/fidelity.md read it.
+    #[cfg_attr(not(test), allow(dead_code))]
+    source: &'static str,
+    /// A body the service answers with for this failure.
+    #[cfg_attr(not(test), allow(dead_code))]
+    sample: (u16, &'static str),
+}
+
+/// Where IAS explains itself; appended to every IAS diagnosis.
+const IAS_LOGS: &str = " IAS explains refusals in its Troubleshooting Logs (administration console → Monitoring & Reporting → \
+Troubleshooting Logs); at severity Info they also hold the payload of every token IAS receives and issues (\"Logging OpenID Connect \
+Tokens\").";
+
+/// The answers of IAS's and XSUAA's token endpoints that TokenHop recognises. IAS does not document its error texts,
+/// so its rules are keyed on the RFC 6749 §5.2 `error` codes only; XSUAA is UAA, whose texts are in its source.
+const RULES: &[Rule] = &[
+    Rule {
+        code: "xsuaa.bad_credentials",
+        service: Service::Xsuaa,
+        status: Some(401),
+        errors: &["invalid_client", "unauthorized"],
+        description: Text::Exact("Bad credentials"),
+        hint: "XSUAA did not accept the client ID and secret. Either they do not match the service key (paste it again), or \
+               Basic authentication was encoded differently than XSUAA reads it: XSUAA compares Basic credentials as sent \
+               and URL-decodes them only when the request carries `X-CF-ENCODED-CREDENTIALS: true`. With \
+               `client_auth = \"post\"` the credentials go in the form body, where no encoding question arises.",
+        source: "UAA ClientBasicAuthenticationFilter, UaaExceptionTranslator; SAP Help \"Token Retrieval Fails With Status Code 401\"",
+        sample: (401, r#"{"error":"invalid_client","error_description":"Bad credentials"}"#),
+    },
+    Rule {
+        code: "xsuaa.bad_credentials_encoding",
+        service: Service::Xsuaa,
+        status: Some(401),
+        errors: &["invalid_client", "unauthorized"],
+        description: Text::Exact("Failed to URL Decode credentials"),
+        hint: "The request said `X-CF-ENCODED-CREDENTIALS: true`, but the Basic credentials were not URL-encoded (a `%` \
+               without two hex digits). Send them URL-encoded, or put them in the form body (`client_auth = \"post\"`).",
+        source: "UAA ClientBasicAuthenticationFilter",
+        sample: (401, r#"{"error":"invalid_client","error_description":"Failed to URL Decode credentials"}"#),
+    },
+    Rule {
+        code: "xsuaa.unmapped_issuer",
+        service: Service::Xsuaa,
+        status: Some(401),
+        errors: &["unauthorized"],
+        description: Text::Template("Unable to map issuer, ", " , to a single registered provider"),
+        hint: "The subaccount has no OpenID Connect trust to the IAS tenant that issued the token (or two trusts with its \
+               issuer). In the BTP cockpit: Security → Trust Configuration → Establish Trust with this IAS tenant.",
+        source: "UAA ExternalOAuthAuthenticationManager.resolveOriginProvider",
+        sample: (401, r#"{"error":"unauthorized","error_description":"Unable to map issuer, https://acme.accounts.ondemand.com , to a single registered provider"}"#),
+    },
+    Rule {
+        code: "xsuaa.issuer_mismatch",
+        service: Service::Xsuaa,
+        status: Some(401),
+        errors: &["invalid_token"],
+        description: Text::Template("Invalid issuer (", ""),
+        hint: "The token's `iss` differs from the issuer the subaccount's trust recorded. IAS tenants can write their issuer \
+               without `https://`, or under a custom domain: make the issuer OIDC-compliant (the IAS application's OpenID \
+               Connect Configuration → Enforce Compliant OIDC Issuer), then Refresh the trust in the BTP cockpit.",
+        source: "UAA JwtTokenSignedByThisUAA.checkIssuer; IAS \"Call Identity Authentication Discovery Endpoint\"",
+        sample: (401, r#"{"error":"invalid_token","error_description":"Invalid issuer (acme.accounts.ondemand.com) for token did not match expected: https://acme.accounts.ondemand.com"}"#),
+    },
+    Rule {
+        code: "xsuaa.signature",
+        service: Service::Xsuaa,
+        status: Some(401),
+        errors: &["invalid_token"],
+        description: Text::Exact("Could not verify token signature."),
+        hint: "XSUAA could not verify the IAS token with the keys of the IAS tenant its trust names: the trust points at \
+               another tenant, or the keys rotated. Refresh the trust configuration in the BTP cockpit.",
+        source: "UAA JwtTokenSignedByThisUAA.checkSignature",
+        sample: (401, r#"{"error":"invalid_token","error_description":"Could not verify token signature."}"#),
+    },
+    Rule {
+        code: "xsuaa.audience",
+        service: Service::Xsuaa,
+        status: Some(401),
+        errors: &["invalid_token"],
+        description: Text::Template("Some parties were not in the token audience", ""),
+        hint: "XSUAA requires in the IAS token's `aud` the client ID of the IAS application that the subaccount's trust \
+               created (named \"SAP BTP subaccount …\" or \"XSUAA_…\" in IAS; Security → Trust Configuration shows the \
+               trust). Exchange a token of that IAS application, or bind your own IAS application with \
+               `xsuaa-cross-consumption: true`, which adds that client ID to `aud`. Set `[xsuaa] trust_client_id` so \
+               TokenHop checks it before the exchange.",
+        source: "UAA ExternalOAuthAuthenticationManager (checkAudience(config.getRelyingPartyId())), JwtTokenSignedByThisUAA; SAP Help \"Reference Information for the Identity Service of SAP BTP\"",
+        sample: (401, r#"{"error":"invalid_token","error_description":"Some parties were not in the token audience: 0c1d2e3f-trust-app"}"#),
+    },
+    Rule {
+        code: "xsuaa.expired",
+        service: Service::Xsuaa,
+        status: Some(401),
+        errors: &["invalid_token"],
+        description: Text::Exact("Token does not bear a valid EXP claim."),
+        hint: "The IAS token has expired or has no `exp`: run the chain again, and check this computer's clock.",
+        source: "UAA JwtTokenSignedByThisUAA.checkExpiry",
+        sample: (401, r#"{"error":"invalid_token","error_description":"Token does not bear a valid EXP claim."}"#),
+    },
+    Rule {
+        code: "xsuaa.username_claim",
+        service: Service::Xsuaa,
+        status: Some(401),
+        errors: &["unauthorized"],
+        description: Text::Exact("Unable to map claim to a username"),
+        hint: "The IAS token lacks the claim that the subaccount's trust maps to the user name. Check which attributes the \
+               IAS application sends (its Attributes and Subject Name Identifier, usually the e-mail) and that the user \
+               has that attribute in IAS or Entra.",
+        source: "UAA ExternalOAuthAuthenticationManager.getExternalAuthenticationDetails",
+        sample: (401, r#"{"error":"unauthorized","error_description":"Unable to map claim to a username"}"#),
+    },
+    Rule {
+        code: "xsuaa.user_not_found",
+        service: Service::Xsuaa,
+        status: Some(401),
+        errors: &["unauthorized"],
+        description: Text::Exact("The user account must be pre-created. Please contact your system administrator."),
+        hint: "The trust configuration does not create shadow users: create the user in the subaccount (Security → Users, \
+               with the trust's origin) or switch on \"Create Shadow Users on User Logon\" in the trust configuration.",
+        source: "UAA ExternalLoginAuthenticationManager; SAP Help \"Establish Trust and Federation Between SAP Authorization and Trust Management Service and SAP Cloud Identity Services\"",
+        sample: (401, r#"{"error":"unauthorized","error_description":"The user account must be pre-created. Please contact your system administrator."}"#),
+    },
+    Rule {
+        code: "xsuaa.grant_not_allowed",
+        service: Service::Xsuaa,
+        status: Some(401),
+        errors: &["invalid_client"],
+        description: Text::Template("Unauthorized grant type", ""),
+        hint: "The XSUAA client may not use the JWT bearer grant: add `urn:ietf:params:oauth:grant-type:jwt-bearer` to \
+               `oauth2-configuration.grant-types` in the instance's xs-security.json and update the service instance.",
+        source: "UAA AbstractTokenGranter.validateGrantType",
+        sample: (401, r#"{"error":"invalid_client","error_description":"Unauthorized grant type: urn:ietf:params:oauth:grant-type:jwt-bearer"}"#),
+    },
+    Rule {
+        code: "ias.invalid_client",
+        service: Service::Ias,
+        status: None,
+        errors: &["invalid_client"],
+        description: Text::Any,
+        hint: "IAS did not accept the client credentials. Check the client ID and secret of the IAS application \
+               (Applications → the application → Client Authentication). Five failed attempts in a row lock the client ID \
+               for 60 minutes, the right secret included; an administrator can unlock it at once with Unlock Client ID \
+               next to the Client ID Status. TokenHop never retries client authentication.",
+        source: "RFC 6749 §5.2; SAP Help \"Unlock Client ID\"",
+        sample: (401, r#"{"error":"invalid_client","error_description":"Client authentication failed."}"#),
+    },
+    Rule {
+        code: "ias.grant_not_enabled",
+        service: Service::Ias,
+        status: None,
+        errors: &["unauthorized_client"],
+        description: Text::Any,
+        hint: "The IAS application may not use the JWT bearer grant. Select JWT Bearer under Applications → the application \
+               → Trust → Single Sign-On → OpenID Connect Configuration → Grant Types (it is selected by default). The \
+               application must also be confidential: IAS exchanges no external token for a public client.",
+        source: "RFC 6749 §5.2; SAP Help \"Configure Grant Types\", \"Configure the Client to Call Identity Authentication JWT Bearer Token\"",
+        sample: (400, r#"{"error":"unauthorized_client","error_description":"grant type not allowed"}"#),
+    },
+    Rule {
+        code: "ias.assertion_refused",
+        service: Service::Ias,
+        status: None,
+        errors: &["invalid_grant"],
+        description: Text::Any,
+        hint: "IAS refused the Entra ID token. The usual causes: Entra is not a corporate identity provider of this IAS tenant \
+               whose issuer equals the token's `iss` (https://login.microsoftonline.com/<tenant ID>/v2.0); the token's \
+               `aud` (the Entra app's client ID) is not the client ID configured for that identity provider; the token \
+               has expired (check this computer's clock); or the application allows Identity Authentication users only \
+               and the user has no IAS account.",
+        source: "RFC 6749 §5.2; SAP Help \"Configure the Client to Call Identity Authentication JWT Bearer Token\", \"Configure Identity Federation\"",
+        sample: (400, r#"{"error":"invalid_grant","error_description":"unexpected \"iss\" claim value"}"#),
+    },
+    Rule {
+        code: "ias.invalid_request",
+        service: Service::Ias,
+        status: None,
+        errors: &["invalid_request", "invalid_scope", "invalid_target", "unsupported_grant_type"],
+        description: Text::Any,
+        hint: "IAS refused a parameter of the request. Check the profile's `[ias]` scope (openid, email, profile, groups, \
+               offline_access) and `resource` (for example urn:sap:identity:application:provider:name:<dependency>).",
+        source: "RFC 6749 §5.2, RFC 8707 §2; SAP Help \"Configure the Client to Call Identity Authentication JWT Bearer Token\"",
+        sample: (400, r#"{"error":"invalid_scope","error_description":"scope not supported"}"#),
+    },
+];
+
+/// What to check when IAS answers with nothing TokenHop recognises: the usual causes, no verdict.
+const IAS_UNKNOWN: &str = "TokenHop does not recognise this answer. The usual causes at this step: the IAS application is \
+not confidential or lacks the JWT bearer grant; the client ID or secret is wrong (five failures lock the client for 60 \
+minutes); Entra is not trusted as a corporate identity provider with the token's issuer and audience.";
+
+/// What to check when XSUAA answers with nothing TokenHop recognises.
+const XSUAA_UNKNOWN: &str = "TokenHop does not recognise this answer. The usual causes at this step: the subaccount's \
+trust to IAS (Security → Trust Configuration), the client ID and secret of the XSUAA service key, and whether the IAS \
+token's `aud` holds the client ID of the IAS application the trust created.";
+
+/// An error answer of IAS's or XSUAA's token endpoint, matched on structure against [`RULES`]. An answer no rule
+/// knows keeps its text verbatim and gets a neutral hint listing the usual causes, never a guess.
+pub fn token_error(service: Service, status: u16, body: &str) -> Diagnosis {
     let (error, description) = oauth_error(body);
-    let shown = format!("XSUAA answered HTTP {status}: {description}").trim().to_owned();
-    let (code, hint) = if description.starts_with("Unable to map issuer") {
-        ("xsuaa.unmapped_issuer", "The subaccount has no OpenID Connect trust to this IAS tenant. In the BTP cockpit: Security → Trust Configuration → Establish Trust with the IAS tenant.")
-    } else if description.contains("Could not verify token signature") {
-        ("xsuaa.signature", "XSUAA could not verify the IAS token with the keys of the trusted IAS tenant: the trust points at another tenant, or the keys rotated — refresh the trust configuration.")
-    } else if description.contains("not in the token audience") {
-        ("xsuaa.audience", "The IAS token's `aud` lacks the subaccount's client ID. In IAS, add the XSUAA relying party as a dependency / enable `xsuaa-cross-consumption` so IAS includes it in `aud`.")
-    } else if description.contains("valid EXP") {
-        ("xsuaa.expired", "The IAS token is expired or has no `exp`: run the chain again, and check this computer's clock.")
-    } else if description.contains("must be pre-created") {
-        ("xsuaa.user_not_found", "The trust configuration does not create shadow users: create the user in the subaccount (Security → Users) or enable \"Create Shadow Users During Logon\".")
-    } else if error == "invalid_client" || error == "unauthorized" && description.contains("Bad credentials") {
-        ("xsuaa.invalid_client", "The XSUAA client ID or secret is wrong: paste the service key again.")
-    } else {
-        ("xsuaa.error", "Compare the subaccount's trust configuration with the IAS tenant that issued the token.")
+    let shown = match (error.as_str(), description.as_str()) {
+        ("", "") => String::new(),
+        (e, "") => e.to_owned(),
+        ("", d) => d.to_owned(),
+        (e, d) => format!("{e}: {d}"),
     };
-    Diagnosis::new(code, shown, hint).with_raw(format!("HTTP {status}\n{body}"))
+    let message = format!("{} answered HTTP {status}: {shown}", service.name()).trim_end_matches([' ', ':']).to_owned();
+    let rule = RULES.iter().find(|r| {
+        r.service == service
+            && r.status.is_none_or(|s| s == status)
+            && r.errors.contains(&error.as_str())
+            && r.description.matches(&description)
+    });
+    let (code, hint) = match (rule, service) {
+        (Some(r), _) => (r.code.to_owned(), r.hint.to_owned()),
+        (None, Service::Ias) => ("ias.error".to_owned(), IAS_UNKNOWN.to_owned()),
+        (None, Service::Xsuaa) => ("xsuaa.error".to_owned(), XSUAA_UNKNOWN.to_owned()),
+    };
+    let hint = if service == Service::Ias { format!("{hint}{IAS_LOGS}") } else { hint };
+    Diagnosis::new(code, message, hint).with_raw(format!("HTTP {status}\n{body}"))
 }
 
 /// `(error, error_description)` of an OAuth error body, or empty strings.
@@ -191,4 +407,55 @@ pub fn http_failure(service: &str, err: &crate::http::HttpError) -> Diagnosis {
         _ => ("http.error", "Check the URL, the network and the proxy settings."),
     };
     Diagnosis::new(code, format!("{service}: {err}"), hint)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_fires_on_its_own_sample_and_on_no_other_rules_sample() {
+        for rule in RULES {
+            let (status, body) = rule.sample;
+            let d = token_error(rule.service, status, body);
+            assert_eq!(d.code, rule.code, "rule {} must fire on its own sample {body}", rule.code);
+            for other in RULES.iter().filter(|o| o.code != rule.code) {
+                let (status, body) = other.sample;
+                assert_ne!(token_error(other.service, status, body).code, rule.code, "rule {} must not fire on {}'s sample", rule.code, other.code);
+            }
+            assert!(!rule.source.is_empty(), "rule {} names its source", rule.code);
+        }
+    }
+
+    #[test]
+    fn codes_are_unique() {
+        let mut codes: Vec<&str> = RULES.iter().map(|r| r.code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), RULES.len());
+    }
+
+    #[test]
+    fn an_unexpected_iss_is_not_read_as_an_expired_token() {
+        let d = token_error(Service::Ias, 400, r#"{"error":"invalid_grant","error_description":"unexpected \"iss\" claim value"}"#);
+        assert_eq!(d.code, "ias.assertion_refused");
+        assert!(d.message.contains(r#"unexpected "iss" claim value"#), "IAS's words stay verbatim: {}", d.message);
+    }
+
+    #[test]
+    fn unknown_answers_keep_their_text_and_get_a_neutral_hint() {
+        let d = token_error(Service::Xsuaa, 401, r#"{"error":"unauthorized","error_description":"Something new"}"#);
+        assert_eq!(d.code, "xsuaa.error");
+        assert!(d.message.ends_with("unauthorized: Something new"));
+        assert!(d.hint.starts_with("TokenHop does not recognise this answer"), "{}", d.hint);
+        let d = token_error(Service::Ias, 500, r#"{"error":"server_error"}"#);
+        assert_eq!(d.code, "ias.error");
+        assert!(d.hint.contains("Troubleshooting Logs"), "every IAS hint points at IAS's logs");
+    }
+
+    #[test]
+    fn the_status_is_part_of_the_match() {
+        let d = token_error(Service::Xsuaa, 400, r#"{"error":"invalid_client","error_description":"Bad credentials"}"#);
+        assert_eq!(d.code, "xsuaa.error", "UAA answers Bad credentials with 401 only");
+    }
 }

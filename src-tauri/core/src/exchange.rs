@@ -1,19 +1,17 @@
-//! The JWT bearer grant (RFC 7523 §2.1), one function for both hops: the Entra ID token at IAS
-//! (`{url}/oauth2/token`, `token_format=jwt`) and the IAS ID token at XSUAA (`{url}/oauth/token`, `X-zid`).
-//! Plus the refresh-token grant (RFC 6749 §6) at either.
+//! Sending the token requests of IAS and XSUAA: the jwt-bearer grant (RFC 7523 §2.1) and the refresh-token
+//! grant (RFC 6749 §6), as [`crate::token_request`] builds them, and reading the answer.
 //!
 //! Never retried: IAS locks a client for 60 minutes after five failed client authentications.
 
 use url::Url;
 
-use crate::diagnose::{http_failure, ias_error, xsuaa_error, Diagnosis};
-use crate::http::{basic_auth, HttpClient};
+use crate::diagnose::{http_failure, token_error, Diagnosis};
+use crate::http::HttpClient;
 use crate::oauth::{read_token_response, record, TokenResponse};
-use crate::profile::ClientAuth;
 use crate::report::HttpRecord;
-use crate::secret::Secret;
+use crate::token_request::{Inputs, TokenRequest};
 
-pub const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+pub use crate::token_request::JWT_BEARER;
 
 /// The SAP service at the other end; it decides the token path and how errors are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,11 +30,22 @@ impl Service {
 
     /// `{url}/oauth2/token` at IAS, `{url}/oauth/token` at XSUAA.
     pub fn token_url(self, base: &Url) -> Url {
-        let path = match self {
+        join(base, self.token_path())
+    }
+
+    /// [`Self::token_url`] of a base URL given as text (exports, and the request builder).
+    pub fn token_url_of(self, base: &str) -> String {
+        match Url::parse(base.trim()) {
+            Ok(url) => self.token_url(&url).into(),
+            Err(_) => format!("{}/{}", base.trim().trim_end_matches('/'), self.token_path()),
+        }
+    }
+
+    fn token_path(self) -> &'static str {
+        match self {
             Self::Ias => "oauth2/token",
             Self::Xsuaa => "oauth/token",
-        };
-        join(base, path)
+        }
     }
 
     /// `{url}/oauth2/certs` at IAS, `{url}/token_keys` at XSUAA.
@@ -51,10 +60,7 @@ impl Service {
     }
 
     fn diagnose(self, status: u16, body: &str) -> Diagnosis {
-        match self {
-            Self::Ias => ias_error(status, body),
-            Self::Xsuaa => xsuaa_error(status, body),
-        }
+        token_error(self, status, body)
     }
 }
 
@@ -66,75 +72,41 @@ fn join(base: &Url, path: &str) -> Url {
     url
 }
 
-/// The confidential client making the request.
-pub struct Client<'a> {
-    pub id: &'a str,
-    pub secret: &'a Secret,
-    pub auth: ClientAuth,
-}
-
-/// POSTs a grant with client authentication per RFC 6749 §2.3.1 (Basic with form-encoded id and secret, or
-/// both in the body).
-async fn post_grant(
+/// Sends a token request built by [`crate::token_request`] and reads the answer: tokens, or a diagnosis. The
+/// record of the exchange has every secret redacted. `url` is the request's URL, already checked by
+/// [`crate::http::parse_url`].
+pub async fn send(
     http: &HttpClient,
-    service: Service,
+    request: &TokenRequest,
     url: &Url,
-    client: &Client<'_>,
-    mut form: Vec<(&str, &str)>,
-    headers: &[(&str, &str)],
+    inputs: &Inputs<'_>,
 ) -> (Result<TokenResponse, Diagnosis>, HttpRecord) {
-    let basic;
-    let mut all_headers: Vec<(&str, &str)> = headers.to_vec();
-    match client.auth {
-        ClientAuth::Basic => {
-            basic = basic_auth(client.id, client.secret.expose_secret());
-            all_headers.push(("authorization", basic.as_str()));
-        }
-        ClientAuth::Post => {
-            form.push(("client_id", client.id));
-            form.push(("client_secret", client.secret.expose_secret()));
-        }
-    }
-    match http.post_form(url, &all_headers, &form).await {
+    let service = request.service;
+    let wire = request.resolve(inputs);
+    let headers: Vec<(&str, &str)> = wire.headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let form: Vec<(&str, &str)> = wire.form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    match http.post_form(url, &headers, &form).await {
         Ok(resp) => {
-            let rec = record("POST", url.as_str(), &all_headers, Some(&form), Some(&resp));
-            (read_token_response(service.name(), &resp, |s, b| service.diagnose(s, b)), rec)
+            let rec = record("POST", url.as_str(), &headers, Some(&form), Some(&resp));
+            let result = read_token_response(service.name(), &resp, |s, b| service.diagnose(s, b));
+            (result.map_err(|d| note_basic_at_ias(d, request)), rec)
         }
         Err(e) => (
             Err(http_failure(&format!("{} token endpoint", service.name()), &e)),
-            record("POST", url.as_str(), &all_headers, Some(&form), None),
+            record("POST", url.as_str(), &headers, Some(&form), None),
         ),
     }
 }
 
-/// RFC 7523 §2.1: `grant_type=jwt-bearer&assertion=…` plus `extra` parameters (`token_format`, `scope`,
-/// `resource`, …) and headers (`X-zid`).
-pub async fn jwt_bearer(
-    http: &HttpClient,
-    service: Service,
-    url: &Url,
-    client: &Client<'_>,
-    assertion: &str,
-    extra: &[(&str, &str)],
-    headers: &[(&str, &str)],
-) -> (Result<TokenResponse, Diagnosis>, HttpRecord) {
-    let mut form = vec![("grant_type", JWT_BEARER), ("assertion", assertion)];
-    form.extend_from_slice(extra);
-    post_grant(http, service, url, client, form, headers).await
-}
-
-/// RFC 6749 §6: a new token from a refresh token.
-pub async fn refresh(
-    http: &HttpClient,
-    service: Service,
-    url: &Url,
-    client: &Client<'_>,
-    refresh_token: &Secret,
-    extra: &[(&str, &str)],
-) -> (Result<TokenResponse, Diagnosis>, HttpRecord) {
-    let mut form = vec![("grant_type", "refresh_token"), ("refresh_token", refresh_token.expose_secret())];
-    form.extend_from_slice(extra);
-    post_grant(http, service, url, client, form, &[]).await
+/// IAS does not document how it decodes Basic credentials (docs/fidelity.md): when it refuses them, say so.
+fn note_basic_at_ias(mut d: Diagnosis, request: &TokenRequest) -> Diagnosis {
+    if d.code == "ias.invalid_client" && request.service == Service::Ias && request.basic.is_some() {
+        d.hint.push_str(
+            " This request used HTTP Basic, which TokenHop sends unencoded: IAS does not document whether it URL-decodes \
+             Basic credentials. `client_auth = \"post\"` (the form body, as SAP's libraries send them) avoids the question.",
+        );
+    }
+    d
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ pub mod run_clock;
 pub mod secret;
 pub mod secrets;
 pub mod token;
+pub mod token_request;
 
 pub use chain::{Engine, RunRequest};
 pub use diagnose::Diagnosis;

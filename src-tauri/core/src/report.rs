@@ -62,7 +62,7 @@ impl fmt::Debug for TokenString {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct Check {
-    /// Short and stable: `ver`, `aud`, `iss`, `exp`, `signature`, `email`, `app_tid`, `aud_contains_xsuaa`, …
+    /// Short and stable: `ver`, `aud`, `iss`, `exp`, `signature`, `email`, `app_tid`, `aud_trust`, …
     pub name: String,
     pub ok: bool,
     pub detail: String,

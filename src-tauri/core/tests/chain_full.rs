@@ -38,9 +38,10 @@ fn assert_tokens(report: &RunReport) {
 }
 
 #[tokio::test]
-async fn full_chain_with_basic_client_auth_reaches_the_api() {
+async fn full_chain_with_the_default_post_client_auth_reaches_the_api() {
     let h = start().await;
-    assert_eq!(h.profile.ias.as_ref().unwrap().client_auth, ClientAuth::Basic);
+    assert_eq!(h.profile.ias.as_ref().unwrap().client_auth, ClientAuth::Post, "the sandbox profile uses the default");
+    assert_eq!(h.profile.xsuaa.as_ref().unwrap().client_auth, ClientAuth::Post);
     let report = h.run().await;
     assert_all_ok(&report);
     assert_tokens(&report);
@@ -50,7 +51,7 @@ async fn full_chain_with_basic_client_auth_reaches_the_api() {
         assert!(check(entra, name, Some("id_token")).is_some_and(|c| c.ok), "Entra check {name} ran and passed");
     }
     let ias = report.step(Step::Ias).unwrap();
-    for name in ["app_tid", "aud_contains_xsuaa", "signature"] {
+    for name in ["app_tid", "aud_trust", "signature"] {
         assert!(check(ias, name, None).is_some_and(|c| c.ok), "IAS check {name} ran and passed");
     }
     let api = report.step(Step::Api).unwrap();
@@ -58,7 +59,7 @@ async fn full_chain_with_basic_client_auth_reaches_the_api() {
 
     let seen = h.sandbox.last_issued();
     let ias_req = seen.last_request(Service::Ias).expect("IAS got a request");
-    assert_eq!(ias_req.client_auth, "basic");
+    assert_eq!(ias_req.client_auth, "post");
     assert_eq!(ias_req.form.get("token_format").map(String::as_str), Some("jwt"));
     let xsuaa_req = seen.last_request(Service::Xsuaa).expect("XSUAA got a request");
     assert_eq!(xsuaa_req.x_zid.as_deref(), Some(h.sandbox.config().ias_tenant_id.as_str()), "X-zid is the IAS app_tid");
@@ -71,19 +72,40 @@ async fn full_chain_with_basic_client_auth_reaches_the_api() {
 }
 
 #[tokio::test]
-async fn full_chain_with_post_client_auth_reaches_the_api() {
-    let mut h = start().await;
-    h.profile.ias.as_mut().unwrap().client_auth = ClientAuth::Post;
-    h.profile.xsuaa.as_mut().unwrap().client_auth = ClientAuth::Post;
+async fn full_chain_with_post_client_auth_sends_the_secrets_in_the_body() {
+    let h = start().await;
     let report = h.run().await;
     assert_all_ok(&report);
-    assert_tokens(&report);
     let seen = h.sandbox.last_issued();
     for service in [Service::Ias, Service::Xsuaa] {
         let req = seen.last_request(service).unwrap();
         assert_eq!(req.client_auth, "post", "{service:?}");
         assert_eq!(req.form.get("client_secret").map(String::as_str), Some("***"), "secret sent in the body");
     }
+}
+
+/// Profiles saved with `basic` keep working: XSUAA gets URL-encoded Basic with `X-CF-ENCODED-CREDENTIALS: true`
+/// (its client ID holds `!`, its secret `$ + / =`), IAS unencoded Basic.
+#[tokio::test]
+async fn full_chain_with_basic_client_auth_reaches_the_api() {
+    let mut h = start().await;
+    h.profile.ias.as_mut().unwrap().client_auth = ClientAuth::Basic;
+    h.profile.xsuaa.as_mut().unwrap().client_auth = ClientAuth::Basic;
+    let report = h.run().await;
+    assert_all_ok(&report);
+    assert_tokens(&report);
+    let seen = h.sandbox.last_issued();
+    for service in [Service::Ias, Service::Xsuaa] {
+        let req = seen.last_request(service).unwrap();
+        assert_eq!(req.client_auth, "basic", "{service:?}");
+        assert!(!req.form.contains_key("client_secret"), "Basic keeps the secret out of the body");
+    }
+    let xsuaa = report.step(Step::Xsuaa).unwrap().http.as_ref().unwrap();
+    assert!(
+        xsuaa.request_headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("x-cf-encoded-credentials") && v == "true"),
+        "XSUAA is told the Basic credentials are URL-encoded: {:?}",
+        xsuaa.request_headers
+    );
 }
 
 #[tokio::test]

@@ -26,7 +26,7 @@ async fn run_with(fault: Fault) -> (Harness, tokenhop_core::RunReport) {
 #[tokio::test]
 async fn ias_without_trust_in_the_entra_issuer_is_diagnosed() {
     let (_h, report) = run_with(Fault::IasDistrustsEntra).await;
-    assert_fails(&report, Step::Ias, "ias.untrusted_issuer");
+    assert_fails(&report, Step::Ias, "ias.assertion_refused");
     let d = failure(&report).error.clone().unwrap();
     assert!(d.raw.as_deref().is_some_and(|r| r.contains("No trusted corporate identity provider")), "IAS's text is kept verbatim: {d:?}");
 }
@@ -41,15 +41,20 @@ async fn a_wrong_ias_secret_is_invalid_client_and_sent_exactly_once() {
     assert_eq!(requests_to(&h, Service::Xsuaa), 0);
 }
 
+/// IAS's words for a locked client are undocumented, so the diagnosis of any refused client authentication names
+/// the lockout: the 60-minute wait and the administrator's Unlock Client ID.
 #[tokio::test]
-async fn a_locked_ias_client_is_named_as_locked() {
+async fn a_locked_ias_client_is_explained_with_the_wait_and_the_unlock() {
     let h = start().await;
     h.secrets.set(SLUG, SecretKind::IasClientSecret, &Secret::new("not-the-secret")).unwrap();
     for _ in 0..h.sandbox.config().ias_lockout_threshold {
         assert_fails(&h.run_until(Some(Step::Ias)).await, Step::Ias, "ias.invalid_client");
     }
     h.secrets.set(SLUG, SecretKind::IasClientSecret, &Secret::new(h.sandbox.config().ias_client_secret.as_str())).unwrap();
-    assert_fails(&h.run_until(Some(Step::Ias)).await, Step::Ias, "ias.client_locked");
+    let report = h.run_until(Some(Step::Ias)).await;
+    assert_fails(&report, Step::Ias, "ias.invalid_client");
+    let hint = failure(&report).error.clone().unwrap().hint;
+    assert!(hint.contains("60 minutes") && hint.contains("Unlock Client ID"), "{hint}");
 }
 
 #[tokio::test]
@@ -59,13 +64,36 @@ async fn xsuaa_without_trust_in_ias_is_unmapped_issuer() {
     assert!(failure(&report).error.as_ref().unwrap().message.contains("Unable to map issuer"), "UAA's message verbatim");
 }
 
+/// UAA checks the IAS token's `aud` against the relying party of the subaccount's trust, the IAS application the
+/// trust created, not the XSUAA client. A profile that names that application in `trust_client_id` is warned at
+/// the IAS step; XSUAA then refuses, and the hint names the trust's application and cross-consumption.
 #[tokio::test]
-async fn an_ias_token_without_the_xsuaa_audience_is_flagged_then_refused_by_xsuaa() {
-    let (_h, report) = run_with(Fault::IasOmitsXsuaaAudience).await;
+async fn an_ias_application_other_than_the_trusts_is_flagged_then_refused_with_the_relying_party_hint() {
+    let mut h = start().await;
+    h.sandbox.faults().set(Fault::XsuaaTrustsOtherIasApplication);
+    let report = h.run().await;
     assert_fails(&report, Step::Xsuaa, "xsuaa.audience");
+    let hint = failure(&report).error.clone().unwrap().hint;
+    assert!(hint.contains("xsuaa-cross-consumption: true") && hint.contains("Trust Configuration"), "{hint}");
     let ias = report.step(Step::Ias).unwrap();
-    let aud = check(ias, "aud_contains_xsuaa", Some("id_token")).expect("the IAS step checks the audience");
-    assert!(!aud.ok, "the check warned before XSUAA refused: {aud:?}");
+    let aud = check(ias, "aud_trust", Some("id_token")).expect("the IAS step checks the audience");
+    assert!(aud.ok, "without trust_client_id the profile's IAS application is taken for the trust's: {aud:?}");
+
+    let relying_party = failure(&report).error.clone().unwrap().message.rsplit(": ").next().unwrap().to_owned();
+    h.profile.xsuaa.as_mut().unwrap().trust_client_id = Some(relying_party.clone());
+    let report = h.run().await;
+    let aud = check(report.step(Step::Ias).unwrap(), "aud_trust", Some("id_token")).unwrap();
+    assert!(!aud.ok && aud.detail.contains(&relying_party), "with trust_client_id the check warns before XSUAA refuses: {aud:?}");
+}
+
+/// With `xsuaa-cross-consumption: true` IAS adds the trust application's client ID to `aud`, and XSUAA accepts.
+#[tokio::test]
+async fn cross_consumption_makes_another_ias_application_acceptable_to_xsuaa() {
+    let config = tokenhop_sandbox::SandboxConfig { ias_xsuaa_cross_consumption: true, ..Default::default() };
+    let h = start_with(config, ALICE).await;
+    h.sandbox.faults().set(Fault::XsuaaTrustsOtherIasApplication);
+    let report = h.run().await;
+    assert!(report.ok, "{}", summary(&report));
 }
 
 #[tokio::test]
@@ -151,4 +179,27 @@ async fn a_missing_entra_secret_of_a_confidential_app_stops_before_the_browser()
     let report = h.run().await;
     assert_fails(&report, Step::Entra, "secrets.missing");
     assert!(h.browser.lock().unwrap().opened.is_empty());
+}
+
+/// Some IAS tenants write `iss` without a scheme (SAP's security library issues #544, #797). The IAS step names it,
+/// and the inspector still finds the tenant's keys, prepending the scheme as SAP's library does.
+#[tokio::test]
+async fn an_ias_issuer_without_a_scheme_is_named_at_the_ias_step() {
+    let h = start().await;
+    h.sandbox.faults().set(Fault::IasIssuerWithoutScheme);
+    let report = h.run_until(Some(Step::Ias)).await;
+    let ias = report.step(Step::Ias).expect("the IAS step ran");
+    let iss = check(ias, "iss", Some("id_token")).expect("the IAS step checks the issuer");
+    assert!(!iss.ok && iss.detail.contains("no https:// scheme"), "{iss:?}");
+    let token = ias.token("id_token").expect("IAS issued an ID token");
+    let view = tokenhop_core::token::inspect::inspect(&h.engine.http, &h.engine.jwks, token, true).await;
+    assert!(matches!(view.signature, tokenhop_core::report::SignatureStatus::Verified { .. }), "{:?}", view.signature);
+}
+
+#[tokio::test]
+async fn an_honest_ias_token_names_the_profiles_tenant_as_issuer() {
+    let h = start().await;
+    let report = h.run_until(Some(Step::Ias)).await;
+    let iss = check(report.step(Step::Ias).unwrap(), "iss", Some("id_token")).expect("the issuer is checked");
+    assert!(iss.ok, "{iss:?}");
 }

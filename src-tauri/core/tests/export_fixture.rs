@@ -56,6 +56,7 @@ pub fn profile(ias_auth: ClientAuth, xsuaa_auth: ClientAuth) -> Profile {
             client_auth: xsuaa_auth,
             scope: None,
             zid: None,
+            trust_client_id: None,
         }),
         api: Some(ApiConfig {
             url: "https://acme-dev-orders.cfapps.eu10.hana.ondemand.com/api/orders".into(),

@@ -98,10 +98,12 @@ fn the_collection_replays_the_chain_in_order_with_postmans_oauth2_helper_first()
     assert_eq!(form(ias, "assertion"), Some("{{entra_id_token}}".into()));
     assert_eq!(form(ias, "token_format"), Some("jwt".into()));
     assert_eq!(form(ias, "client_secret"), None, "Basic auth keeps the secret out of the body");
-    let pre = script(ias, "prerequest");
-    assert!(pre.contains("encodeURIComponent"), "the Basic header is built in a script: {pre}");
-    assert!(pre.contains("pm.variables.get('ias_client_secret')") && pre.contains("Basic "), "{pre}");
-    assert!(ias["request"]["description"].as_str().unwrap().contains("RFC 6749 §2.3.1"), "the description explains why");
+    // IAS gets unencoded Basic, as the chain sends it: Postman's own Basic Auth helper does exactly that.
+    let auth = &ias["request"]["auth"];
+    assert_eq!(auth["type"], "basic");
+    let basic = |k: &str| auth["basic"].as_array().unwrap().iter().find(|a| a["key"] == k).map(|a| a["value"].clone());
+    assert_eq!(basic("username"), Some("{{ias_client_id}}".into()));
+    assert_eq!(basic("password"), Some("{{ias_client_secret}}".into()));
     let test = script(ias, "test");
     assert!(test.contains("pm.response.to.have.status(200)") && test.contains("pm.environment.set('ias_' + name"), "{test}");
 
@@ -114,6 +116,22 @@ fn the_collection_replays_the_chain_in_order_with_postmans_oauth2_helper_first()
 
     let api = &doc["item"][3]["request"];
     assert!(api["header"].as_array().unwrap().iter().any(|h| h["key"] == "x-approuter-authorization" && h["value"] == "Bearer {{xsuaa_access_token}}"));
+}
+
+/// XSUAA compares Basic credentials raw unless told they are URL-encoded: the collection encodes them in a
+/// pre-request script and sends `X-CF-ENCODED-CREDENTIALS: true`, as the chain does.
+#[test]
+fn basic_auth_at_xsuaa_is_url_encoded_and_announced_with_the_cf_header() {
+    let (collection, _) = postman(&fixture::profile(ClientAuth::Post, ClientAuth::Basic), &fixture::options());
+    let doc = json(&collection);
+    let xsuaa = &doc["item"][2];
+    let headers = xsuaa["request"]["header"].as_array().unwrap();
+    assert!(headers.iter().any(|h| h["key"] == "X-CF-ENCODED-CREDENTIALS" && h["value"] == "true"), "{headers:?}");
+    let pre = script(xsuaa, "prerequest");
+    assert!(pre.contains("encodeURIComponent"), "the Basic header is built in a script: {pre}");
+    assert!(pre.contains("pm.variables.get('xsuaa_client_secret')") && pre.contains("Basic "), "{pre}");
+    assert!(xsuaa["request"]["description"].as_str().unwrap().contains("X-CF-ENCODED-CREDENTIALS"), "the description explains why");
+    assert_eq!(xsuaa["request"]["auth"]["type"], "noauth", "not Postman's unencoded helper");
 }
 
 fn script(item: &Value, listen: &str) -> String {

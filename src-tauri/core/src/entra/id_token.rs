@@ -57,7 +57,7 @@ pub async fn verify(
         out.error = Some(Diagnosis::new(
             "entra.v1_token",
             "Entra issued a v1.0 token (issuer sts.windows.net), but IAS trusts the v2.0 issuer.",
-            "Use the v2.0 endpoints: the authority must be `https://login.microsoftonline.com` with `/v2.0` discovery, and the app manifest's `accessTokenAcceptedVersion` should be 2.",
+            "An ID token's version follows the endpoint that issued it (the manifest's `accessTokenAcceptedVersion` concerns access tokens only): the sign-in must use the v2.0 endpoints. Check that the profile's authority serves `{authority}/{tenant}/v2.0/.well-known/openid-configuration` and that its `token_endpoint` ends in `/oauth2/v2.0/token`.",
         ));
         return out;
     }

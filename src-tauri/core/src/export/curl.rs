@@ -5,15 +5,15 @@
 //! unless the user opted in to writing them. JSON responses are read with `python3` (on every Linux
 //! distribution and in Xcode's command-line tools), falling back to `jq` when python3 is missing. Secrets
 //! and tokens reach curl through process substitution (`@<(...)`), never on its command line, where
-//! other users could read them in `ps`. Basic client authentication form-encodes the id and secret
-//! before base64, as RFC 6749 §2.3.1 requires.
+//! other users could read them in `ps`. Each exchange is the request `crate::token_request` builds for the
+//! chain, so Basic client authentication is encoded (or not) exactly as the chain sends it.
 
 use std::fmt::Write as _;
 
-use crate::profile::ClientAuth;
+use crate::token_request::{BasicEncoding, Input, Value};
 
 use super::dotenv::quote;
-use super::vars::{ServiceVars, Vars, JWT_BEARER};
+use super::vars::{ServiceVars, Vars};
 use super::ExportFile;
 
 const HELPERS: &str = r#"have() { command -v "$1" >/dev/null 2>&1; }
@@ -41,6 +41,11 @@ form_encode() {
 # basic_auth ID SECRET: the header line of RFC 6749 §2.3.1 (form-encode each, join with ':', base64).
 basic_auth() {
   printf 'Authorization: Basic %s\n' "$(printf '%s:%s' "$(form_encode "$1")" "$(form_encode "$2")" | base64 | tr -d '\n')"
+}
+
+# basic_auth_raw ID SECRET: the header line with id and secret as they are (join with ':', base64).
+basic_auth_raw() {
+  printf 'Authorization: Basic %s\n' "$(printf '%s:%s' "$1" "$2" | base64 | tr -d '\n')"
 }
 
 # bearer HEADER TOKEN: a header line carrying the token.
@@ -111,13 +116,12 @@ pub(super) fn render(vars: &Vars) -> ExportFile {
     let mut last = "ENTRA_ID_TOKEN";
     if let Some(ias) = &vars.ias {
         let _ = writeln!(w, "\n# --- IAS: exchange the Entra ID token (RFC 7523 jwt-bearer) ---");
-        step(w, "IAS", ias, "ENTRA_ID_TOKEN", &[], &["id_token", "access_token", "refresh_token"]);
+        step(w, "IAS", ias, "ENTRA_ID_TOKEN", false, &["id_token", "access_token", "refresh_token"]);
         last = "IAS_RESPONSE";
     }
     if let Some(xsuaa) = &vars.xsuaa {
         let _ = writeln!(w, "\n# --- XSUAA: exchange the IAS ID token ---");
-        let zid: &[&str] = if vars.xsuaa_zid.is_some() { &["--header \"X-zid: $XSUAA_ZID\""] } else { &[] };
-        step(w, "XSUAA", xsuaa, "IAS_ID_TOKEN", zid, &["access_token", "refresh_token"]);
+        step(w, "XSUAA", xsuaa, "IAS_ID_TOKEN", vars.xsuaa_zid.is_some(), &["access_token", "refresh_token"]);
         last = "XSUAA_RESPONSE";
     }
     match &vars.api {
@@ -144,20 +148,38 @@ fn services(vars: &Vars) -> impl Iterator<Item = (&'static str, &ServiceVars)> {
     [("IAS", vars.ias.as_ref()), ("XSUAA", vars.xsuaa.as_ref())].into_iter().filter_map(|(p, s)| s.map(|s| (p, s)))
 }
 
-fn step(w: &mut String, prefix: &str, svc: &ServiceVars, assertion: &str, headers: &[&str], tokens: &[&str]) {
+/// One exchange: the request of [`crate::token_request`] as curl arguments. Secrets and tokens reach curl through
+/// process substitution, other values inline.
+fn step(w: &mut String, prefix: &str, svc: &ServiceVars, assertion: &str, zid_known: bool, tokens: &[&str]) {
+    let var = |input: Input| match input {
+        Input::ClientId => format!("{prefix}_CLIENT_ID"),
+        Input::ClientSecret => format!("{prefix}_CLIENT_SECRET"),
+        Input::Assertion => assertion.to_owned(),
+        Input::RefreshToken => format!("{prefix}_REFRESH_TOKEN"),
+        Input::Zid => "XSUAA_ZID".to_owned(),
+    };
+    let request = &svc.request;
     let mut args: Vec<String> = Vec::new();
-    match svc.client_auth {
-        ClientAuth::Basic => args.push(format!("--header @<(basic_auth \"${prefix}_CLIENT_ID\" \"${prefix}_CLIENT_SECRET\")")),
-        ClientAuth::Post => {
-            args.push(format!("--data-urlencode \"client_id=${prefix}_CLIENT_ID\""));
-            args.push(format!("--data-urlencode client_secret@<(printf %s \"${prefix}_CLIENT_SECRET\")"));
+    for (name, value) in &request.headers {
+        match value {
+            Value::Text(text) => args.push(format!("--header {}", quote(&format!("{name}: {text}")))),
+            Value::Input(Input::Zid) if !zid_known => {}
+            Value::Input(input) => args.push(format!("--header \"{name}: ${}\"", var(*input))),
         }
     }
-    args.extend(headers.iter().map(|h| (*h).to_owned()));
-    args.push(format!("--data-urlencode {}", quote(&format!("grant_type={JWT_BEARER}"))));
-    args.push(format!("--data-urlencode assertion@<(printf %s \"${assertion}\")"));
-    for (k, v) in &svc.extra {
-        args.push(format!("--data-urlencode {}", quote(&format!("{k}={v}"))));
+    match request.basic {
+        Some(BasicEncoding::UrlEncoded) => args.push(format!("--header @<(basic_auth \"${prefix}_CLIENT_ID\" \"${prefix}_CLIENT_SECRET\")")),
+        Some(BasicEncoding::Raw) => args.push(format!("--header @<(basic_auth_raw \"${prefix}_CLIENT_ID\" \"${prefix}_CLIENT_SECRET\")")),
+        None => {}
+    }
+    for (name, value) in &request.form {
+        match value {
+            Value::Text(text) => args.push(format!("--data-urlencode {}", quote(&format!("{name}={text}")))),
+            Value::Input(input @ (Input::ClientSecret | Input::Assertion | Input::RefreshToken)) => {
+                args.push(format!("--data-urlencode {name}@<(printf %s \"${}\")", var(*input)));
+            }
+            Value::Input(input) => args.push(format!("--data-urlencode \"{name}=${}\"", var(*input))),
+        }
     }
     let _ = writeln!(w, "{prefix}_RESPONSE=$(post_form {prefix} \"${prefix}_TOKEN_URL\" \\\n  {})", args.join(" \\\n  "));
     for t in tokens {

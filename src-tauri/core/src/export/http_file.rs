@@ -4,18 +4,17 @@
 //! from the run's Entra ID token.
 //!
 //! Client secrets are written only if the user opted in; otherwise they are read from the process
-//! environment (`{{$processEnv TOKENHOP_IAS_CLIENT_SECRET}}`, a REST Client feature). With an opted-in
-//! secret, Basic client authentication is precomputed exactly as RFC 6749 §2.3.1 wants; from the
-//! environment the client's own `Basic id:secret` encoding is used, which is only right when the secret
-//! has no characters that form encoding would change (the file says so).
+//! environment (`{{$processEnv TOKENHOP_IAS_CLIENT_SECRET}}`, a REST Client feature). Each exchange is the
+//! request `crate::token_request` builds for the chain. With an opted-in secret, Basic client authentication is
+//! precomputed exactly as the chain encodes it; from the environment the client's own `Basic id:secret` is used,
+//! which equals the chain's unencoded Basic and, for URL-encoded Basic, is right unless the secret holds `+` or `%`
+//! (the file says so).
 
 use std::fmt::Write as _;
 
-use base64::Engine as _;
+use crate::token_request::{basic_header, BasicEncoding, Input, Value};
 
-use crate::profile::ClientAuth;
-
-use super::vars::{form_encode, ServiceVars, Vars, JWT_BEARER};
+use super::vars::{form_encode, ServiceVars, Vars};
 use super::ExportFile;
 
 pub(super) fn render(vars: &Vars) -> ExportFile {
@@ -30,20 +29,23 @@ pub(super) fn render(vars: &Vars) -> ExportFile {
     for (name, svc) in services(vars) {
         let _ = writeln!(w, "@{name}_token_url = {}", svc.token_url);
         let _ = writeln!(w, "@{name}_client_id = {}", svc.client_id);
-        match (&svc.client_secret, svc.client_auth) {
-            (Some(secret), ClientAuth::Basic) => {
-                let raw = format!("{}:{}", form_encode(&svc.client_id), form_encode(secret.expose_secret()));
-                let b64 = base64::engine::general_purpose::STANDARD.encode(raw);
-                let _ = writeln!(w, "# Basic client authentication, id and secret form-encoded before base64 (RFC 6749 §2.3.1).");
-                let _ = writeln!(w, "@{name}_authorization = Basic {b64}");
+        match (&svc.client_secret, svc.request.basic) {
+            (Some(secret), Some(encoding)) => {
+                let header = basic_header(&svc.client_id, secret.expose_secret(), encoding);
+                let how = match encoding {
+                    BasicEncoding::UrlEncoded => "id and secret URL-encoded before base64, as X-CF-ENCODED-CREDENTIALS announces",
+                    BasicEncoding::Raw => "id and secret as they are, before base64",
+                };
+                let _ = writeln!(w, "# Basic client authentication, {how}.");
+                let _ = writeln!(w, "@{name}_authorization = {header}");
             }
-            (Some(secret), ClientAuth::Post) => {
+            (Some(secret), None) => {
                 let _ = writeln!(w, "@{name}_client_secret = {}", form_encode(secret.expose_secret()));
             }
-            (None, auth) => {
+            (None, basic) => {
                 let env = format!("TOKENHOP_{}_CLIENT_SECRET", name.to_uppercase());
                 let _ = writeln!(w, "@{name}_client_secret = {{{{$processEnv {env}}}}}");
-                notes.push((name, env, auth));
+                notes.push((name, env, basic));
             }
         }
     }
@@ -55,21 +57,26 @@ pub(super) fn render(vars: &Vars) -> ExportFile {
     if let Some(api) = &vars.api {
         let _ = writeln!(w, "@api_url = {}", api.url);
     }
-    for (name, env, auth) in notes {
+    for (name, env, basic) in notes {
         let _ = writeln!(w, "# {name}_client_secret comes from ${env} (REST Client); in JetBrains, put it in http-client.private.env.json.");
-        if auth == ClientAuth::Basic {
-            let _ = writeln!(w, "# Basic auth sends it unencoded: if it holds characters other than letters, digits and -._*, give its form-encoded value.");
+        match basic {
+            Some(BasicEncoding::UrlEncoded) => {
+                let _ = writeln!(w, "# Basic auth here must be URL-encoded: if the id or secret holds + or %, give their URL-encoded values.");
+            }
+            None => {
+                let _ = writeln!(w, "# It goes into the form body as is: if it holds characters other than letters, digits and -._*, give its form-encoded value.");
+            }
+            Some(BasicEncoding::Raw) => {}
         }
     }
 
     let mut previous = "entra_id_token".to_owned();
     if let Some(ias) = &vars.ias {
-        request(w, "IAS: exchange the Entra ID token", "ias", ias, &previous, &[]);
+        request(w, "IAS: exchange the Entra ID token", "ias", ias, &previous, false);
         previous = "ias.response.body.$.id_token".to_owned();
     }
     if let Some(xsuaa) = &vars.xsuaa {
-        let zid: Vec<String> = vars.xsuaa_zid.iter().map(|_| "X-zid: {{xsuaa_zid}}".to_owned()).collect();
-        request(w, "XSUAA: exchange the IAS ID token", "xsuaa", xsuaa, &previous, &zid);
+        request(w, "XSUAA: exchange the IAS ID token", "xsuaa", xsuaa, &previous, vars.xsuaa_zid.is_some());
     }
     if let Some(api) = &vars.api {
         let token = match api.token_key {
@@ -90,29 +97,56 @@ fn services(vars: &Vars) -> impl Iterator<Item = (&'static str, &ServiceVars)> {
     [("ias", vars.ias.as_ref()), ("xsuaa", vars.xsuaa.as_ref())].into_iter().filter_map(|(p, s)| s.map(|s| (p, s)))
 }
 
-/// One jwt-bearer request (RFC 7523 §2.1) named `name`, with the assertion taken from `assertion`.
-fn request(w: &mut String, title: &str, name: &str, svc: &ServiceVars, assertion: &str, headers: &[String]) {
+/// One exchange named `name`: the request of [`crate::token_request`] in REST Client syntax, the assertion taken
+/// from `assertion`.
+fn request(w: &mut String, title: &str, name: &str, svc: &ServiceVars, assertion: &str, zid_known: bool) {
     let _ = writeln!(w, "\n### {title}");
     let _ = writeln!(w, "# @name {name}");
     let _ = writeln!(w, "POST {{{{{name}_token_url}}}}");
     let _ = writeln!(w, "Content-Type: application/x-www-form-urlencoded");
     let _ = writeln!(w, "Accept: application/json");
-    let mut body = vec![format!("grant_type={}", form_encode(JWT_BEARER)), format!("assertion={{{{{assertion}}}}}")];
-    match (svc.client_auth, svc.client_secret.is_some()) {
-        (ClientAuth::Basic, true) => {
+    let request = &svc.request;
+    for (header, value) in &request.headers {
+        match value {
+            Value::Text(text) => {
+                let _ = writeln!(w, "{header}: {text}");
+            }
+            Value::Input(Input::Zid) if !zid_known => {}
+            Value::Input(input) => {
+                let _ = writeln!(w, "{header}: {}", variable(name, *input));
+            }
+        }
+    }
+    match (request.basic, svc.client_secret.is_some()) {
+        (Some(_), true) => {
             let _ = writeln!(w, "Authorization: {{{{{name}_authorization}}}}");
         }
-        (ClientAuth::Basic, false) => {
+        // REST Client and JetBrains base64-encode `id:secret` as they are.
+        (Some(_), false) => {
             let _ = writeln!(w, "Authorization: Basic {{{{{name}_client_id}}}}:{{{{{name}_client_secret}}}}");
         }
-        (ClientAuth::Post, _) => {
-            body.push(format!("client_id={}", form_encode(&svc.client_id)));
-            body.push(format!("client_secret={{{{{name}_client_secret}}}}"));
-        }
+        (None, _) => {}
     }
-    for h in headers {
-        let _ = writeln!(w, "{h}");
-    }
-    body.extend(svc.extra.iter().map(|(k, v)| format!("{k}={}", form_encode(v))));
+    let body: Vec<String> = request
+        .form
+        .iter()
+        .map(|(field, value)| match value {
+            Value::Text(text) => format!("{field}={}", form_encode(text)),
+            Value::Input(Input::ClientId) => format!("{field}={}", form_encode(&svc.client_id)),
+            Value::Input(Input::Assertion) => format!("{field}={{{{{assertion}}}}}"),
+            Value::Input(input) => format!("{field}={}", variable(name, *input)),
+        })
+        .collect();
     let _ = writeln!(w, "\n{}", body.join("&"));
+}
+
+/// The REST Client variable that holds an input of exchange `name`.
+fn variable(name: &str, input: Input) -> String {
+    match input {
+        Input::ClientId => format!("{{{{{name}_client_id}}}}"),
+        Input::ClientSecret => format!("{{{{{name}_client_secret}}}}"),
+        Input::Assertion => format!("{{{{{name}_assertion}}}}"),
+        Input::RefreshToken => format!("{{{{{name}_refresh_token}}}}"),
+        Input::Zid => "{{xsuaa_zid}}".to_owned(),
+    }
 }

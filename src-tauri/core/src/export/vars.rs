@@ -6,15 +6,15 @@ use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::OffsetDateTime;
 
-use crate::profile::{slugify, ClientAuth, Profile, TokenFormat};
+use crate::profile::{slugify, Profile};
 use crate::report::{RunReport, Step, StepOutcome, TokenString};
 use crate::secret::Secret;
+use crate::token_request::TokenRequest;
 
 use super::ExportOptions;
 
 /// The Postman `info.schema` of collection format v2.1.0.
 pub(super) const POSTMAN_SCHEMA: &str = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json";
-pub(super) const JWT_BEARER: &str = crate::exchange::JWT_BEARER;
 pub(super) const EXPORTED_USING: &str = concat!("TokenHop/", env!("CARGO_PKG_VERSION"));
 
 /// Everything an export says, by name.
@@ -49,15 +49,14 @@ pub(super) struct EntraVars {
     pub client_secret: Option<Secret>,
 }
 
-/// IAS or XSUAA: where to exchange, as which client, with which extra form parameters.
+/// IAS or XSUAA: the exchange request exactly as the chain builds it, and the client secret if opted in.
 pub(super) struct ServiceVars {
     pub url: String,
     pub token_url: String,
     pub client_id: String,
-    pub client_auth: ClientAuth,
     pub client_secret: Option<Secret>,
-    /// `token_format`, `scope`, `resource` as the profile asks for them.
-    pub extra: Vec<(&'static str, String)>,
+    /// Built by [`crate::token_request`], the builder the chain sends from; renderers only change its syntax.
+    pub request: TokenRequest,
 }
 
 pub(super) struct ApiVars {
@@ -115,30 +114,21 @@ impl Vars {
             confidential: e.confidential,
             client_secret: secrets.and_then(|s| s.entra.clone()).filter(|_| e.confidential),
         };
-        let ias = profile.ias.as_ref().map(|c| {
-            let mut extra = vec![];
-            if c.token_format == TokenFormat::Jwt {
-                extra.push(("token_format", "jwt".to_owned()));
-            }
-            extra.extend(c.scope.clone().map(|s| ("scope", s)));
-            extra.extend(c.resource.clone().map(|r| ("resource", r)));
-            ServiceVars {
-                url: c.url.clone(),
-                token_url: join(&c.url, "oauth2/token"),
-                client_id: c.client_id.clone(),
-                client_auth: c.client_auth,
-                client_secret: secrets.and_then(|s| s.ias.clone()),
-                extra,
-            }
-        });
-        let xsuaa = profile.xsuaa.as_ref().map(|c| ServiceVars {
-            url: c.url.clone(),
-            token_url: join(&c.url, "oauth/token"),
-            client_id: c.client_id.clone(),
-            client_auth: c.client_auth,
-            client_secret: secrets.and_then(|s| s.xsuaa.clone()),
-            extra: c.scope.clone().map(|s| ("scope", s)).into_iter().collect(),
-        });
+        let service = |url: &str, request: TokenRequest, client_secret: Option<Secret>| ServiceVars {
+            url: url.to_owned(),
+            token_url: request.url.clone(),
+            client_id: request.client_id.clone(),
+            client_secret,
+            request,
+        };
+        let ias = profile
+            .ias
+            .as_ref()
+            .map(|c| service(&c.url, TokenRequest::ias_jwt_bearer(c), secrets.and_then(|s| s.ias.clone())));
+        let xsuaa = profile
+            .xsuaa
+            .as_ref()
+            .map(|c| service(&c.url, TokenRequest::xsuaa_jwt_bearer(c), secrets.and_then(|s| s.xsuaa.clone())));
         let xsuaa_zid = profile.xsuaa.as_ref().and_then(|c| c.zid.clone()).or_else(|| {
             let claims = report.step(Step::Ias)?.claims.get("id_token")?;
             claims.get("app_tid")?.as_str().map(str::to_owned)
@@ -220,18 +210,9 @@ fn tokens_of(step: Step, expected: &[&str], outcome: Option<&StepOutcome>) -> Ve
         .collect()
 }
 
-/// `{base}/{path}` without a doubled slash, as `exchange::Service::token_url` builds it.
-fn join(base: &str, path: &str) -> String {
-    format!("{}/{path}", base.trim_end_matches('/'))
-}
-
 fn rfc3339_millis(t: OffsetDateTime) -> String {
     t.format(format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"))
         .unwrap_or_default()
 }
 
-/// `application/x-www-form-urlencoded` serialization of one value (WHATWG URL §5.2), as RFC 6749 §2.3.1
-/// wants for the client id and secret before they are joined and base64-encoded.
-pub(super) fn form_encode(value: &str) -> String {
-    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
-}
+pub(super) use crate::token_request::url_encode as form_encode;

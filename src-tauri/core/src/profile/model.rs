@@ -104,16 +104,17 @@ impl RedirectHost {
     }
 }
 
-/// How the client authenticates at a token endpoint (RFC 6749 §2.3.1).
+/// How the client authenticates at a token endpoint (RFC 6749 §2.3.1). `crate::token_request` turns it into the
+/// request each service expects.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "kebab-case")]
 #[ts(export)]
 pub enum ClientAuth {
-    /// HTTP Basic with the form-urlencoded id and secret.
+    /// `client_id` and `client_secret` in the form body, as SAP's own token clients send them.
     #[default]
-    Basic,
-    /// `client_id` and `client_secret` in the form body.
     Post,
+    /// HTTP Basic: at XSUAA URL-encoded with `X-CF-ENCODED-CREDENTIALS: true`, at IAS unencoded.
+    Basic,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -163,6 +164,19 @@ pub struct XsuaaConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub zid: Option<String>,
+    /// The relying party of the subaccount's OpenID Connect trust to IAS: the client ID of the IAS application
+    /// the trust created. XSUAA requires it in the IAS token's `aud`. Default: the `[ias]` client ID, which is
+    /// right when that application is the trust's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub trust_client_id: Option<String>,
+}
+
+impl XsuaaConfig {
+    /// [`Self::trust_client_id`], else the IAS client ID of the profile.
+    pub fn relying_party<'a>(&'a self, ias: Option<&'a IasConfig>) -> Option<&'a str> {
+        self.trust_client_id.as_deref().or(ias.map(|i| i.client_id.as_str()))
+    }
 }
 
 /// A BTP API to call with the final token.

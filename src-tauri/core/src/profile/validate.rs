@@ -25,7 +25,21 @@ impl FieldError {
     }
 }
 
-const RESOURCE_PREFIX: &str = "urn:sap:identity:application:provider:name:";
+/// The `resource` forms of IAS's token endpoint: prefixes that take a name or client ID, and `urn:sap:identity:sso`
+/// (SAP Help "Consuming APIs from Other Applications", "Restricting Access to Microservices Within Applications",
+/// "Configure the Client to Call Identity Authentication Token Exchange"; the consumer form is SAP Cloud SDK's).
+const RESOURCE_PREFIXES: [&str; 4] = [
+    "urn:sap:identity:application:provider:name:",
+    "urn:sap:identity:application:provider:clientid:",
+    "urn:sap:identity:api:name:",
+    "urn:sap:identity:consumer:clientid:",
+];
+const RESOURCE_SSO: &str = "urn:sap:identity:sso";
+
+/// True for a `resource` value of a form IAS documents.
+pub fn is_ias_resource(resource: &str) -> bool {
+    resource == RESOURCE_SSO || RESOURCE_PREFIXES.iter().any(|p| resource.len() > p.len() && resource.starts_with(p))
+}
 
 /// Every problem of `profile`; empty when it is fit to run.
 pub fn validate(profile: &Profile) -> Vec<FieldError> {
@@ -75,11 +89,11 @@ pub fn validate(profile: &Profile) -> Vec<FieldError> {
         push(check_url("ias.url", &ias.url, UrlKind::Origin { token_path: "/oauth2/token", example: "https://acme.accounts.ondemand.com" }));
         push(check_client_id("ias.client_id", &ias.client_id, "the client ID of the IAS application (Applications → Client Authentication)"));
         if let Some(resource) = ias.resource.as_deref() {
-            if !resource.starts_with(RESOURCE_PREFIX) || resource.len() == RESOURCE_PREFIX.len() {
+            if !is_ias_resource(resource) {
                 push(Some(FieldError::new(
                     "ias.resource",
-                    format!("{resource:?} is not an IAS provider resource"),
-                    format!("Use {RESOURCE_PREFIX}<name of the provided API's application>, or remove the field."),
+                    format!("{resource:?} is not a resource IAS knows"),
+                    format!("Use {}<dependency name>, …:clientid:<provider client ID>, or remove the field.", RESOURCE_PREFIXES[0]),
                 )));
             }
         }
@@ -91,6 +105,9 @@ pub fn validate(profile: &Profile) -> Vec<FieldError> {
             UrlKind::Origin { token_path: "/oauth/token", example: "https://acme-dev.authentication.eu10.hana.ondemand.com" },
         ));
         push(check_client_id("xsuaa.client_id", &xsuaa.client_id, "the clientid of the XSUAA service key (sb-…)"));
+        if let Some(trust) = xsuaa.trust_client_id.as_deref() {
+            push(check_client_id("xsuaa.trust_client_id", trust, "the client ID of the IAS application the subaccount's trust created"));
+        }
         if profile.ias.is_none() {
             push(Some(FieldError::new(
                 "xsuaa",

@@ -43,8 +43,21 @@ pub(crate) async fn verify_at(jwks: &JwksCache, raw: &str, url: &Url) -> Signatu
     }
 }
 
+/// An IAS issuer written without a scheme (`tenant.accounts.ondemand.com`, SAP's security library issues #544 and
+/// #797) gets `https://`, as SAP's `JwtIssuerValidator` does; `http://` only for a host on this machine.
+fn with_scheme(iss: &str) -> String {
+    let iss = iss.trim();
+    if iss.contains("://") {
+        return iss.to_owned();
+    }
+    let host = iss.split(['/', ':']).next().unwrap_or_default();
+    let local = host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    format!("{}://{iss}", if local { "http" } else { "https" })
+}
+
 /// The issuer's key set: `jwks_uri` of its discovery document; XSUAA (`…/oauth/token` issuers) at `/token_keys`.
 async fn keys_url(http: &HttpClient, iss: &str) -> Result<Url, String> {
+    let iss = &with_scheme(iss);
     let issuer = parse_url(iss).map_err(|e| format!("the issuer is not a usable URL: {e}"))?;
     if issuer.path().ends_with("/oauth/token") {
         let mut url = issuer.clone();
@@ -57,4 +70,16 @@ async fn keys_url(http: &HttpClient, iss: &str) -> Result<Url, String> {
         .await
         .map(|d| d.jwks_uri)
         .map_err(|e| format!("the issuer's keys could not be found: {e}"))
+}
+
+#[cfg(test)]
+mod scheme_tests {
+    use super::with_scheme;
+
+    #[test]
+    fn an_issuer_without_a_scheme_gets_https_or_http_on_loopback() {
+        assert_eq!(with_scheme("acme.accounts.ondemand.com"), "https://acme.accounts.ondemand.com");
+        assert_eq!(with_scheme("127.0.0.1:4011"), "http://127.0.0.1:4011");
+        assert_eq!(with_scheme("https://acme.accounts.ondemand.com"), "https://acme.accounts.ondemand.com");
+    }
 }

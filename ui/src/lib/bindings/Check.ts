@@ -5,7 +5,7 @@
  */
 export type Check = { 
 /**
- * Short and stable: `ver`, `aud`, `iss`, `exp`, `signature`, `email`, `app_tid`, `aud_contains_xsuaa`, …
+ * Short and stable: `ver`, `aud`, `iss`, `exp`, `signature`, `email`, `app_tid`, `aud_trust`, …
  */
 name: string, ok: boolean, detail: string, 
 /**

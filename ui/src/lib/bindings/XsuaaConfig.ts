@@ -12,4 +12,10 @@ url: string, client_id: string, client_auth: ClientAuth, scope?: string,
 /**
  * Sent as `X-zid`; defaults to the IAS token's `app_tid`.
  */
-zid?: string, };
+zid?: string, 
+/**
+ * The relying party of the subaccount's OpenID Connect trust to IAS: the client ID of the IAS application
+ * the trust created. XSUAA requires it in the IAS token's `aud`. Default: the `[ias]` client ID, which is
+ * right when that application is the trust's own.
+ */
+trust_client_id?: string, };

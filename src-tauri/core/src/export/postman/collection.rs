@@ -6,8 +6,8 @@
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::export::vars::{ServiceVars, Vars, JWT_BEARER, POSTMAN_SCHEMA};
-use crate::profile::ClientAuth;
+use crate::export::vars::{ServiceVars, Vars, POSTMAN_SCHEMA};
+use crate::token_request::{BasicEncoding, Input, Value};
 
 use super::scripts;
 
@@ -64,6 +64,8 @@ struct Auth {
     kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     oauth2: Option<Vec<AuthAttribute>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    basic: Option<Vec<AuthAttribute>>,
 }
 
 #[derive(Serialize)]
@@ -114,7 +116,7 @@ fn events(prerequest: Vec<String>, test: Vec<String>) -> Vec<Event> {
     out
 }
 
-const NO_AUTH: Auth = Auth { kind: "noauth", oauth2: None };
+const NO_AUTH: Auth = Auth { kind: "noauth", oauth2: None, basic: None };
 
 pub(super) fn build(vars: &Vars, id: Uuid) -> Collection {
     let mut item = vec![entra_sign_in(vars)];
@@ -125,7 +127,6 @@ pub(super) fn build(vars: &Vars, id: Uuid) -> Collection {
             prefix: "ias",
             svc: ias,
             assertion: "entra_id_token",
-            zid_header: false,
             tokens: &["id_token", "access_token", "refresh_token"],
             required: "id_token",
             what: "Exchanges the Entra ID token for IAS tokens (RFC 7523 jwt-bearer grant at IAS; `token_format=jwt` asks for a JWT access token instead of an opaque one).",
@@ -138,7 +139,6 @@ pub(super) fn build(vars: &Vars, id: Uuid) -> Collection {
             prefix: "xsuaa",
             svc: xsuaa,
             assertion: "ias_id_token",
-            zid_header: true,
             tokens: &["access_token", "refresh_token"],
             required: "access_token",
             what: "Exchanges the IAS ID token for a BTP access token (RFC 7523 jwt-bearer grant at XSUAA; `X-zid` names the subaccount's zone).",
@@ -204,7 +204,7 @@ fn entra_sign_in(vars: &Vars) -> Item {
         name: "Entra: sign in".into(),
         event: events(vec![], scripts::check_discovery()),
         request: Request {
-            auth: Auth { kind: "oauth2", oauth2: Some(oauth2) },
+            auth: Auth { kind: "oauth2", oauth2: Some(oauth2), basic: None },
             method: "GET",
             header: vec![],
             body: None,
@@ -230,42 +230,60 @@ struct ExchangeSpec<'a> {
     prefix: &'static str,
     svc: &'a ServiceVars,
     assertion: &'static str,
-    zid_header: bool,
     tokens: &'static [&'static str],
     required: &'static str,
     what: &'static str,
 }
 
+/// One exchange: the request of [`crate::token_request`] with Postman variables in place of its inputs.
 fn exchange(spec: ExchangeSpec<'_>, set_zid: bool) -> Item {
     let p = spec.prefix;
-    let mut body = vec![pair("grant_type", JWT_BEARER), pair("assertion", &format!("{{{{{}}}}}", spec.assertion))];
+    let request = &spec.svc.request;
+    let variable = |input: Input| match input {
+        Input::ClientId => format!("{{{{{p}_client_id}}}}"),
+        Input::ClientSecret => format!("{{{{{p}_client_secret}}}}"),
+        Input::Assertion => format!("{{{{{}}}}}", spec.assertion),
+        Input::RefreshToken => format!("{{{{{p}_refresh_token}}}}"),
+        Input::Zid => "{{xsuaa_zid}}".to_owned(),
+    };
+    let value = |v: &Value| match v {
+        Value::Text(text) => text.clone(),
+        Value::Input(input) => variable(*input),
+    };
     let mut header = vec![pair("Accept", "application/json")];
     let mut prerequest = Vec::new();
-    let auth_note = match spec.svc.client_auth {
-        ClientAuth::Basic => {
-            prerequest.extend(scripts::basic_auth(p));
-            format!(
-                "Client authentication: HTTP Basic from `{{{{{p}_client_id}}}}` and `{{{{{p}_client_secret}}}}`, built by the \
-                 pre-request script because RFC 6749 §2.3.1 wants both form-urlencoded before base64 and Postman's Basic \
-                 Auth helper does not encode them (secrets with `+`, `/` or `=` would fail)."
-            )
+    for (name, v) in &request.headers {
+        header.push(pair(name, &value(v)));
+        if *v == Value::Input(Input::Zid) {
+            prerequest.extend(scripts::drop_empty_zid());
         }
-        ClientAuth::Post => {
-            body.push(pair("client_id", &format!("{{{{{p}_client_id}}}}")));
-            body.push(pair("client_secret", &format!("{{{{{p}_client_secret}}}}")));
-            "Client authentication: `client_id` and `client_secret` in the form body (client_secret_post).".to_owned()
-        }
-    };
-    if spec.zid_header {
-        header.push(pair("X-zid", "{{xsuaa_zid}}"));
-        prerequest.extend(scripts::drop_empty_zid());
     }
-    body.extend(spec.svc.extra.iter().map(|(k, v)| pair(k, v)));
+    let body = request.form.iter().map(|(name, v)| pair(name, &value(v))).collect();
+    let (auth, auth_note) = match request.basic {
+        Some(BasicEncoding::UrlEncoded) => {
+            prerequest.extend(scripts::basic_auth(p));
+            (NO_AUTH, format!(
+                "Client authentication: HTTP Basic from `{{{{{p}_client_id}}}}` and `{{{{{p}_client_secret}}}}`, URL-encoded \
+                 before base64 by the pre-request script, and announced with `X-CF-ENCODED-CREDENTIALS: true`: XSUAA \
+                 compares Basic credentials as sent unless that header is present, and Postman's Basic Auth helper does not \
+                 encode them."
+            ))
+        }
+        Some(BasicEncoding::Raw) => {
+            let s = |key, value: String| AuthAttribute { key, value: value.into(), kind: "string" };
+            let basic = vec![s("username", variable(Input::ClientId)), s("password", variable(Input::ClientSecret))];
+            (Auth { kind: "basic", oauth2: None, basic: Some(basic) }, format!(
+                "Client authentication: HTTP Basic from `{{{{{p}_client_id}}}}` and `{{{{{p}_client_secret}}}}` as they are \
+                 (Postman's Basic Auth helper), as TokenHop sends it."
+            ))
+        }
+        None => (NO_AUTH, "Client authentication: `client_id` and `client_secret` in the form body (client_secret_post).".to_owned()),
+    };
     Item {
         name: spec.name.into(),
         event: events(prerequest, scripts::store_tokens(spec.service, p, spec.required, spec.tokens, set_zid)),
         request: Request {
-            auth: NO_AUTH,
+            auth,
             method: "POST",
             header,
             body: Some(Body { mode: "urlencoded", urlencoded: body }),

@@ -3,11 +3,11 @@
 
 /// Builds `Authorization: Basic …` from `{{<prefix>_client_id}}` and `{{<prefix>_client_secret}}` the way
 /// RFC 6749 §2.3.1 wants: form-urlencode each, join with `:`, base64. Postman's Basic Auth helper skips the
-/// form encoding, which breaks the secrets IAS and XSUAA issue (they hold `+`, `/`, `=`).
+/// form encoding, which XSUAA decodes when the request says `X-CF-ENCODED-CREDENTIALS: true`.
 pub(super) fn basic_auth(prefix: &str) -> Vec<String> {
     lines(&format!(
         r#"// RFC 6749 §2.3.1: form-urlencode client id and secret, then join with ':' and base64-encode.
-// Postman's Basic Auth helper does not encode them, which breaks secrets holding +, / or =.
+// XSUAA decodes them because the request carries X-CF-ENCODED-CREDENTIALS: true.
 const cryptoJs = require('crypto-js');
 const formEncode = (s) => encodeURIComponent(s)
     .replace(/[!'()~]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase())

@@ -47,6 +47,11 @@ basic_auth() {
   printf 'Authorization: Basic %s\n' "$(printf '%s:%s' "$(form_encode "$1")" "$(form_encode "$2")" | base64 | tr -d '\n')"
 }
 
+# basic_auth_raw ID SECRET: the header line with id and secret as they are (join with ':', base64).
+basic_auth_raw() {
+  printf 'Authorization: Basic %s\n' "$(printf '%s:%s' "$1" "$2" | base64 | tr -d '\n')"
+}
+
 # bearer HEADER TOKEN: a header line carrying the token.
 bearer() { printf '%s: Bearer %s\n' "$1" "$2"; }
 
@@ -64,7 +69,7 @@ post_form() {
 
 # --- IAS: exchange the Entra ID token (RFC 7523 jwt-bearer) ---
 IAS_RESPONSE=$(post_form IAS "$IAS_TOKEN_URL" \
-  --header @<(basic_auth "$IAS_CLIENT_ID" "$IAS_CLIENT_SECRET") \
+  --header @<(basic_auth_raw "$IAS_CLIENT_ID" "$IAS_CLIENT_SECRET") \
   --data-urlencode 'grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer' \
   --data-urlencode assertion@<(printf %s "$ENTRA_ID_TOKEN") \
   --data-urlencode token_format=jwt)
@@ -75,11 +80,11 @@ echo "IAS: got id_token (${#IAS_ID_TOKEN} chars)" >&2
 
 # --- XSUAA: exchange the IAS ID token ---
 XSUAA_RESPONSE=$(post_form XSUAA "$XSUAA_TOKEN_URL" \
-  --data-urlencode "client_id=$XSUAA_CLIENT_ID" \
-  --data-urlencode client_secret@<(printf %s "$XSUAA_CLIENT_SECRET") \
   --header "X-zid: $XSUAA_ZID" \
   --data-urlencode 'grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer' \
-  --data-urlencode assertion@<(printf %s "$IAS_ID_TOKEN"))
+  --data-urlencode assertion@<(printf %s "$IAS_ID_TOKEN") \
+  --data-urlencode "client_id=$XSUAA_CLIENT_ID" \
+  --data-urlencode client_secret@<(printf %s "$XSUAA_CLIENT_SECRET"))
 XSUAA_ACCESS_TOKEN=$(json_field access_token <<<"$XSUAA_RESPONSE")
 XSUAA_REFRESH_TOKEN=$(json_field refresh_token <<<"$XSUAA_RESPONSE")
 echo "XSUAA: got access_token (${#XSUAA_ACCESS_TOKEN} chars)" >&2

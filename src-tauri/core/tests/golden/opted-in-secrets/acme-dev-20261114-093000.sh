@@ -46,6 +46,11 @@ basic_auth() {
   printf 'Authorization: Basic %s\n' "$(printf '%s:%s' "$(form_encode "$1")" "$(form_encode "$2")" | base64 | tr -d '\n')"
 }
 
+# basic_auth_raw ID SECRET: the header line with id and secret as they are (join with ':', base64).
+basic_auth_raw() {
+  printf 'Authorization: Basic %s\n' "$(printf '%s:%s' "$1" "$2" | base64 | tr -d '\n')"
+}
+
 # bearer HEADER TOKEN: a header line carrying the token.
 bearer() { printf '%s: Bearer %s\n' "$1" "$2"; }
 
@@ -63,11 +68,11 @@ post_form() {
 
 # --- IAS: exchange the Entra ID token (RFC 7523 jwt-bearer) ---
 IAS_RESPONSE=$(post_form IAS "$IAS_TOKEN_URL" \
-  --data-urlencode "client_id=$IAS_CLIENT_ID" \
-  --data-urlencode client_secret@<(printf %s "$IAS_CLIENT_SECRET") \
   --data-urlencode 'grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer' \
   --data-urlencode assertion@<(printf %s "$ENTRA_ID_TOKEN") \
-  --data-urlencode token_format=jwt)
+  --data-urlencode token_format=jwt \
+  --data-urlencode "client_id=$IAS_CLIENT_ID" \
+  --data-urlencode client_secret@<(printf %s "$IAS_CLIENT_SECRET"))
 IAS_ID_TOKEN=$(json_field id_token <<<"$IAS_RESPONSE")
 IAS_ACCESS_TOKEN=$(json_field access_token <<<"$IAS_RESPONSE")
 IAS_REFRESH_TOKEN=$(json_field refresh_token <<<"$IAS_RESPONSE")
@@ -75,8 +80,9 @@ echo "IAS: got id_token (${#IAS_ID_TOKEN} chars)" >&2
 
 # --- XSUAA: exchange the IAS ID token ---
 XSUAA_RESPONSE=$(post_form XSUAA "$XSUAA_TOKEN_URL" \
-  --header @<(basic_auth "$XSUAA_CLIENT_ID" "$XSUAA_CLIENT_SECRET") \
+  --header 'X-CF-ENCODED-CREDENTIALS: true' \
   --header "X-zid: $XSUAA_ZID" \
+  --header @<(basic_auth "$XSUAA_CLIENT_ID" "$XSUAA_CLIENT_SECRET") \
   --data-urlencode 'grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer' \
   --data-urlencode assertion@<(printf %s "$IAS_ID_TOKEN"))
 XSUAA_ACCESS_TOKEN=$(json_field access_token <<<"$XSUAA_RESPONSE")

@@ -1,0 +1,272 @@
+//! The one place that decides what a token request to IAS or XSUAA looks like: its URL, headers, form fields
+//! and client authentication. The chain sends what this module builds, and every export (Postman, curl,
+//! `.http`) renders the very same request with variables in place of the values, so an export replays exactly
+//! what the chain sent.
+//!
+//! Values that change per run or are secret ([`Input`]) stay symbolic here: the chain resolves them into the
+//! wire form ([`TokenRequest::resolve`]), an export into its own variable syntax. This module sends nothing.
+//!
+//! Client authentication, as each service does it (docs/fidelity.md):
+//! - `post`: `client_id` and `client_secret` in the form body (RFC 6749 §2.3.1), as SAP's own token clients send
+//!   them. No encoding question arises, so it is the default for both services.
+//! - `basic` at XSUAA: XSUAA is Cloud Foundry UAA in URI-encoding compatibility mode, which compares Basic
+//!   credentials raw and URL-decodes them only when the request carries `X-CF-ENCODED-CREDENTIALS: true`
+//!   (UAA `ClientBasicAuthenticationFilter`). We send them URL-encoded with that header, so client IDs with `!`
+//!   and secrets with `$ + / =` arrive intact.
+//! - `basic` at IAS: IAS does not document whether it URL-decodes Basic credentials, and SAP's security library
+//!   sends them unencoded (`Basic base64(id:secret)`), so we send them as the library does.
+
+use base64::Engine as _;
+
+use crate::exchange::Service;
+use crate::profile::{ClientAuth, IasConfig, TokenFormat, XsuaaConfig};
+use crate::secret::Secret;
+
+/// RFC 7523 §2.1.
+pub const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+/// UAA's switch for URL-decoding Basic credentials (`ClientBasicAuthenticationFilter`).
+pub const CF_ENCODED_CREDENTIALS: &str = "X-CF-ENCODED-CREDENTIALS";
+
+/// A value known only when the request is sent: the chain has it, an export names a variable for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    /// The client ID (from the profile; exports keep it editable).
+    ClientId,
+    /// The client secret (keychain or environment).
+    ClientSecret,
+    /// The assertion of the jwt-bearer grant: Entra's ID token at IAS, IAS's ID token at XSUAA.
+    Assertion,
+    /// The refresh token of the refresh grant.
+    RefreshToken,
+    /// `X-zid`: the subaccount's zone (the profile's `zid`, else the IAS token's `app_tid`).
+    Zid,
+}
+
+/// A header or form value: fixed text, or an [`Input`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    Text(String),
+    Input(Input),
+}
+
+impl Value {
+    pub fn text(s: impl Into<String>) -> Self {
+        Self::Text(s.into())
+    }
+}
+
+/// How the client ID and secret are put into `Authorization: Basic`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BasicEncoding {
+    /// `base64(id ":" secret)`, as sent (IAS, as SAP's library sends it).
+    Raw,
+    /// `base64(urlencode(id) ":" urlencode(secret))` (RFC 6749 §2.3.1); the request also carries
+    /// `X-CF-ENCODED-CREDENTIALS: true` so that UAA decodes them.
+    UrlEncoded,
+}
+
+/// A token request as it will cross the wire, with [`Input`]s still symbolic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRequest {
+    pub service: Service,
+    /// `{url}/oauth2/token` at IAS, `{url}/oauth/token` at XSUAA.
+    pub url: String,
+    /// The profile's client ID, what [`Input::ClientId`] stands for.
+    pub client_id: String,
+    /// Extra headers, in order (`X-CF-ENCODED-CREDENTIALS`, `X-zid`).
+    pub headers: Vec<(&'static str, Value)>,
+    /// `Some` when the client authenticates with HTTP Basic.
+    pub basic: Option<BasicEncoding>,
+    /// The form body, in order.
+    pub form: Vec<(&'static str, Value)>,
+}
+
+/// What the chain knows when it sends the request.
+pub struct Inputs<'a> {
+    pub client_secret: &'a Secret,
+    pub assertion: Option<&'a str>,
+    pub refresh_token: Option<&'a Secret>,
+    pub zid: Option<&'a str>,
+}
+
+/// The request with every value filled in, ready for the HTTP client.
+pub struct Resolved {
+    pub headers: Vec<(&'static str, String)>,
+    pub form: Vec<(&'static str, String)>,
+}
+
+impl TokenRequest {
+    /// RFC 7523 §2.1 at IAS: the Entra ID token as assertion, `token_format=jwt` unless the profile wants an
+    /// opaque access token, and the profile's `scope` and `resource`.
+    pub fn ias_jwt_bearer(ias: &IasConfig) -> Self {
+        let mut form = vec![("grant_type", Value::text(JWT_BEARER)), ("assertion", Value::Input(Input::Assertion))];
+        if ias.token_format == TokenFormat::Jwt {
+            form.push(("token_format", Value::text("jwt")));
+        }
+        form.extend(ias.scope.clone().map(|s| ("scope", Value::Text(s))));
+        form.extend(ias.resource.clone().map(|r| ("resource", Value::Text(r))));
+        Self::new(Service::Ias, &ias.url, &ias.client_id, ias.client_auth, form, vec![])
+    }
+
+    /// RFC 7523 §2.1 at XSUAA: the IAS ID token as assertion, the profile's `scope`, and `X-zid` when the zone
+    /// is known ([`Input::Zid`] is dropped otherwise). XSUAA needs `X-zid` only when the URL is not the
+    /// subaccount's own subdomain.
+    pub fn xsuaa_jwt_bearer(xsuaa: &XsuaaConfig) -> Self {
+        let mut form = vec![("grant_type", Value::text(JWT_BEARER)), ("assertion", Value::Input(Input::Assertion))];
+        form.extend(xsuaa.scope.clone().map(|s| ("scope", Value::Text(s))));
+        let headers = vec![("X-zid", Value::Input(Input::Zid))];
+        Self::new(Service::Xsuaa, &xsuaa.url, &xsuaa.client_id, xsuaa.client_auth, form, headers)
+    }
+
+    /// RFC 6749 §6: a new token from a refresh token, with the same client authentication.
+    pub fn refresh(service: Service, base_url: &str, client_id: &str, auth: ClientAuth) -> Self {
+        let form =
+            vec![("grant_type", Value::text("refresh_token")), ("refresh_token", Value::Input(Input::RefreshToken))];
+        Self::new(service, base_url, client_id, auth, form, vec![])
+    }
+
+    fn new(
+        service: Service,
+        base_url: &str,
+        client_id: &str,
+        auth: ClientAuth,
+        mut form: Vec<(&'static str, Value)>,
+        mut headers: Vec<(&'static str, Value)>,
+    ) -> Self {
+        let basic = match (auth, service) {
+            (ClientAuth::Post, _) => {
+                form.push(("client_id", Value::Input(Input::ClientId)));
+                form.push(("client_secret", Value::Input(Input::ClientSecret)));
+                None
+            }
+            (ClientAuth::Basic, Service::Xsuaa) => {
+                headers.insert(0, (CF_ENCODED_CREDENTIALS, Value::text("true")));
+                Some(BasicEncoding::UrlEncoded)
+            }
+            (ClientAuth::Basic, Service::Ias) => Some(BasicEncoding::Raw),
+        };
+        Self { service, url: service.token_url_of(base_url), client_id: client_id.to_owned(), headers, basic, form }
+    }
+
+    /// Fills in the values the chain has. An [`Input`] the chain lacks (no `X-zid` known) drops its header or
+    /// field rather than sending it empty.
+    pub fn resolve(&self, inputs: &Inputs<'_>) -> Resolved {
+        let value = |v: &Value| -> Option<String> {
+            match v {
+                Value::Text(t) => Some(t.clone()),
+                Value::Input(Input::ClientId) => Some(self.client_id.clone()),
+                Value::Input(Input::ClientSecret) => Some(inputs.client_secret.expose_secret().to_owned()),
+                Value::Input(Input::Assertion) => inputs.assertion.map(str::to_owned),
+                Value::Input(Input::RefreshToken) => inputs.refresh_token.map(|t| t.expose_secret().to_owned()),
+                Value::Input(Input::Zid) => inputs.zid.map(str::to_owned),
+            }
+        };
+        let mut headers: Vec<(&'static str, String)> =
+            self.headers.iter().filter_map(|(k, v)| value(v).map(|v| (*k, v))).collect();
+        if let Some(encoding) = self.basic {
+            headers
+                .push(("authorization", basic_header(&self.client_id, inputs.client_secret.expose_secret(), encoding)));
+        }
+        let form = self.form.iter().filter_map(|(k, v)| value(v).map(|v| (*k, v))).collect();
+        Resolved { headers, form }
+    }
+}
+
+/// `Basic base64(id ":" secret)`, each part URL-encoded first when `encoding` says so.
+pub fn basic_header(client_id: &str, secret: &str, encoding: BasicEncoding) -> String {
+    let credentials = match encoding {
+        BasicEncoding::Raw => format!("{client_id}:{secret}"),
+        BasicEncoding::UrlEncoded => format!("{}:{}", url_encode(client_id), url_encode(secret)),
+    };
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(credentials))
+}
+
+/// `application/x-www-form-urlencoded` serialization of one value (WHATWG URL §5.2), what RFC 6749 §2.3.1
+/// applies to Basic credentials and what UAA's `URLDecoder` undoes.
+pub fn url_encode(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ias(auth: ClientAuth) -> IasConfig {
+        IasConfig {
+            url: "https://acme.accounts.ondemand.com/".into(),
+            client_id: "9b2f-ias".into(),
+            client_auth: auth,
+            token_format: TokenFormat::Jwt,
+            scope: Some("openid".into()),
+            resource: None,
+        }
+    }
+
+    fn xsuaa(auth: ClientAuth) -> XsuaaConfig {
+        XsuaaConfig {
+            url: "https://acme.authentication.eu10.hana.ondemand.com".into(),
+            client_id: "sb-app!t42".into(),
+            client_auth: auth,
+            scope: None,
+            zid: None,
+            trust_client_id: None,
+        }
+    }
+
+    fn inputs(secret: &Secret) -> Inputs<'_> {
+        Inputs { client_secret: secret, assertion: Some("eyJ.a.b"), refresh_token: None, zid: Some("zone-1") }
+    }
+
+    #[test]
+    fn post_puts_the_credentials_in_the_body_and_no_authorization_header() {
+        let secret = Secret::new("s$cr+t/=");
+        let req = TokenRequest::xsuaa_jwt_bearer(&xsuaa(ClientAuth::Post));
+        let wire = req.resolve(&inputs(&secret));
+        assert!(wire.form.contains(&("client_id", "sb-app!t42".into())), "client_id goes in the body");
+        assert!(wire.form.contains(&("client_secret", "s$cr+t/=".into())), "the secret goes in the body as is");
+        assert!(
+            wire.headers.iter().all(|(k, _)| !k.eq_ignore_ascii_case("authorization")),
+            "post sends no Basic header"
+        );
+        assert_eq!(req.url, "https://acme.authentication.eu10.hana.ondemand.com/oauth/token");
+    }
+
+    #[test]
+    fn basic_at_xsuaa_is_url_encoded_and_says_so_with_the_cf_header() {
+        let secret = Secret::new("s$cr+t/=");
+        let wire =
+            TokenRequest::xsuaa_jwt_bearer(&xsuaa(ClientAuth::Basic)).resolve(&Inputs { zid: None, ..inputs(&secret) });
+        assert!(wire.headers.contains(&(CF_ENCODED_CREDENTIALS, "true".into())), "UAA decodes only with this header");
+        let auth = &wire.headers.iter().find(|(k, _)| *k == "authorization").expect("a Basic header").1;
+        let decoded = base64::engine::general_purpose::STANDARD.decode(auth.strip_prefix("Basic ").unwrap()).unwrap();
+        assert_eq!(String::from_utf8(decoded).unwrap(), "sb-app%21t42:s%24cr%2Bt%2F%3D");
+        assert!(!wire.form.iter().any(|(k, _)| *k == "client_secret"), "Basic keeps the secret out of the body");
+    }
+
+    #[test]
+    fn basic_at_ias_is_sent_unencoded_without_the_cf_header() {
+        let secret = Secret::new("a+b/c=");
+        let wire = TokenRequest::ias_jwt_bearer(&ias(ClientAuth::Basic)).resolve(&inputs(&secret));
+        let auth = &wire.headers.iter().find(|(k, _)| *k == "authorization").expect("a Basic header").1;
+        let decoded = base64::engine::general_purpose::STANDARD.decode(auth.strip_prefix("Basic ").unwrap()).unwrap();
+        assert_eq!(String::from_utf8(decoded).unwrap(), "9b2f-ias:a+b/c=");
+        assert!(wire.headers.iter().all(|(k, _)| *k != CF_ENCODED_CREDENTIALS), "the CF header is UAA's, not IAS's");
+    }
+
+    #[test]
+    fn ias_form_carries_the_grant_the_assertion_and_the_profile_parameters_in_order() {
+        let secret = Secret::new("x");
+        let req = TokenRequest::ias_jwt_bearer(&ias(ClientAuth::Post));
+        let keys: Vec<&str> = req.resolve(&inputs(&secret)).form.iter().map(|(k, _)| *k).collect();
+        assert_eq!(keys, ["grant_type", "assertion", "token_format", "scope", "client_id", "client_secret"]);
+        assert_eq!(req.url, "https://acme.accounts.ondemand.com/oauth2/token", "no doubled slash");
+    }
+
+    #[test]
+    fn an_unknown_zone_drops_the_header_instead_of_sending_it_empty() {
+        let secret = Secret::new("x");
+        let req = TokenRequest::xsuaa_jwt_bearer(&xsuaa(ClientAuth::Post));
+        let wire = req.resolve(&Inputs { zid: None, ..inputs(&secret) });
+        assert!(wire.headers.iter().all(|(k, _)| *k != "X-zid"));
+    }
+}
