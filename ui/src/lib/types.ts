@@ -7,7 +7,7 @@ export const STEPS: Step[] = ["entra", "ias", "xsuaa", "api"];
 
 export type Flow = "authorization-code" | "device-code" | "password";
 export type RedirectHost = "localhost" | "127.0.0.1";
-export type ClientAuth = "basic" | "post";
+export type ClientAuth = "post" | "basic";
 export type TokenFormat = "jwt" | "opaque";
 export type ApiHeader = "authorization" | "x-approuter-authorization";
 export type HttpMethod = "GET" | "POST";
@@ -40,6 +40,7 @@ export interface XsuaaConfig {
   client_auth: ClientAuth;
   scope?: string;
   zid?: string;
+  trust_client_id?: string;
 }
 
 export interface ApiConfig {

@@ -48,8 +48,22 @@ export class WizardState {
     username: "",
     scopes: DEFAULT_SCOPES,
   });
-  ias = $state({ url: "", client_id: "", client_auth: "basic" as ClientAuth, token_format: "jwt" as TokenFormat });
-  xsuaa = $state({ enabled: false, url: "", client_id: "", client_auth: "basic" as ClientAuth, scope: "" });
+  ias = $state({
+    url: "",
+    client_id: "",
+    client_auth: "post" as ClientAuth,
+    token_format: "jwt" as TokenFormat,
+    scope: "",
+    resource: "",
+  });
+  xsuaa = $state({
+    enabled: false,
+    url: "",
+    client_id: "",
+    client_auth: "post" as ClientAuth,
+    scope: "",
+    trust_client_id: "",
+  });
   apiCall = $state({ enabled: false, url: "", header: "authorization" as ApiHeader, method: "GET" as HttpMethod });
   meta = $state({ name: "", environment: "dev" });
 
@@ -112,6 +126,8 @@ export class WizardState {
         client_id: this.ias.client_id.trim(),
         client_auth: this.ias.client_auth,
         token_format: this.ias.token_format,
+        scope: this.ias.scope.trim() || undefined,
+        resource: this.ias.resource.trim() || undefined,
       };
     }
     if (this.xsuaa.enabled) {
@@ -120,6 +136,7 @@ export class WizardState {
         client_id: this.xsuaa.client_id.trim(),
         client_auth: this.xsuaa.client_auth,
         scope: this.xsuaa.scope.trim() || undefined,
+        trust_client_id: this.xsuaa.trust_client_id.trim() || undefined,
       };
     }
     if (this.apiCall.enabled) {
@@ -137,8 +154,11 @@ export class WizardState {
       username: p.entra.username ?? "",
       scopes: p.entra.scopes.join(" "),
     });
-    if (p.ias) Object.assign(this.ias, p.ias);
-    if (p.xsuaa) Object.assign(this.xsuaa, { enabled: true, ...p.xsuaa, scope: p.xsuaa.scope ?? "" });
+    if (p.ias) Object.assign(this.ias, { ...p.ias, scope: p.ias.scope ?? "", resource: p.ias.resource ?? "" });
+    if (p.xsuaa) {
+      const x = p.xsuaa;
+      Object.assign(this.xsuaa, { enabled: true, ...x, scope: x.scope ?? "", trust_client_id: x.trust_client_id ?? "" });
+    }
     if (p.api) Object.assign(this.apiCall, { enabled: true, ...p.api });
     this.meta.name = p.name;
     this.meta.environment = p.environment ?? "";

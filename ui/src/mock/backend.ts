@@ -45,8 +45,8 @@ export function sandboxProfile(): Profile {
       redirect_port: 0,
       confidential: false,
     },
-    ias: { url: fx.IAS_URL, client_id: fx.IAS_CLIENT_ID, client_auth: "basic", token_format: "jwt" },
-    xsuaa: { url: fx.XSUAA_URL, client_id: fx.XSUAA_CLIENT_ID, client_auth: "basic" },
+    ias: { url: fx.IAS_URL, client_id: fx.IAS_CLIENT_ID, client_auth: "post", token_format: "jwt" },
+    xsuaa: { url: fx.XSUAA_URL, client_id: fx.XSUAA_CLIENT_ID, client_auth: "post" },
     api: { url: "https://acme-app.cfapps.eu10.hana.ondemand.com/api/me", header: "authorization", method: "GET" },
   };
 }
@@ -217,7 +217,7 @@ export function createFakeBackend(options: FakeOptions = {}) {
       case "service_key_parse": {
         const key = JSON.parse(args.json as string);
         secrets.set(`${slug}/xsuaa-client-secret`, "keychain");
-        return { kind: "xsuaa", xsuaa: { url: key.url, client_id: key.clientid, client_auth: "basic" } };
+        return { kind: "xsuaa", xsuaa: { url: key.url, client_id: key.clientid, client_auth: "post" } };
       }
       case "secrets_set":
         secrets.set(`${slug}/${args.kind}`, "keychain");

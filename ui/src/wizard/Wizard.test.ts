@@ -73,6 +73,10 @@ describe("Wizard", () => {
     expect(screen.getAllByTestId("check").map((c) => c.dataset.name)).toContain("ver");
     await next();
     await waitFor(() => expect(step()).toBe("ias"));
+    // Client credentials go in the form body by default, as SAP's own libraries send them.
+    expect((screen.getByTestId("input-ias.client_auth") as HTMLSelectElement).value).toBe("post");
+    expect(screen.getByTestId("wizard").textContent).toMatch(/default identity provider/);
+    expect(screen.getByTestId("wizard").textContent).toMatch(/Allow Identity Authentication users only/);
 
     await next();
     await waitFor(() => expect(fieldErrors()).toEqual(["ias.url", "ias.client_id"]));
@@ -94,6 +98,8 @@ describe("Wizard", () => {
     await waitFor(() => expect(screen.getByTestId("step-detail").dataset.step).toBe("ias"));
     await next();
     await waitFor(() => expect(step()).toBe("xsuaa"));
+    // Before any exchange, the step says which IAS application XSUAA accepts tokens of.
+    expect(screen.getByTestId("wizard").textContent).toMatch(/xsuaa-cross-consumption: true/);
     await next();
     await waitFor(() => expect(step()).toBe("api"));
     await next();
@@ -106,6 +112,7 @@ describe("Wizard", () => {
     const saved = backend.callsTo("profiles_save")[0].args as { slug: null; profile: Record<string, unknown> };
     expect(saved.slug).toBeNull();
     expect(JSON.stringify(saved.profile)).not.toContain("s3cr+t/=");
+    expect((saved.profile.ias as { client_auth: string }).client_auth).toBe("post");
     expect(screen.getByTestId("export-panel")).toBeTruthy();
   });
 
@@ -119,5 +126,15 @@ describe("Wizard", () => {
     await fireEvent.click(screen.getByTestId("wizard-back"));
     expect(step()).toBe("entra");
     expect((screen.getByTestId("input-entra.tenant") as HTMLInputElement).value).toBe(TENANT_ID);
+  });
+
+  it("device code and password name the public client flows setting", async () => {
+    useFakeBackend();
+    open();
+    expect(screen.queryByTestId("public-client-flows")).toBeNull();
+    for (const flow of ["device-code", "password"]) {
+      await fireEvent.change(screen.getByTestId("input-entra.flow"), { target: { value: flow } });
+      expect(screen.getByTestId("public-client-flows").textContent).toMatch(/Allow public client flows/);
+    }
   });
 });
