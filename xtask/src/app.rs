@@ -19,7 +19,9 @@ pub fn build_ui(ws: &Workspace) -> Result<()> {
     Ok(())
 }
 
-/// `cargo build -p tokenhop --features custom-protocol`; returns the binary's path.
+/// `cargo build -p tokenhop --features custom-protocol`, for `cargo xtask run`: only the app's own dependencies,
+/// the quickest first start. (The suites build the whole workspace in one feature set instead, see
+/// `suites::WORKSPACE`; the two builds share little.) Returns the binary's path.
 pub fn build_app(ws: &Workspace) -> Result<PathBuf> {
     let step = Step::start("build: app with embedded UI");
     step::run(&mut step::command(
@@ -40,7 +42,9 @@ pub fn run(ws: &Workspace, args: &[String]) -> Result<()> {
     setup::run(ws, false)?;
     build_ui(ws)?;
     let binary = build_app(ws)?;
-    if cfg!(target_os = "linux") && std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none()
+    if cfg!(target_os = "linux")
+        && std::env::var_os("DISPLAY").is_none()
+        && std::env::var_os("WAYLAND_DISPLAY").is_none()
     {
         bail!(
             "there is no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set). \

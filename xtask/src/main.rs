@@ -1,4 +1,4 @@
-//! `cargo xtask setup|run|test|e2e|bench`: the project's own set-up and test runner.
+//! `cargo xtask setup|run|test|e2e|bench|bundle`: the project's own set-up, test runner and packager.
 //!
 //! One command brings a fresh Debian/Ubuntu machine (root or passwordless sudo, with Rust, Node 20 and git) to a
 //! state where the app builds and every test suite runs. Set-up is idempotent: a second run checks and installs
@@ -6,6 +6,7 @@
 
 mod app;
 mod bench;
+mod bundle;
 mod counts;
 mod setup;
 mod step;
@@ -41,11 +42,17 @@ enum Command {
     Test,
     /// Only the end-to-end suite: the real window under Xvfb through tauri-driver.
     E2e {
-        /// Arguments passed on to `cargo test -p tokenhop-e2e` before `--` (e.g. a test name filter).
+        /// Arguments passed on to `cargo test` before `--`: a test name filter, or `--test NAME` for one e2e target.
         filter: Vec<String>,
     },
     /// Benchmarks: start-up, memory, chain latency, profile store and size against their floors.
     Bench(bench::Args),
+    /// Release packages with Tauri's bundler (Linux: .deb and .rpm, the CLI included); prints their paths and sizes.
+    Bundle {
+        /// Then install the .deb, run its CLI and app, and remove it again (needs root or passwordless sudo).
+        #[arg(long)]
+        check: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -56,6 +63,7 @@ fn main() -> ExitCode {
         Command::Test => suites::test_all(&Workspace::locate()),
         Command::E2e { filter } => suites::e2e_only(&Workspace::locate(), &filter),
         Command::Bench(args) => bench::run(&Workspace::locate(), &args),
+        Command::Bundle { check } => bundle::run(&Workspace::locate(), check),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

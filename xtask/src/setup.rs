@@ -42,6 +42,11 @@ const TEST_PACKAGES: &[&str] = &[
     "imagemagick",
 ];
 
+/// What `cargo xtask bundle --check` needs beyond the app's packages: a virtual display, a session bus and a
+/// Secret Service to start the installed app in, `rpm` to read the `.rpm`'s file list and requirements, and
+/// `desktop-file-validate` for the desktop entry.
+pub const BUNDLE_CHECK_PACKAGES: &[&str] = &["xvfb", "xauth", "dbus-x11", "gnome-keyring", "rpm", "desktop-file-utils"];
+
 /// The "system browser" the e2e tests hand to the app. Ubuntu ships Chromium only as a snap, so there the tests
 /// use whatever Chromium or Chrome is on `PATH` instead (GitHub's runners have Chrome).
 const BROWSER_PACKAGE: &str = "chromium";
@@ -50,7 +55,14 @@ const BROWSER_PACKAGE: &str = "chromium";
 pub const TAURI_DRIVER_VERSION: &str = "2.1.0";
 
 pub fn run(ws: &Workspace, with_tests: bool) -> Result<()> {
-    system_packages(with_tests)?;
+    let mut wanted: Vec<&str> = APP_PACKAGES.to_vec();
+    if with_tests {
+        wanted.extend_from_slice(TEST_PACKAGES);
+        if !distro_is("ubuntu") {
+            wanted.push(BROWSER_PACKAGE);
+        }
+    }
+    system_packages(&wanted, with_tests)?;
     node()?;
     npm_ci(&ws.ui())?;
     if with_tests {
@@ -63,22 +75,28 @@ pub fn run(ws: &Workspace, with_tests: bool) -> Result<()> {
     Ok(())
 }
 
-fn system_packages(with_tests: bool) -> Result<()> {
+/// Set-up for `cargo xtask bundle`: the app's packages (and, for `--check`, what the smoke test runs), Node and
+/// the UI's npm packages, which hold the Tauri CLI.
+pub fn for_bundle(ws: &Workspace, check: bool) -> Result<()> {
+    let mut wanted: Vec<&str> = APP_PACKAGES.to_vec();
+    if check {
+        wanted.extend_from_slice(BUNDLE_CHECK_PACKAGES);
+    }
+    system_packages(&wanted, false)?;
+    node()?;
+    npm_ci(&ws.ui())
+}
+
+/// Installs the Debian packages of `wanted` that are missing; `needs_linux` fails on other systems.
+fn system_packages(wanted: &[&str], needs_linux: bool) -> Result<()> {
     let step = Step::start("set-up: system packages");
     if !cfg!(target_os = "linux") {
-        if with_tests {
+        if needs_linux {
             bail!("the end-to-end suite needs Linux (tauri-driver has no WebDriver for this OS's webview)");
         }
         note("nothing to install here: Tauri needs only the OS webview and the platform's C toolchain");
         step.finish("ok");
         return Ok(());
-    }
-    let mut wanted: Vec<&str> = APP_PACKAGES.to_vec();
-    if with_tests {
-        wanted.extend_from_slice(TEST_PACKAGES);
-        if !distro_is("ubuntu") {
-            wanted.push(BROWSER_PACKAGE);
-        }
     }
     if !step::on_path("dpkg-query") || !step::on_path("apt-get") {
         bail!(
@@ -87,31 +105,22 @@ fn system_packages(with_tests: bool) -> Result<()> {
             wanted.join(" ")
         );
     }
-    let missing = missing_packages(&wanted)?;
+    let missing = missing_packages(wanted)?;
     if missing.is_empty() {
         note(format!("all {} packages present", wanted.len()));
         step.finish("ok");
         return Ok(());
     }
     note(format!("missing: {}", missing.join(" ")));
-    let sudo = if is_root() {
-        None
-    } else if Command::new("sudo").args(["-n", "true"]).status().is_ok_and(|s| s.success()) {
-        Some("sudo")
-    } else {
+    if !can_act_as_root() {
         bail!(
             "installing system packages needs root. Run this, then run the xtask again:\n    \
              sudo apt-get update && sudo apt-get install -y {}",
             missing.join(" ")
         );
-    };
-    let apt = |args: &[&str]| -> Result<()> {
-        let mut cmd = match sudo {
-            Some(sudo) => step::command(sudo, &[&["apt-get"], args].concat(), Path::new("/")),
-            None => step::command("apt-get", args, Path::new("/")),
-        };
-        step::run(cmd.env("DEBIAN_FRONTEND", "noninteractive"))
-    };
+    }
+    let apt =
+        |args: &[&str]| -> Result<()> { step::run(as_root("apt-get", args).env("DEBIAN_FRONTEND", "noninteractive")) };
     apt(&["update"])?;
     apt(&[&["install", "-y"], missing.as_slice()].concat())?;
     step.finish("installed");
@@ -146,6 +155,20 @@ fn distro_is(id: &str) -> bool {
 
 fn is_root() -> bool {
     Command::new("id").arg("-u").output().is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0")
+}
+
+/// True when we are root or may use `sudo` without a password.
+pub fn can_act_as_root() -> bool {
+    is_root() || Command::new("sudo").args(["-n", "true"]).status().is_ok_and(|s| s.success())
+}
+
+/// `program args…` run as root: directly when we are root, through `sudo -n` otherwise (see [`can_act_as_root`]).
+pub fn as_root(program: &str, args: &[&str]) -> Command {
+    if is_root() {
+        step::command(program, args, Path::new("/"))
+    } else {
+        step::command("sudo", &[&["-n", program], args].concat(), Path::new("/"))
+    }
 }
 
 /// Node 20 or newer must already be there: Debian's own `nodejs` package is too old for the UI's tooling.

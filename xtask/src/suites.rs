@@ -7,7 +7,7 @@
 use std::process::ExitStatus;
 use std::time::Duration;
 
-use anyhow::Result;
+use anyhow::{bail, Context, Result};
 
 use crate::app;
 use crate::counts::{self, Counts};
@@ -15,15 +15,21 @@ use crate::setup;
 use crate::step::{self, Step};
 use crate::Workspace;
 
-/// Time limits for running each suite. Test binaries are compiled beforehand, without a limit, so a slow cold
-/// build never counts against them. CI gives a whole run 90 minutes; a hung test must cost a suite, not the run.
+/// Time limits for running each suite. Test binaries are compiled beforehand ([`build_all`]), without a limit,
+/// so a slow cold build never counts against them. CI gives a whole run 90 minutes; a hung test must cost a suite, not the run.
 const RUST_LIMIT: Duration = Duration::from_secs(15 * 60);
 const UI_LIMIT: Duration = Duration::from_secs(10 * 60);
 const E2E_LIMIT: Duration = Duration::from_secs(15 * 60);
 
-const RUST_TESTS: &[&str] =
-    &["test", "--workspace", "--exclude", "tokenhop-e2e", "--features", "tokenhop/custom-protocol", "--no-fail-fast"];
-const E2E_TESTS: &[&str] = &["test", "-p", "tokenhop-e2e", "--no-fail-fast"];
+/// Every cargo command of the suites selects the whole workspace with the app's shipping feature, so cargo
+/// resolves one feature set for all of them and every crate is compiled once: which packages a command selects
+/// decides the features of their shared dependencies (tokio, hyper, serde, …), and with them each crate's hash.
+/// (`cargo test -p tokenhop-e2e` alone, or a plain `cargo build -p tokenhop`, would each build most of the tree
+/// again.) The e2e tests are picked out of the workspace by their test targets instead; see [`e2e_selection`].
+const WORKSPACE: &[&str] = &["--workspace", "--features", "tokenhop/custom-protocol"];
+
+/// The package whose test targets are the end-to-end suite.
+const E2E_PACKAGE: &str = "tokenhop-e2e";
 
 /// How a runner's output is read.
 #[derive(Clone, Copy)]
@@ -43,13 +49,15 @@ struct Outcome {
 pub fn test_all(ws: &Workspace) -> Result<()> {
     setup::run(ws, true)?;
     let mut outcomes = Vec::new();
-    let built = app::build_ui(ws).and_then(|()| app::build_app(ws));
+    let built = app::build_ui(ws).and_then(|()| build_all(ws));
     outcomes.push(rust(ws));
     outcomes.push(in_ui(ws, "UI unit tests (vitest)", &["test"], Reader::Vitest));
     outcomes.push(in_ui(ws, "UI type check (svelte-check)", &["run", "check"], Reader::ExitStatus));
     outcomes.push(match built {
-        Ok(_) => e2e(ws, &[]),
-        Err(err) => Outcome { name: "end-to-end", counts: Counts::default(), problem: Some(format!("not run: {err:#}")) },
+        Ok(()) => e2e(ws, &[]),
+        Err(err) => {
+            Outcome { name: "end-to-end", counts: Counts::default(), problem: Some(format!("not run: {err:#}")) }
+        }
     });
     summarize(&outcomes)
 }
@@ -57,34 +65,69 @@ pub fn test_all(ws: &Workspace) -> Result<()> {
 pub fn e2e_only(ws: &Workspace, filter: &[String]) -> Result<()> {
     setup::run(ws, true)?;
     app::build_ui(ws)?;
-    app::build_app(ws)?;
+    build_all(ws)?;
     summarize(&[e2e(ws, filter)])
 }
 
-/// Rust unit, integration and doc tests of every crate but the e2e one, which needs a display and runs apart.
-/// The app is tested with `custom-protocol` on, as it ships, which also lets it share the build of `tauri`
-/// with the e2e binary instead of compiling it twice.
-fn rust(ws: &Workspace) -> Outcome {
-    let name = "Rust tests (cargo test --workspace)";
-    if let Err(err) = build_tests(ws, "Rust tests", RUST_TESTS) {
-        return Outcome { name, counts: Counts::default(), problem: Some(format!("did not compile: {err:#}")) };
+/// One cargo build of the app with the UI embedded (`target/debug/tokenhop`, which the e2e tests start) and of
+/// every test binary, in [`WORKSPACE`]'s feature set, so the suites compile nothing more. Test binaries are
+/// compiled here, without a time limit, so a slow cold build never counts against a suite's; `--keep-going`
+/// builds all that compiles, so one broken test target leaves the other suites nothing to compile either.
+fn build_all(ws: &Workspace) -> Result<()> {
+    let step = Step::start("build: the app (UI embedded) and every test binary");
+    let args = [&["build"], WORKSPACE, &["--bins", "--tests", "--keep-going"]].concat();
+    step::run(&mut step::command(step::cargo(), &args, &ws.root))?;
+    let binary = ws.app_binary();
+    if !binary.is_file() {
+        bail!("cargo build succeeded but {} does not exist", binary.display());
     }
-    let mut cmd = step::command(step::cargo(), RUST_TESTS, &ws.root);
-    suite(name, &mut cmd, Reader::Cargo, RUST_LIMIT)
+    step.finish(&format!("ok: {}", binary.display()));
+    Ok(())
 }
 
-/// `cargo <args> --no-run`: compiles the test binaries so the suite's time limit covers only running them.
-fn build_tests(ws: &Workspace, what: &str, args: &[&str]) -> Result<()> {
-    let step = Step::start(format!("build: {what}"));
-    step::run(&mut step::command(step::cargo(), &[args, &["--no-run"]].concat(), &ws.root))?;
-    step.finish("ok");
-    Ok(())
+/// Rust unit, integration and doc tests of every crate but the e2e one, which needs a display and runs apart.
+/// The app is tested with `custom-protocol` on, as it ships.
+fn rust(ws: &Workspace) -> Outcome {
+    let name = "Rust tests (cargo test --workspace)";
+    let args = [&["test"], WORKSPACE, &["--exclude", E2E_PACKAGE, "--no-fail-fast"]].concat();
+    suite(name, &mut step::command(step::cargo(), &args, &ws.root), Reader::Cargo, RUST_LIMIT)
 }
 
 fn in_ui(ws: &Workspace, name: &'static str, npm_args: &[&str], reader: Reader) -> Outcome {
     let mut cmd = step::command(setup::npm_program(), npm_args, &ws.ui());
     cmd.env("NO_COLOR", "1");
     suite(name, &mut cmd, reader, UI_LIMIT)
+}
+
+/// `--test NAME` for each test target of the e2e package: with `--workspace` (which keeps the feature set of the
+/// build) cargo then runs just those. Fails if another package has a test target of the same name, which
+/// would then run under Xvfb too.
+fn e2e_selection(ws: &Workspace) -> Result<Vec<String>> {
+    let out = std::process::Command::new(step::cargo())
+        .args(["metadata", "--no-deps", "--format-version", "1"])
+        .current_dir(&ws.root)
+        .output()
+        .context("running cargo metadata")?;
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).context("reading cargo metadata")?;
+    let tests_of = |package: &serde_json::Value| -> Vec<String> {
+        let targets = package["targets"].as_array().into_iter().flatten();
+        targets
+            .filter(|t| t["kind"].as_array().is_some_and(|k| k.iter().any(|k| k == "test")))
+            .filter_map(|t| t["name"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let packages = meta["packages"].as_array().context("cargo metadata lists no packages")?;
+    let (e2e, others): (Vec<_>, Vec<_>) = packages.iter().partition(|p| p["name"] == E2E_PACKAGE);
+    let names = tests_of(e2e.first().with_context(|| format!("no package {E2E_PACKAGE} in the workspace"))?);
+    if names.is_empty() {
+        bail!("{E2E_PACKAGE} has no test targets");
+    }
+    for other in others {
+        if let Some(clash) = tests_of(other).into_iter().find(|n| names.contains(n)) {
+            bail!("{} has a test target named `{clash}` like an e2e test: rename one of them", other["name"]);
+        }
+    }
+    Ok(names.into_iter().flat_map(|n| ["--test".to_owned(), n]).collect())
 }
 
 /// An unlocked Secret Service in the session, its keyring in a throwaway directory, as on a desktop: the
@@ -100,18 +143,31 @@ fn e2e(ws: &Workspace, filter: &[String]) -> Outcome {
         let problem = Some("tauri-driver is missing although set-up ran".to_string());
         return Outcome { name, counts: Counts::default(), problem };
     };
-    if let Err(err) = build_tests(ws, "end-to-end tests", E2E_TESTS) {
-        return Outcome { name, counts: Counts::default(), problem: Some(format!("did not compile: {err:#}")) };
-    }
+    let selection = match e2e_selection(ws) {
+        Ok(selection) => selection,
+        Err(err) => return Outcome { name, counts: Counts::default(), problem: Some(format!("{err:#}")) },
+    };
     let mut args: Vec<String> = [
-        "-a", "--server-args=-screen 0 1600x1000x24", "dbus-run-session", "--", "sh", "-c", UNLOCKED_KEYRING, "sh",
-        "env", "NO_AT_BRIDGE=1",
+        "-a",
+        "--server-args=-screen 0 1600x1000x24",
+        "dbus-run-session",
+        "--",
+        "sh",
+        "-c",
+        UNLOCKED_KEYRING,
+        "sh",
+        "env",
+        "NO_AT_BRIDGE=1",
     ]
     .iter()
     .map(|s| s.to_string())
     .collect();
     args.push(step::cargo().to_string_lossy().into_owned());
-    args.extend(E2E_TESTS.iter().map(|s| s.to_string()));
+    args.extend([&["test"], WORKSPACE, &["--no-fail-fast"]].concat().iter().map(|s| s.to_string()));
+    // A `--test` of the caller's replaces the whole selection; a name filter narrows it.
+    if !filter.iter().any(|f| f == "--test" || f.starts_with("--test=")) {
+        args.extend(selection);
+    }
     args.extend(filter.iter().cloned());
     args.extend(["--", "--test-threads=1"].map(String::from));
     let mut cmd = step::command("xvfb-run", &args, &ws.root);

@@ -7,7 +7,7 @@
 
 mod b64;
 mod build;
-mod chain;
+pub(crate) mod chain;
 mod curl_floor;
 mod floor;
 mod machine;
@@ -15,7 +15,7 @@ mod memory;
 mod report;
 mod sandbox;
 mod size;
-mod startup;
+pub(crate) mod startup;
 mod stats;
 mod store;
 mod window_runs;
