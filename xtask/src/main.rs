@@ -1,4 +1,4 @@
-//! `cargo xtask setup|run|test|e2e|bench`: the project's own set-up and test runner.
+//! `cargo xtask setup|run|test|e2e|bench|fuzz`: the project's own set-up and test runner.
 //!
 //! One command brings a fresh Debian/Ubuntu machine (root or passwordless sudo, with Rust, Node 20 and git) to a
 //! state where the app builds and every test suite runs. Set-up is idempotent: a second run checks and installs
@@ -46,6 +46,12 @@ enum Command {
     },
     /// Benchmarks: start-up, memory, chain latency, profile store and size against their floors.
     Bench(bench::Args),
+    /// The parser property tests (10,000 cases each in `test`), round after round for much longer.
+    Fuzz {
+        /// How long to keep generating inputs.
+        #[arg(long, default_value_t = 10)]
+        minutes: u64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -56,6 +62,7 @@ fn main() -> ExitCode {
         Command::Test => suites::test_all(&Workspace::locate()),
         Command::E2e { filter } => suites::e2e_only(&Workspace::locate(), &filter),
         Command::Bench(args) => bench::run(&Workspace::locate(), &args),
+        Command::Fuzz { minutes } => suites::fuzz(&Workspace::locate(), minutes),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
