@@ -21,6 +21,7 @@ const COMMANDS: &[&str] = &[
     "chain_cancel",
     "tokens_decode",
     "export_render",
+    "export_copy",
     "export_save",
 ];
 

@@ -2,6 +2,7 @@
 //! state that outlives them in `state.rs`.
 
 mod commands;
+mod dialogs;
 mod error;
 mod state;
 
@@ -76,6 +77,7 @@ pub fn run() {
             commands::chain::chain_cancel,
             commands::tokens::tokens_decode,
             commands::export::export_render,
+            commands::export::export_copy,
             commands::export::export_save,
         ])
         .run(tauri::generate_context!())

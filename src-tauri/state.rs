@@ -7,11 +7,12 @@
 //! be started (hundreds of milliseconds of another process's CPU), and the window must not wait for that or
 //! share the CPU with it. Whatever touches secrets awaits [`AppState::secrets`].
 //!
-//! The sandbox binds its ports (milliseconds) when first needed: the first profile list while the Sandbox
-//! profile does not exist yet, or reading or running that profile (so its URLs are current), or else once
-//! the UI is interactive (`app_ready`). Its RSA keys, up to seconds of CPU, are generated only after
-//! `app_ready`, so they never compete with the window's start; a run that comes sooner waits for them.
-//! Its demo client secrets go to the secret store's session layer only: never the keychain, never a file.
+//! The sandbox starts only when a profile needs it: the first profile list while the Sandbox profile does
+//! not exist yet, or reading or running that profile (so its URLs are current). It listens on free ports
+//! (`TOKENHOP_SANDBOX_PORT` fixes them), its control endpoint wants its per-process token. Its RSA keys, up to
+//! seconds of CPU, are generated after `app_ready` if it is running by then, else when first needed. Its
+//! demo client secrets go to the secret store's session layer only: never the keychain, never a file. A
+//! user's own profile named "Sandbox" is never overwritten: the sandbox's profile then takes another name.
 
 use std::path::Path;
 use std::sync::{Mutex, OnceLock};
@@ -27,16 +28,14 @@ use tokio_util::sync::CancellationToken;
 
 use crate::AppError;
 
-/// The name of the profile that points at the built-in sandbox.
-pub const SANDBOX_PROFILE: &str = "Sandbox";
+/// The names the profile of the built-in sandbox may take, in order: the first that no user profile holds.
+pub const SANDBOX_PROFILE_NAMES: [&str; 3] = ["Sandbox", "TokenHop Sandbox", "TokenHop Sandbox (built-in)"];
 /// Set to `1` to start without the sandbox (and without touching its profile).
 pub const NO_SANDBOX_ENV: &str = "TOKENHOP_NO_SANDBOX";
 /// The sandbox's sign-in page submits itself as this user (for e2e tests with a headless browser).
 pub const SANDBOX_AUTO_SIGN_IN_ENV: &str = "TOKENHOP_SANDBOX_AUTO_SIGN_IN";
-/// Overrides the sandbox's preferred base port (four consecutive ports from there).
+/// Fixes the sandbox's ports (four consecutive ports from there); by default it takes free ones.
 pub const SANDBOX_PORT_ENV: &str = "TOKENHOP_SANDBOX_PORT";
-/// Stable ports keep the sandbox URLs in the profile, and in exports, the same from one start to the next.
-pub const SANDBOX_BASE_PORT: u16 = 47100;
 
 /// The slug under which the wizard keeps secrets before the profile is saved.
 pub const DRAFT_SLUG: &str = "__draft__";
@@ -46,6 +45,8 @@ pub struct LastRun {
     pub profile: Profile,
     /// Where the run's secrets came from (for an opted-in export of client secrets).
     pub slug: String,
+    /// The kinds of that slug's secrets the run could use (a draft's are limited, see `chain_run`).
+    pub secret_kinds: Vec<SecretKind>,
     pub report: RunReport,
 }
 
@@ -62,8 +63,8 @@ pub struct AppState {
     engine: OnceCell<Result<Engine, String>>,
     pub running: Mutex<Option<CancellationToken>>,
     pub last_run: Mutex<Option<LastRun>>,
-    /// The Sandbox profile's slug, unless `TOKENHOP_NO_SANDBOX=1`.
-    sandbox_slug: Option<String>,
+    /// The Sandbox profile's name and slug, unless `TOKENHOP_NO_SANDBOX=1` (or every name is a user's).
+    sandbox_profile: Option<(&'static str, String)>,
     sandbox: OnceCell<Option<SandboxHandle>>,
 }
 
@@ -71,16 +72,20 @@ impl AppState {
     /// Opens the profile store (`$TOKENHOP_CONFIG_DIR` or the OS config dir). The keychain and the engine
     /// come later, off the window's start.
     pub fn new() -> Result<Self, Box<dyn std::error::Error>> {
-        let profiles = ProfileStore::open(ProfileStore::default_dir()?)?;
-        Ok(Self {
+        Ok(Self::with_profiles(ProfileStore::open(ProfileStore::default_dir()?)?))
+    }
+
+    fn with_profiles(profiles: ProfileStore) -> Self {
+        let sandbox = !std::env::var(NO_SANDBOX_ENV).is_ok_and(|v| v == "1");
+        Self {
+            sandbox_profile: sandbox.then(|| sandbox_profile_name(&profiles)).flatten().map(|n| (n, slugify(n))),
             profiles,
             secrets: OnceCell::new(),
             engine: OnceCell::new(),
             running: Mutex::new(None),
             last_run: Mutex::new(None),
-            sandbox_slug: (!std::env::var(NO_SANDBOX_ENV).is_ok_and(|v| v == "1")).then(|| slugify(SANDBOX_PROFILE)),
             sandbox: OnceCell::new(),
-        })
+        }
     }
 
     /// The engine, built on first use (on a blocking thread: its HTTP client parses the OS's root
@@ -111,9 +116,9 @@ impl AppState {
     pub async fn probe_keychain(&self) -> &(Layered, KeychainStatus) {
         self.secrets
             .get_or_init(|| async {
-                tokio::task::spawn_blocking(Layered::detect).await.unwrap_or_else(|e| {
+                tokio::task::spawn_blocking(detect_secrets).await.unwrap_or_else(|e| {
                     let status = KeychainStatus::unavailable(format!("the keychain probe failed: {e}"));
-                    (Layered::new(EnvOverrides::from_process(), None), status)
+                    (Layered::new(EnvOverrides::none(), None), status)
                 })
             })
             .await
@@ -131,7 +136,7 @@ impl AppState {
 
     /// The slug the Sandbox profile has (or will have once the sandbox is up), without waiting.
     pub fn sandbox_slug(&self) -> Option<&str> {
-        self.sandbox_slug.as_deref()
+        self.sandbox_profile.as_ref().map(|(_, slug)| slug.as_str())
     }
 
     /// Waits for the sandbox if `slug` is its profile: reading it needs the current URLs.
@@ -166,10 +171,10 @@ impl AppState {
         self.sandbox().await.map(|h| h.slug.as_str())
     }
 
-    /// Starts the sandbox if nothing has yet, puts its secrets in the session and generates its keys (for
-    /// after the first paint).
+    /// If the sandbox is running, puts its secrets in the session and generates its keys (for after the
+    /// first paint). It does not start it: that waits until a profile needs it.
     pub async fn warm_up_sandbox(&self) {
-        if let Some(handle) = self.sandbox().await {
+        if let Some(Some(handle)) = self.sandbox.get() {
             self.ensure_sandbox_secrets(handle).await;
             if let Err(e) = handle.sandbox.generate_keys().await {
                 tracing::warn!(error = %e, "the sandbox has no signing keys; its runs will fail");
@@ -192,7 +197,7 @@ impl AppState {
     }
 
     async fn start_sandbox(&self) -> Option<SandboxHandle> {
-        self.sandbox_slug.as_ref()?;
+        let (name, _) = self.sandbox_profile.as_ref()?;
         let sandbox = match start_on_preferred_port(sandbox_config_from_env()).await {
             Ok(s) => s,
             Err(e) => {
@@ -200,7 +205,7 @@ impl AppState {
                 return None;
             }
         };
-        match upsert_profile(&self.profiles, &sandbox.profile_toml(SANDBOX_PROFILE)) {
+        match upsert_profile(&self.profiles, &sandbox.profile_toml(name)) {
             Ok(slug) => {
                 tracing::info!(urls = ?sandbox.urls(), "sandbox started");
                 Some(SandboxHandle { slug, sandbox, secrets_installed: OnceLock::new() })
@@ -213,14 +218,40 @@ impl AppState {
     }
 }
 
-/// The default sandbox, plus the environment's base port and auto sign-in user.
-fn sandbox_config_from_env() -> SandboxConfig {
-    let base_port = std::env::var(SANDBOX_PORT_ENV).ok().and_then(|p| p.parse().ok()).unwrap_or(SANDBOX_BASE_PORT);
-    let auto_sign_in = std::env::var(SANDBOX_AUTO_SIGN_IN_ENV).ok().filter(|u| !u.trim().is_empty());
-    SandboxConfig { base_port: Some(base_port), auto_sign_in, ..SandboxConfig::default() }
+/// The app's secrets: the keychain and this session, never `TOKENHOP_*` variables. Those apply to every
+/// profile at once, which suits one CLI run in a pipeline but would send one tenant's secret to every other
+/// profile the app runs; the CLI alone reads them.
+fn detect_secrets() -> (Layered, KeychainStatus) {
+    Layered::detect(EnvOverrides::none())
 }
 
-/// Tries the configured base port, then ephemeral ports (another TokenHop may hold the stable ones).
+/// The default sandbox on free ports, or the environment's base port; and its auto sign-in user.
+fn sandbox_config_from_env() -> SandboxConfig {
+    let base_port = std::env::var(SANDBOX_PORT_ENV).ok().and_then(|p| p.parse().ok());
+    let auto_sign_in = std::env::var(SANDBOX_AUTO_SIGN_IN_ENV).ok().filter(|u| !u.trim().is_empty());
+    SandboxConfig { base_port, auto_sign_in, ..SandboxConfig::default() }
+}
+
+/// The first of [`SANDBOX_PROFILE_NAMES`] whose file is free or already the sandbox's.
+fn sandbox_profile_name(profiles: &ProfileStore) -> Option<&'static str> {
+    let name = SANDBOX_PROFILE_NAMES.into_iter().find(|name| {
+        let path = profiles.path_of(&slugify(name));
+        !path.exists() || is_sandbox_file(&path)
+    });
+    if name.is_none() {
+        tracing::warn!("every name for the Sandbox profile belongs to a profile of the user's; no sandbox");
+    }
+    name
+}
+
+/// Whether the profile file at `path` is one the app wrote for its sandbox (its Entra app on loopback), even
+/// if it no longer parses: only such a file may be replaced.
+fn is_sandbox_file(path: &Path) -> bool {
+    let client_id = SandboxConfig::default().entra_client_id;
+    std::fs::read_to_string(path).is_ok_and(|text| text.contains(&client_id) && text.contains("http://127.0.0.1:"))
+}
+
+/// Tries the configured base port, then ephemeral ports (another TokenHop may hold those).
 /// Keys come later ([`AppState::warm_up_sandbox`]).
 async fn start_on_preferred_port(config: SandboxConfig) -> Result<Sandbox, tokenhop_sandbox::SandboxError> {
     match Sandbox::start_before_keys(config.clone()).await {
@@ -248,15 +279,17 @@ fn install_sandbox_secrets(secrets: &Layered, slug: &str, sandbox: &Sandbox) -> 
     Ok(())
 }
 
-/// Creates the profile given as TOML, or replaces the one with the same slug; returns the slug.
+/// Creates the sandbox's profile given as TOML, or replaces the sandbox's own with the same slug; returns the
+/// slug. A user's profile of that name is never replaced.
 pub fn upsert_profile(profiles: &ProfileStore, toml: &str) -> Result<String, ProfileError> {
     let profile = parse_profile(toml, Path::new("sandbox profile"))?;
     let slug = slugify(&profile.name);
-    // An existing file is replaced even if it no longer parses: the sandbox profile is ours to keep current.
-    if profiles.path_of(&slug).is_file() {
-        profiles.update(&slug, &profile).map(|()| slug)
-    } else {
-        profiles.create(&profile)
+    let path = profiles.path_of(&slug);
+    match (path.exists(), is_sandbox_file(&path)) {
+        // Replaced even if it no longer parses: the sandbox profile is ours to keep current.
+        (true, true) => profiles.update(&slug, &profile).map(|()| slug),
+        (true, false) => Err(ProfileError::AlreadyExists { slug, name: profile.name }),
+        (false, _) => profiles.create(&profile),
     }
 }
 
@@ -312,24 +345,44 @@ mod tests {
     fn a_corrupt_sandbox_profile_is_replaced() {
         let dir = TempConfig::new("corrupt");
         let store = ProfileStore::open(&dir.0).unwrap();
-        std::fs::write(store.path_of("sandbox"), "name = [broken").unwrap();
+        let broken = sandbox_toml("http://127.0.0.1:47101").replace("name = \"Sandbox\"", "name = [broken");
+        std::fs::write(store.path_of("sandbox"), broken).unwrap();
 
         let slug = upsert_profile(&store, &sandbox_toml("http://127.0.0.1:47101")).unwrap();
 
         assert!(store.get(&slug).is_ok(), "the sandbox profile must be usable again after a start");
     }
 
+    /// The keychain of these tests: a `MemoryStore` the test keeps a handle on, to look inside afterwards.
+    struct SharedStore(std::sync::Arc<MemoryStore>);
+
+    impl tokenhop_core::secrets::SecretStore for SharedStore {
+        fn get(&self, profile: &str, kind: SecretKind) -> Result<Option<Secret>, SecretError> {
+            self.0.get(profile, kind)
+        }
+        fn set(&self, profile: &str, kind: SecretKind, value: &Secret) -> Result<(), SecretError> {
+            self.0.set(profile, kind, value)
+        }
+        fn delete(&self, profile: &str, kind: SecretKind) -> Result<(), SecretError> {
+            self.0.delete(profile, kind)
+        }
+    }
+
     #[tokio::test]
     async fn sandbox_secrets_go_to_the_session_never_the_keychain() {
+        use tokenhop_core::secrets::SecretStore as _;
         let dir = TempConfig::new("secrets");
         let store = ProfileStore::open(&dir.0).unwrap();
-        let keychain = Box::new(MemoryStore::new());
-        let secrets = Layered::new(EnvOverrides::none(), Some(keychain));
+        let keychain = std::sync::Arc::new(MemoryStore::new());
+        let secrets = Layered::new(EnvOverrides::none(), Some(Box::new(SharedStore(keychain.clone()))));
         let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
 
-        let slug = upsert_profile(&store, &sandbox.profile_toml(SANDBOX_PROFILE)).unwrap();
+        let slug = upsert_profile(&store, &sandbox.profile_toml(SANDBOX_PROFILE_NAMES[0])).unwrap();
         install_sandbox_secrets(&secrets, &slug, &sandbox).unwrap();
 
+        for kind in SecretKind::ALL {
+            assert!(keychain.get(&slug, kind).unwrap().is_none(), "the keychain must not receive the sandbox's {kind}");
+        }
         for kind in [SecretKind::IasClientSecret, SecretKind::XsuaaClientSecret] {
             assert_eq!(
                 secrets.source(&slug, kind).unwrap(),
@@ -342,5 +395,46 @@ mod tests {
         let file = std::fs::read_to_string(store.path_of(&slug)).unwrap();
         assert!(!file.contains(&sandbox.config().ias_client_secret), "no secret may reach the profile file");
         sandbox.shutdown().await;
+    }
+
+    #[test]
+    fn a_user_profile_named_sandbox_is_never_overwritten() {
+        let dir = TempConfig::new("users-sandbox");
+        let store = ProfileStore::open(&dir.0).unwrap();
+        let users = sandbox_toml("https://acme.accounts.ondemand.com")
+            .replace("http://127.0.0.1:47100", "https://login.microsoftonline.com")
+            .replace("3c5e7a91-2b4d-4f60-8e1a-9d7c5b3a1f02", "11111111-2222-3333-4444-555555555555");
+        std::fs::write(store.path_of("sandbox"), &users).unwrap();
+
+        assert!(upsert_profile(&store, &sandbox_toml("http://127.0.0.1:47101")).is_err(), "the user's file stays");
+        assert_eq!(std::fs::read_to_string(store.path_of("sandbox")).unwrap(), users, "byte for byte");
+        assert_eq!(sandbox_profile_name(&store), Some("TokenHop Sandbox"), "the sandbox takes another name");
+    }
+
+    #[test]
+    fn the_sandbox_listens_on_free_ports_unless_told_otherwise() {
+        std::env::remove_var(SANDBOX_PORT_ENV);
+        assert_eq!(sandbox_config_from_env().base_port, None, "no fixed ports another program could hold or expect");
+    }
+
+    #[tokio::test]
+    async fn the_app_being_ready_does_not_start_the_sandbox() {
+        let dir = TempConfig::new("not-started");
+        let state = AppState::with_profiles(ProfileStore::open(&dir.0).unwrap());
+        state.warm_up_sandbox().await;
+        assert!(state.sandbox.get().is_none(), "the sandbox starts only when a profile needs it");
+    }
+
+    #[test]
+    fn environment_secrets_do_not_reach_the_apps_profiles() {
+        let kind = SecretKind::IasClientSecret;
+        std::env::set_var(kind.env_var(), "one-tenant's-secret");
+        let (secrets, _) = detect_secrets();
+        std::env::remove_var(kind.env_var());
+        assert_ne!(
+            secrets.source("another-tenant", kind).unwrap(),
+            SecretSource::Env,
+            "a TOKENHOP_* variable applies to every profile: the app must not use it"
+        );
     }
 }

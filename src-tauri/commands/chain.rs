@@ -7,13 +7,15 @@ use tauri::State;
 use tokenhop_core::profile::Profile;
 use tokenhop_core::progress::Batcher;
 use tokenhop_core::run_clock::RunClock;
+use tokenhop_core::secrets::{reusable_by_draft, OnlyKinds, SecretKind};
 use tokenhop_core::{chain, Progress, RunReport, RunRequest, Step};
 use tokio_util::sync::CancellationToken;
 
 use crate::state::{AppState, LastRun, DRAFT_SLUG};
 use crate::AppError;
 
-/// Runs `draft` (secrets under `slug`, else the draft slug) or the saved profile `slug`, up to `until`.
+/// Runs `draft` (secrets under the saved profile `slug` where the draft leaves them pointed, else the draft
+/// slug's) or the saved profile `slug`, up to `until`.
 #[tauri::command]
 #[tracing::instrument(skip_all)]
 pub async fn chain_run(
@@ -23,11 +25,17 @@ pub async fn chain_run(
     until: Option<Step>,
     on_progress: Channel<Vec<Progress>>,
 ) -> Result<RunReport, AppError> {
-    let (profile, slug) = match (draft, slug) {
-        (Some(draft), slug) => (draft, slug.unwrap_or_else(|| DRAFT_SLUG.to_owned())),
+    // A draft under a saved profile's slug gets that profile's secrets only where it sends them unchanged.
+    let (profile, slug, saved) = match (draft, slug) {
+        (Some(draft), Some(slug)) if slug != DRAFT_SLUG => {
+            state.ready_to_use(&slug).await;
+            let saved = state.profiles.get(&slug)?;
+            (draft, slug, Some(saved))
+        }
+        (Some(draft), _) => (draft, DRAFT_SLUG.to_owned(), None),
         (None, Some(slug)) => {
             state.ready_to_use(&slug).await;
-            (state.profiles.get(&slug)?, slug)
+            (state.profiles.get(&slug)?, slug, None)
         }
         (None, None) => {
             return Err(AppError::new(
@@ -37,6 +45,12 @@ pub async fn chain_run(
             ))
         }
     };
+    let all = state.secrets().await;
+    let secret_kinds = match &saved {
+        Some(saved) => reusable_by_draft(saved, &profile),
+        None => SecretKind::ALL.to_vec(),
+    };
+    let secrets = OnlyKinds::new(all, secret_kinds.clone());
     let cancel = Running::start(&state)?;
     // Nothing at once: every message costs the page's process CPU the chain's requests need.
     let progress = Batcher::start(|_| false, move |batch| drop(on_progress.send(batch)));
@@ -45,12 +59,12 @@ pub async fn chain_run(
         clock.observe(&p);
         progress.send(p)
     };
-    let req = RunRequest { profile: &profile, slug: &slug, until, secrets: state.secrets().await };
+    let req = RunRequest { profile: &profile, slug: &slug, until, secrets: &secrets };
     let report = chain::run(state.engine().await?, req, &send, cancel.token()).await;
     drop(cancel);
     clock.log_finished(&report);
     progress.finish().await;
-    *state.last_run.lock().unwrap_or_else(|p| p.into_inner()) = Some(LastRun { profile, slug, report: report.clone() });
+    *state.last_run.lock().unwrap_or_else(|p| p.into_inner()) = Some(LastRun { profile, slug, secret_kinds, report: report.clone() });
     Ok(report)
 }
 

@@ -2,14 +2,13 @@
 //! key. A profile's keychain entries follow it through save (from the wizard's draft), rename, duplicate
 //! and delete.
 
-use std::path::PathBuf;
-
 use serde::Serialize;
-use tauri::State;
+use tauri::{State, WebviewWindow};
 use tokenhop_core::profile::{
     parse_service_key, slugify, FieldError, IasConfig, Profile, ProfileList, ProfileSummary, ServiceKey, XsuaaConfig,
 };
 
+use crate::dialogs;
 use crate::state::{AppState, DRAFT_SLUG};
 use crate::AppError;
 
@@ -102,17 +101,30 @@ pub async fn profiles_delete(state: State<'_, AppState>, slug: String) -> Result
     Ok(secrets.delete_profile(&slug)?)
 }
 
+/// Asks for a profile file (a native dialog) and imports it; `None` when the user cancelled.
 #[tauri::command]
 #[tracing::instrument(skip_all)]
-pub fn profiles_import(state: State<'_, AppState>, path: PathBuf) -> Result<ProfileSummary, AppError> {
+pub async fn profiles_import(
+    window: WebviewWindow,
+    state: State<'_, AppState>,
+) -> Result<Option<ProfileSummary>, AppError> {
+    let Some(path) = dialogs::open_path(&window, "Import a TokenHop profile", "toml").await else {
+        return Ok(None);
+    };
     let slug = state.profiles.import(&path)?;
-    Ok(ProfileSummary::new(slug.clone(), state.profiles.get(&slug)?))
+    Ok(Some(ProfileSummary::new(slug.clone(), state.profiles.get(&slug)?)))
 }
 
+/// Asks where to write the profile (a native dialog; no secret is in the file); `false` when cancelled.
 #[tauri::command]
 #[tracing::instrument(skip_all)]
-pub fn profiles_export(state: State<'_, AppState>, slug: String, path: PathBuf) -> Result<(), AppError> {
-    Ok(state.profiles.export(&slug, &path)?)
+pub async fn profiles_export(window: WebviewWindow, state: State<'_, AppState>, slug: String) -> Result<bool, AppError> {
+    let file_name = format!("{slug}.toml");
+    let Some(path) = dialogs::save_path(&window, "Export profile", &file_name, "toml").await else {
+        return Ok(false);
+    };
+    state.profiles.export(&slug, &path)?;
+    Ok(true)
 }
 
 /// What the wizard fills in from a pasted service key; the secret stays on this side.

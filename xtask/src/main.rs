@@ -1,4 +1,4 @@
-//! `cargo xtask setup|run|test|e2e|bench|bundle`: the project's own set-up, test runner and packager.
+//! `cargo xtask setup|run|test|e2e|bench|bundle|fuzz`: the project's own set-up, test runner and packager.
 //!
 //! One command brings a fresh Debian/Ubuntu machine (root or passwordless sudo, with Rust, Node 20 and git) to a
 //! state where the app builds and every test suite runs. Set-up is idempotent: a second run checks and installs
@@ -53,6 +53,12 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// The parser property tests (10,000 cases each in `test`), round after round for much longer.
+    Fuzz {
+        /// How long to keep generating inputs.
+        #[arg(long, default_value_t = 10)]
+        minutes: u64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -64,6 +70,7 @@ fn main() -> ExitCode {
         Command::E2e { filter } => suites::e2e_only(&Workspace::locate(), &filter),
         Command::Bench(args) => bench::run(&Workspace::locate(), &args),
         Command::Bundle { check } => bundle::run(&Workspace::locate(), check),
+        Command::Fuzz { minutes } => suites::fuzz(&Workspace::locate(), minutes),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -62,6 +62,30 @@ pub fn test_all(ws: &Workspace) -> Result<()> {
     summarize(&outcomes)
 }
 
+/// The property tests of every parser that reads outside input (`core/tests/parsers_never_panic.rs`).
+const FUZZ_TESTS: &[&str] = &["test", "-p", "tokenhop-core", "--test", "parsers_never_panic"];
+/// Cases per property and round; each round draws new inputs (proptest seeds from the OS).
+const FUZZ_CASES_PER_ROUND: u32 = 200_000;
+
+/// Runs the parser properties round after round, `FUZZ_CASES_PER_ROUND` cases each, for about `minutes`;
+/// stops at the first failure, whose output names the shrunk input.
+pub fn fuzz(ws: &Workspace, minutes: u64) -> Result<()> {
+    build_tests(ws, "parser property tests", FUZZ_TESTS)?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(minutes * 60);
+    let mut rounds = 0u64;
+    while rounds == 0 || std::time::Instant::now() < deadline {
+        let mut cmd = step::command(step::cargo(), FUZZ_TESTS, &ws.root);
+        cmd.env("PROPTEST_CASES", FUZZ_CASES_PER_ROUND.to_string());
+        let outcome = suite("parser properties", &mut cmd, Reader::Cargo, Duration::from_secs(minutes.max(1) * 60 * 2));
+        if let Some(problem) = outcome.problem {
+            anyhow::bail!("round {} failed: {problem}", rounds + 1);
+        }
+        rounds += 1;
+    }
+    println!("fuzz: {rounds} round(s) of {FUZZ_CASES_PER_ROUND} cases per property, no failure");
+    Ok(())
+}
+
 pub fn e2e_only(ws: &Workspace, filter: &[String]) -> Result<()> {
     setup::run(ws, true)?;
     app::build_ui(ws)?;

@@ -2,43 +2,11 @@
 //!
 //! Logs go to stderr (`RUST_LOG`), results to stdout; errors print the diagnosis, never a debug dump.
 
-mod decode;
-mod profile;
-mod run;
-mod sandbox;
-mod secret;
-
 use std::io::IsTerminal as _;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
-
-#[derive(Debug, Parser)]
-#[command(name = "tokenhop-cli", version, about = "Entra ID sign-in → SAP IAS → XSUAA → API, checked and explained")]
-struct Cli {
-    /// Where profiles live (default: $TOKENHOP_CONFIG_DIR, else the OS config dir of TokenHop).
-    #[arg(long, global = true, env = "TOKENHOP_CONFIG_DIR", value_name = "DIR")]
-    config_dir: Option<PathBuf>,
-    #[command(subcommand)]
-    cmd: Cmd,
-}
-
-#[derive(Debug, Subcommand)]
-enum Cmd {
-    /// Manage profiles (one per tenant set-up).
-    #[command(subcommand)]
-    Profile(profile::ProfileCmd),
-    /// Store or remove a profile's client secrets in the OS keychain.
-    #[command(subcommand)]
-    Secret(secret::SecretCmd),
-    /// Run the chain of a profile: Entra sign-in → IAS → XSUAA → API.
-    Run(run::RunArgs),
-    /// Decode a JWT (header and claims), and optionally verify it against its issuer's keys.
-    Decode(decode::DecodeArgs),
-    /// Serve the simulated Entra, IAS, XSUAA and API on 127.0.0.1 until interrupted.
-    Sandbox(sandbox::SandboxArgs),
-}
+use clap::Parser;
+use tokenhop_cli::{decode, profile, run, sandbox, secret, Cli, Cmd};
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 use tokenhop_core::profile::file::to_toml;
 use tokenhop_core::profile::{ProfileList, ProfileStore};
-use tokenhop_core::secrets::{Layered, SecretKind};
+use tokenhop_core::secrets::{EnvOverrides, Layered, SecretKind};
 use tokenhop_core::Diagnosis;
 
 #[derive(Debug, Clone, Subcommand)]
@@ -39,7 +39,7 @@ pub enum ProfileCmd {
 
 /// Runs `cmd` against the profiles of `config_dir` (default: `$TOKENHOP_CONFIG_DIR` or the OS config dir).
 pub fn run(cmd: ProfileCmd, config_dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
-    let (secrets, _status) = Layered::detect();
+    let (secrets, _status) = Layered::detect(EnvOverrides::from_process());
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
     execute(cmd, config_dir, &secrets, &mut stdout.lock(), &mut stderr.lock())

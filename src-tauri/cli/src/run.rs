@@ -17,7 +17,7 @@ use tokenhop_core::profile::ProfileStore;
 use tokenhop_core::progress::Batcher;
 use tokenhop_core::report::{Progress, RunReport, Step};
 use tokenhop_core::run_clock::RunClock;
-use tokenhop_core::secrets::Layered;
+use tokenhop_core::secrets::{EnvOverrides, Layered};
 use tokenhop_core::{browser, Diagnosis};
 use tokio_util::sync::CancellationToken;
 
@@ -76,7 +76,7 @@ pub async fn run(args: RunArgs, config_dir: Option<PathBuf>) -> anyhow::Result<E
             return Ok(ExitCode::FAILURE);
         }
     };
-    let (secrets, _) = Layered::detect();
+    let (secrets, _) = Layered::detect(EnvOverrides::from_process());
     let http = HttpClient::new(HttpConfig::default())?;
     let mut engine = Engine::new(http, browser::choose(args.browser.as_deref()));
     engine.loopback.timeout = Duration::from_secs(args.timeout);

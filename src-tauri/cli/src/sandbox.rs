@@ -41,6 +41,7 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<ExitCode> {
     eprintln!("  IAS    {}", urls.ias);
     eprintln!("  XSUAA  {}", urls.xsuaa);
     eprintln!("  API    {}", urls.api);
+    eprintln!("  control {}/_sandbox (Authorization: Bearer {})", urls.authority, sandbox.control_token());
     tokio::signal::ctrl_c().await?;
     sandbox.shutdown().await;
     eprintln!("sandbox stopped");

@@ -1,36 +1,13 @@
-//! `profile` and `secret` subcommands, parsed by clap exactly as the CLI declares them and run in-process
-//! against a temp config dir. The modules are included by path so that these tests run before (and
-//! independently of) their wiring in `main.rs`; the secret store is a `MemoryStore` standing in for the
-//! keychain (the real Secret Service is tested in tokenhop-core's `keychain_secret_service`).
-
-#[path = "../src/profile.rs"]
-#[allow(dead_code)]
-mod profile;
-#[path = "../src/secret.rs"]
-#[allow(dead_code)]
-mod secret;
+//! `profile` and `secret` subcommands, parsed by the CLI's own parser (`tokenhop_cli::Cli`, the one the binary
+//! uses) and run in-process against a temp config dir; the secret store is a `MemoryStore` standing in for
+//! the keychain (the real Secret Service is tested in tokenhop-core's `keychain_secret_service`).
 
 use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
+use tokenhop_cli::{profile, secret, Cli, Cmd};
 use tokenhop_core::secrets::{EnvOverrides, Layered, MemoryStore, SecretError, SecretKind, SecretStore};
-
-#[derive(Parser)]
-struct Cli {
-    #[arg(long)]
-    config_dir: Option<std::path::PathBuf>,
-    #[command(subcommand)]
-    command: Top,
-}
-
-#[derive(clap::Subcommand)]
-enum Top {
-    #[command(subcommand)]
-    Profile(profile::ProfileCmd),
-    #[command(subcommand)]
-    Secret(secret::SecretCmd),
-}
 
 struct Run {
     code: ExitCode,
@@ -44,19 +21,20 @@ fn cli(dir: &Path, args: &[&str], keychain: Option<&'static MemoryStore>, stdin:
     argv.extend_from_slice(args);
     let parsed = Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("{args:?} must parse: {e}"));
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = match parsed.command {
-        Top::Profile(cmd) => {
+    let code = match parsed.cmd {
+        Cmd::Profile(cmd) => {
             let store: Option<Box<dyn SecretStore>> = keychain.map(|k| Box::new(Shared(k)) as _);
             let layered = Layered::new(EnvOverrides::none(), store);
             profile::execute(cmd, parsed.config_dir, &layered, &mut out, &mut err).unwrap()
         }
-        Top::Secret(cmd) => {
+        Cmd::Secret(cmd) => {
             let keychain: Result<&dyn SecretStore, SecretError> = match keychain {
                 Some(k) => Ok(k),
                 None => Err(SecretError::Unavailable { reason: "no session bus".into() }),
             };
             secret::execute(cmd, parsed.config_dir, keychain, &mut stdin.as_bytes(), false, &mut out, &mut err).unwrap()
         }
+        _ => panic!("{args:?} is not a profile or secret command"),
     };
     Run { code, out: String::from_utf8(out).unwrap(), err: String::from_utf8(err).unwrap() }
 }

@@ -118,10 +118,9 @@ fn forwarded(o: &StepOutcome) -> Option<&str> {
     o.token(name)
 }
 
-/// Readies, while the user signs in, what the hops after the callback need: ring, the IAS and XSUAA keys
+/// Readies, while the user signs in, what the hops after the callback need: the IAS and XSUAA keys
 /// (their fetch leaves a kept-alive connection to each token endpoint's host), and a connection to the API.
 fn prefetch(engine: &Engine, p: &Profile, last: Step) {
-    crate::token::verify::prepare();
     let needed = |hop: Step, url: Option<&String>| url.filter(|_| last >= hop).and_then(|u| parse_url(u).ok());
     let keys = [
         needed(Step::Ias, p.ias.as_ref().map(|c| &c.url)).map(|u| Service::Ias.keys_url(&u)),
@@ -399,8 +398,9 @@ fn service_checks(engine: &Engine, req: &RunRequest<'_>, out: &mut StepOutcome) 
     let now = engine.now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
     for view in &out.views {
         if let Some(exp) = view.expires_at {
-            let mins = (exp - now) / 60;
-            let (ok, detail) = if exp > now { (true, format!("expires in {mins} min")) } else { (false, format!("expired {} min ago", -mins)) };
+            // `exp` is whatever the server wrote: saturate rather than overflow.
+            let mins = exp.saturating_sub(now) / 60;
+            let (ok, detail) = if exp > now { (true, format!("expires in {mins} min")) } else { (false, format!("expired {} min ago", mins.saturating_neg())) };
             out.checks.push(Check::new("exp", ok, detail).on(view.name.clone()));
         }
     }

@@ -1,7 +1,7 @@
 //! The one HTTP client every request of the engine goes through.
 //!
-//! rustls with the OS trust store (corporate CAs work), proxy from the environment, connect and read
-//! timeouts, a cap on the response size, no redirects (a token endpoint that redirects is misconfigured,
+//! rustls with the OS trust store (corporate CAs work), proxy from the environment (`HTTPS_PROXY`,
+//! `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`) but never for loopback hosts, connect and read timeouts, a cap on the response size, no redirects (a token endpoint that redirects is misconfigured,
 //! and following it could send credentials elsewhere), and `http://` only for loopback hosts.
 //! It does not retry: IAS locks a client after five failed authentications.
 
@@ -109,7 +109,11 @@ pub struct HttpClient {
 
 impl HttpClient {
     pub fn new(config: HttpConfig) -> Result<Self, HttpError> {
-        let inner = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder().no_proxy();
+        for proxy in proxies_from_env(|name| std::env::var(name).ok()) {
+            builder = builder.proxy(proxy);
+        }
+        let inner = builder
             .use_rustls_tls()
             .connect_timeout(config.connect_timeout)
             .timeout(config.timeout)
@@ -220,6 +224,46 @@ impl HttpClient {
         }
         HttpError::Other { url: url_s, detail: chain }
     }
+}
+
+/// Hosts no proxy ever sees: this machine's own services (the sandbox, a local IdP) get tokens and client
+/// secrets over plain http, which a proxy would receive in cleartext. `NO_PROXY` can add to it, not remove.
+const LOOPBACK_HOSTS: &str = "localhost,127.0.0.0/8,::1";
+
+/// The proxies the environment names, as curl reads them (the lower-case name first for `http_proxy`),
+/// each bypassed for `NO_PROXY` and for loopback. None under CGI (`REQUEST_METHOD` set), where
+/// `HTTP_PROXY` may come from a request header (httpoxy).
+fn proxies_from_env(var: impl Fn(&str) -> Option<String>) -> Vec<reqwest::Proxy> {
+    let first = |names: &[&str]| names.iter().find_map(|n| var(n)).filter(|v| !v.trim().is_empty());
+    let no_proxy = match first(&["NO_PROXY", "no_proxy"]) {
+        Some(list) => format!("{list},{LOOPBACK_HOSTS}"),
+        None => LOOPBACK_HOSTS.to_owned(),
+    };
+    let bypass = || reqwest::NoProxy::from_string(&no_proxy);
+    let cgi = var("REQUEST_METHOD").is_some();
+    let candidates = [
+        ("https", first(&["HTTPS_PROXY", "https_proxy"])),
+        ("http", first(&["http_proxy", "HTTP_PROXY"]).filter(|_| !cgi)),
+        ("all", first(&["ALL_PROXY", "all_proxy"])),
+    ];
+    candidates
+        .into_iter()
+        .filter_map(|(scheme, url)| {
+            let url = url?;
+            let proxy = match scheme {
+                "https" => reqwest::Proxy::https(url.as_str()),
+                "http" => reqwest::Proxy::http(url.as_str()),
+                _ => reqwest::Proxy::all(url.as_str()),
+            };
+            match proxy {
+                Ok(proxy) => Some(proxy.no_proxy(bypass())),
+                Err(e) => {
+                    tracing::warn!(error = %e, "ignoring a proxy variable that is not a URL");
+                    None
+                }
+            }
+        })
+        .collect()
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {

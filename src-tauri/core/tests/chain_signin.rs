@@ -123,8 +123,17 @@ async fn cancel_while_waiting_ends_the_run_and_frees_the_port() {
             .expect("cancel ends the run at once");
         assert_fails(&report, Step::Entra, "cancelled");
         let port = port.lock().unwrap().expect("the listener was waiting");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        let rebound = tokio::net::TcpListener::bind(("127.0.0.1", port)).await;
+        // Waits for the port to be released (the listener closes as the run ends), up to five seconds.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        let rebound = loop {
+            match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+                Err(e) if tokio::time::Instant::now() < deadline => {
+                    let _ = e;
+                    tokio::task::yield_now().await;
+                }
+                other => break other,
+            }
+        };
         assert!(rebound.is_ok(), "port {port} is free again after cancel: {rebound:?}");
     }
 }

@@ -20,7 +20,7 @@ fn config(host: RedirectHost, timeout: Duration) -> LoopbackConfig {
 }
 
 fn expected(issuer: Option<&str>) -> Expected {
-    Expected { state: Secret::new(STATE), issuer: issuer.map(String::from) }
+    Expected { state: Secret::new(STATE), issuer: issuer.map(String::from), require_iss: issuer.is_some() }
 }
 
 /// Binds, starts waiting in the background; returns the base URL (on 127.0.0.1) and the wait.
@@ -36,9 +36,18 @@ async fn status(url: &str) -> Result<u16, reqwest::Error> {
     reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap().get(url).send().await.map(|r| r.status().as_u16())
 }
 
+/// Whether the port becomes free within five seconds: waits for the event rather than a fixed sleep.
 async fn port_is_free(port: u16) -> bool {
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    tokio::net::TcpListener::bind(("127.0.0.1", port)).await.is_ok()
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        if tokio::net::TcpListener::bind(("127.0.0.1", port)).await.is_ok() {
+            return true;
+        }
+        if tokio::time::Instant::now() > deadline {
+            return false;
+        }
+        tokio::task::yield_now().await;
+    }
 }
 
 #[tokio::test]
@@ -65,7 +74,9 @@ fn outward_ip() -> Option<IpAddr> {
 #[tokio::test]
 async fn it_is_not_reachable_on_other_interfaces() {
     let Some(ip) = outward_ip() else {
-        eprintln!("no non-loopback interface on this machine; the local_addrs test covers the bind");
+        // CI machines have a network interface: there, its absence means the test cannot do its job.
+        assert!(std::env::var_os("CI").is_none(), "CI must have a non-loopback address for this test");
+        eprintln!("NOT CHECKED: no non-loopback interface on this machine; the local_addrs test covers the bind");
         return;
     };
     let (_, port, wait, cancel) = listen(None, Duration::from_secs(5)).await;
@@ -177,4 +188,46 @@ async fn a_taken_port_is_reported_with_its_number() {
     let err = Loopback::bind(&LoopbackConfig { port, ..config(RedirectHost::Localhost, Duration::from_secs(1)) }).await.err().expect("in use");
     assert!(matches!(err, LoopbackError::PortInUse { port: p } if p == port), "{err:?}");
     assert!(err.to_string().contains(&port.to_string()));
+}
+
+#[tokio::test]
+async fn a_fixed_port_held_by_another_program_on_ipv6_loopback_is_refused() {
+    // Another program listens on [::1]:port only; a browser resolving localhost to ::1 would give it the code.
+    let squatter = std::net::TcpListener::bind("[::1]:0").expect("this machine has IPv6 loopback");
+    let port = squatter.local_addr().unwrap().port();
+    let result = Loopback::bind(&LoopbackConfig { port, ..config(RedirectHost::Localhost, Duration::from_secs(1)) }).await;
+    match result {
+        Err(LoopbackError::PortInUse { port: p }) => assert_eq!(p, port),
+        Err(other) => panic!("expected PortInUse, got {other:?}"),
+        Ok(lb) => panic!("bound {:?} although [::1]:{port} belongs to another program", lb.local_addrs()),
+    }
+}
+
+#[tokio::test]
+async fn an_error_response_from_another_issuer_is_a_mix_up_too() {
+    let (base, _, wait, _) = listen(Some("https://login.example/t/v2.0"), Duration::from_secs(5)).await;
+    let url = format!("{base}/?error=access_denied&error_description=x&state={STATE}&iss=https%3A%2F%2Fevil.example");
+    assert_eq!(status(&url).await.unwrap(), 400);
+    match wait.await.unwrap() {
+        Err(LoopbackError::IssuerMismatch { got, .. }) => assert_eq!(got, "https://evil.example"),
+        other => panic!("RFC 9207 §2.4 applies to error responses: {:?}", other.map(|_| "a code")),
+    }
+}
+
+#[tokio::test]
+async fn an_iss_is_checked_even_when_the_server_does_not_advertise_it() {
+    let issuer = "https://login.example/t/v2.0";
+    let listen_unadvertised = || async {
+        let lb = Loopback::bind(&config(RedirectHost::Localhost, Duration::from_secs(5))).await.unwrap();
+        let base = format!("http://127.0.0.1:{}", lb.port());
+        let expected = Expected { state: Secret::new(STATE), issuer: Some(issuer.into()), require_iss: false };
+        (base, tokio::spawn(lb.wait(expected, CancellationToken::new())))
+    };
+    let (base, wait) = listen_unadvertised().await;
+    assert_eq!(status(&format!("{base}/?code=c&state={STATE}&iss=https%3A%2F%2Fevil.example")).await.unwrap(), 400);
+    assert!(matches!(wait.await.unwrap(), Err(LoopbackError::IssuerMismatch { .. })), "a present iss is always checked");
+
+    let (base, wait) = listen_unadvertised().await;
+    assert_eq!(status(&format!("{base}/?code=c&state={STATE}")).await.unwrap(), 200, "no iss is fine when not advertised");
+    assert_eq!(wait.await.unwrap().unwrap().expose_secret(), "c");
 }

@@ -44,11 +44,20 @@ fn profile_atomic_writer_child() {
     }
 }
 
+/// The writer's temp files in `dir` (a write in progress, or one a kill interrupted).
+fn temp_files(dir: &Path) -> std::collections::BTreeSet<std::ffi::OsString> {
+    std::fs::read_dir(dir)
+        .map(|entries| entries.flatten().map(|e| e.file_name()).filter(|n| n.to_string_lossy().ends_with(".tmp")).collect())
+        .unwrap_or_default()
+}
+
 #[test]
 fn a_writer_killed_mid_write_never_leaves_a_half_file() {
     let dir = tempfile::tempdir().unwrap();
-    let mut left_temp_files = 0;
+    let profiles = dir.path().join("profiles");
+    let mut killed_mid_write = 0;
     for round in 0..6 {
+        let before = temp_files(&profiles);
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args(["profile_atomic_writer_child", "--exact", "--nocapture", "--test-threads=1"])
             .env(WRITER_DIR, dir.path())
@@ -60,9 +69,17 @@ fn a_writer_killed_mid_write_never_leaves_a_half_file() {
             let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
             assert!(lines.any(|l| l.is_ok_and(|l| l.contains("ready"))), "the writer must start");
         }
-        std::thread::sleep(Duration::from_millis(150 + 97 * round));
+        // Wait for the event, not a time: a write in progress shows as a new temp file; kill it then.
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while temp_files(&profiles).is_subset(&before) && std::time::Instant::now() < deadline {
+            std::thread::yield_now();
+        }
         child.kill().unwrap(); // SIGKILL on Unix: no destructor, no cleanup.
         child.wait().unwrap();
+        // A temp file that outlived its writer is a write the kill cut off.
+        if !temp_files(&profiles).is_subset(&before) {
+            killed_mid_write += 1;
+        }
 
         let store = ProfileStore::open(dir.path()).unwrap();
         let list = store.list(None).unwrap();
@@ -72,11 +89,7 @@ fn a_writer_killed_mid_write_never_leaves_a_half_file() {
             let profile = store.get(&summary.slug).unwrap();
             assert_eq!(profile.entra.scopes.len(), 60_004, "round {round}: {} must be complete", summary.slug);
         }
-        left_temp_files += std::fs::read_dir(store.dir())
-            .unwrap()
-            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".tmp"))
-            .count();
     }
-    // Not asserted (timing), but shows the kills did land mid-write.
-    eprintln!("temp files left by killed writes: {left_temp_files}");
+    assert!(killed_mid_write > 0, "no kill landed inside a write, so the test proved nothing");
+    eprintln!("kills that landed inside a write: {killed_mid_write} of 6");
 }

@@ -322,3 +322,36 @@ fn a_large_store_loads_in_parallel_with_every_profile_and_error_in_place() {
     let linked = store.list(Some("linked")).unwrap().profiles;
     assert_eq!(linked[0].tenant, "moved.example.com", "a changed symlink target is re-read");
 }
+
+/// Issue 23 item 4: an import reads a regular file of a sensible size, and nothing else — a FIFO would block
+/// the app forever, a device never end or hold no profile, a huge file fill memory.
+#[cfg(unix)]
+#[test]
+fn import_refuses_fifos_devices_and_huge_files() {
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.toml");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
+    assert!(made.success(), "mkfifo made the FIFO");
+    let huge = dir.path().join("huge.toml");
+    fs::write(&huge, format!("name = \"x\"\n# {}\n", "a".repeat(2 * 1024 * 1024))).unwrap();
+
+    for path in [fifo, std::path::PathBuf::from("/dev/null"), huge] {
+        let (tx, rx) = mpsc::channel();
+        let (store_dir, file) = (dir.path().join("store"), path.clone());
+        // On a thread, so that an import stuck on the FIFO fails this test instead of hanging it.
+        std::thread::spawn(move || {
+            let store = ProfileStore::open(&store_dir).unwrap();
+            let _ = tx.send(store.import(&file).map_err(|e| e.diagnosis().code));
+        });
+        let outcome = rx.recv_timeout(Duration::from_secs(5));
+        assert_eq!(
+            outcome,
+            Ok(Err("profile.not_a_profile".to_owned())),
+            "{} must be refused at once, unread",
+            path.display()
+        );
+    }
+}

@@ -114,3 +114,27 @@ fn field_errors_serialize_as_field_message_hint() {
     keys.sort_unstable();
     assert_eq!(keys, ["field", "hint", "message"], "the UI relies on exactly these keys");
 }
+
+/// Issue 23 item 10: exports write profile values into line-based files, so no profile string may carry a
+/// line break or another control character — URLs included, which `Url::parse` would silently clean.
+#[test]
+fn control_characters_are_refused_in_every_string() {
+    let cases: [(&str, fn(&mut Profile)); 7] = [
+        ("name", |p| p.name = "ACME\nIAS_ID_TOKEN=forged".into()),
+        ("environment", |p| p.environment = Some("dev\r".into())),
+        ("entra.tenant", |p| p.entra.tenant.push('\0')),
+        ("entra.scopes", |p| p.entra.scopes.push("email\u{2028}x".into())),
+        ("ias.url", |p| p.ias.as_mut().unwrap().url = "https://acme.accounts.ondemand.com\n".into()),
+        ("xsuaa.client_id", |p| p.xsuaa.as_mut().unwrap().client_id.push('\t')),
+        ("api.url", |p| p.api.as_mut().unwrap().url.insert(8, '\u{1b}')),
+    ];
+    for (field, tweak) in cases {
+        let mut profile = valid();
+        tweak(&mut profile);
+        let errors = validate(&profile);
+        assert!(
+            errors.iter().any(|e| e.field == field && e.message.contains("control character")),
+            "{field} with a control character must be refused: {errors:?}"
+        );
+    }
+}

@@ -10,6 +10,12 @@
 //! | `GET /_sandbox/issued`           | what was last issued and received (`Issued`)                    |
 //! | `POST /_sandbox/clock`           | `{"advance_secs": n}`: move the sandbox clock forward; 204      |
 //!
+//! Every request needs `Authorization: Bearer <token>` with the sandbox's own token
+//! ([`crate::Sandbox::control_token`]), a `Host` that is this origin (a web page that rebinds a DNS name to
+//! 127.0.0.1 sends its own name), and a JSON body where it sends one: no web page can send such a request
+//! without a CORS preflight, which the sandbox never answers. `/_sandbox/issued` shows no secret: client
+//! secrets, passwords, codes, verifiers, assertions and the tokens themselves are redacted.
+//!
 //! A fault is `{"fault": "<name>", ...}`, e.g. `{"fault":"hang","endpoint":"ias_token"}`,
 //! `{"fault":"xsuaa_distrusts_ias"}` or
 //! `{"fault":"tamper","token":"entra_id_token","tamper":{"kind":"set_claim","claim":"ver","value":"1.0"}}`.
@@ -18,11 +24,13 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use rand::RngCore;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -35,7 +43,45 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/_sandbox/faults", get(list).post(set).delete(clear))
         .route("/_sandbox/issued", get(issued))
         .route("/_sandbox/clock", post(clock))
+        .route_layer(middleware::from_fn_with_state(shared.clone(), guard))
         .with_state(shared)
+}
+
+/// A fresh control token: 32 random bytes, hex.
+pub(crate) fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The control endpoint's gate: this origin's `Host`, the sandbox's token, JSON bodies.
+async fn guard(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let headers = request.headers();
+    let text = |name| headers.get(name).and_then(|v: &axum::http::HeaderValue| v.to_str().ok());
+    let port = shared.urls.authority.rsplit(':').next().unwrap_or_default();
+    let host_ok = text(header::HOST)
+        .is_some_and(|host| [format!("127.0.0.1:{port}"), format!("localhost:{port}")].iter().any(|h| h == host));
+    if !host_ok {
+        let error = json!({ "error": "invalid_request", "error_description": "the Host header must be this sandbox's origin" });
+        return (StatusCode::MISDIRECTED_REQUEST, Json(error)).into_response();
+    }
+    let token_ok = text(header::AUTHORIZATION)
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|t| constant_time_eq(t.as_bytes(), shared.control_token.as_bytes()));
+    if !token_ok {
+        let error = json!({ "error": "invalid_token", "error_description": "send the sandbox's control token as Authorization: Bearer <token>" });
+        return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], Json(error)).into_response();
+    }
+    let json_ok = text(header::CONTENT_TYPE).is_some_and(|ct| ct.split(';').next().is_some_and(|m| m.trim() == "application/json"));
+    if request.method() == axum::http::Method::POST && !json_ok {
+        let error = json!({ "error": "invalid_request", "error_description": "the body must be application/json" });
+        return (StatusCode::UNSUPPORTED_MEDIA_TYPE, Json(error)).into_response();
+    }
+    next.run(request).await
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn bad_request(text: String) -> Response {
@@ -92,7 +138,7 @@ async fn clear(State(shared): State<Arc<Shared>>) -> StatusCode {
 }
 
 async fn issued(State(shared): State<Arc<Shared>>) -> Response {
-    Json(shared.issued().clone()).into_response()
+    Json(shared.issued().redacted()).into_response()
 }
 
 #[derive(Deserialize)]

@@ -94,5 +94,35 @@ impl Issued {
     }
 }
 
+impl Issued {
+    /// A copy for outside eyes (the control endpoint): every token and every secret form value — codes,
+    /// verifiers, assertions, refresh tokens — replaced by `***`.
+    pub fn redacted(&self) -> Issued {
+        const HIDDEN: &str = "***";
+        let tokens = |t: &Option<TokensSeen>| {
+            t.as_ref().map(|_| TokensSeen {
+                access_token: HIDDEN.into(),
+                id_token: Some(HIDDEN.into()),
+                refresh_token: Some(HIDDEN.into()),
+            })
+        };
+        let mut out = self.clone();
+        out.entra = tokens(&self.entra);
+        out.ias = tokens(&self.ias);
+        out.xsuaa = tokens(&self.xsuaa);
+        for request in &mut out.requests {
+            for (key, value) in request.form.iter_mut() {
+                if SECRET_FIELDS.contains(&key.as_str()) || OUTSIDE_SECRET_FIELDS.contains(&key.as_str()) {
+                    *value = HIDDEN.into();
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Form keys recorded for in-process tests, but redacted for the control endpoint.
+const OUTSIDE_SECRET_FIELDS: [&str; 6] = ["code", "code_verifier", "assertion", "refresh_token", "device_code", "subject_token"];
+
 /// Form keys whose values are never recorded.
 pub(crate) const SECRET_FIELDS: [&str; 3] = ["client_secret", "password", "client_assertion"];

@@ -89,6 +89,7 @@ impl Sandbox {
             issued: Mutex::new(Issued::default()),
             clock_skew: AtomicI64::new(0),
             shutdown: stopped.clone(),
+            control_token: control::new_token(),
         });
         let with_faults = |router: Router, service: Service| {
             router.layer(middleware::from_fn_with_state((shared.clone(), service), transport::apply))
@@ -146,6 +147,12 @@ impl Sandbox {
     /// Moves the sandbox clock forward (codes, tokens and lockouts expire without sleeping).
     pub fn advance_clock(&self, by: Duration) {
         self.shared.clock_skew.fetch_add(by.as_secs() as i64, Ordering::Relaxed);
+    }
+
+    /// The bearer token of the control endpoint (`Authorization: Bearer <token>` on `/_sandbox/*`); new for
+    /// every sandbox, so that only whoever started it can break it on purpose.
+    pub fn control_token(&self) -> &str {
+        &self.shared.control_token
     }
 
     /// The matching TokenHop profile (DESIGN §3).

@@ -113,6 +113,8 @@ pub(crate) struct Shared {
     pub clock_skew: AtomicI64,
     /// Turns true when the sandbox shuts down (ends hanging responses).
     pub shutdown: watch::Receiver<bool>,
+    /// The bearer token the control endpoint requires, new for every sandbox.
+    pub control_token: String,
 }
 
 impl Shared {

@@ -45,10 +45,14 @@ async fn a_hanging_endpoint_never_answers_and_shutdown_still_returns() {
     let url = format!("{}/oauth/token", sb.urls().xsuaa);
     let hung = tokio::time::timeout(Duration::from_millis(500), http().post(&url).form(&[("grant_type", "x")]).send()).await;
     assert!(hung.is_err(), "a hanging endpoint gives no answer");
-    let pending = tokio::spawn(http().post(url).form(&[("grant_type", "x")]).send());
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // A request that is on the wire (written whole) when the sandbox shuts down.
+    use tokio::io::AsyncWriteExt as _;
+    let origin = url.trim_start_matches("http://").split('/').next().unwrap().to_owned();
+    let mut pending = tokio::net::TcpStream::connect(&origin).await.unwrap();
+    let request = format!("POST /oauth/token HTTP/1.1\r\nHost: {origin}\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: 12\r\n\r\ngrant_type=x");
+    pending.write_all(request.as_bytes()).await.unwrap();
     tokio::time::timeout(Duration::from_secs(3), sb.shutdown()).await.expect("shutdown returns despite a hanging request");
-    let _ = pending.await;
+    drop(pending);
 }
 
 #[tokio::test]
@@ -127,6 +131,7 @@ async fn faults_given_at_start_are_active_from_the_first_request() {
 async fn the_control_endpoint_sets_lists_and_clears_faults() {
     let sb = start().await;
     let control = format!("{}/_sandbox", sb.urls().authority);
+    let http = || Control(sb.control_token().to_owned());
     let info: Value = http().get(format!("{control}/info")).send().await.unwrap().json().await.unwrap();
     assert_eq!(info["urls"]["ias"], sb.urls().ias.as_str());
     assert_eq!(info["entra_client_id"], sb.config().entra_client_id.as_str());
@@ -137,7 +142,7 @@ async fn the_control_endpoint_sets_lists_and_clears_faults() {
     let r = http().post(format!("{control}/faults")).json(&json!([{"fault": "xsuaa_distrusts_ias"}, {"fault": "tamper", "token": "ias_id_token", "tamper": {"kind": "drop_claim", "claim": "exp"}}])).send().await.unwrap();
     assert_eq!(r.status(), 204, "an array of faults");
     assert_eq!(sb.faults().list().len(), 3);
-    assert_eq!(http().get(&sb.urls().api).send().await.unwrap().status(), 502);
+    assert_eq!(common::http().get(&sb.urls().api).send().await.unwrap().status(), 502);
 
     let bad = http().post(format!("{control}/faults")).json(&json!({"fault": "no_such_fault"})).send().await.unwrap();
     assert_eq!(bad.status(), 400, "unknown faults are refused");
@@ -153,6 +158,83 @@ async fn the_control_endpoint_sets_lists_and_clears_faults() {
 
     let issued: Value = http().get(format!("{control}/issued")).send().await.unwrap().json().await.unwrap();
     assert_eq!(issued["authorize"]["state"], "state-123", "the authorize request is recorded");
+    sb.shutdown().await;
+}
+
+/// A client of the control endpoint that sends the sandbox's token with every request.
+struct Control(String);
+
+impl Control {
+    fn get(&self, url: impl reqwest::IntoUrl) -> reqwest::RequestBuilder {
+        http().get(url).bearer_auth(&self.0)
+    }
+    fn post(&self, url: impl reqwest::IntoUrl) -> reqwest::RequestBuilder {
+        http().post(url).bearer_auth(&self.0)
+    }
+    fn delete(&self, url: impl reqwest::IntoUrl) -> reqwest::RequestBuilder {
+        http().delete(url).bearer_auth(&self.0)
+    }
+}
+
+/// Issue 23 item 8: the control endpoint can break the sandbox and read what it issued, so only its starter
+/// may use it: its token, its own Host (no DNS rebinding), JSON bodies (no cross-site form posts).
+#[tokio::test]
+async fn the_control_endpoint_refuses_requests_without_the_token_a_foreign_host_or_json() {
+    let sb = start().await;
+    let control = format!("{}/_sandbox", sb.urls().authority);
+    let fault = json!({"fault": "bad_gateway", "endpoint": "api_me"});
+    let status = |r: reqwest::Response| r.status().as_u16();
+
+    assert_eq!(status(http().get(format!("{control}/issued")).send().await.unwrap()), 401, "no token");
+    assert_eq!(status(http().post(format!("{control}/faults")).json(&fault).send().await.unwrap()), 401, "no token");
+    let wrong = http().post(format!("{control}/faults")).bearer_auth("guess").json(&fault).send().await.unwrap();
+    assert_eq!(status(wrong), 401, "a wrong token");
+    let rebound = http()
+        .get(format!("{control}/info"))
+        .bearer_auth(sb.control_token())
+        .header("host", "attacker.example:80")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status(rebound), 421, "a page rebinding its name to 127.0.0.1 sends its own Host");
+    let form = http()
+        .post(format!("{control}/faults"))
+        .bearer_auth(sb.control_token())
+        .header("content-type", "text/plain")
+        .body(fault.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status(form), 415, "only JSON bodies");
+    assert!(sb.faults().list().is_empty(), "none of these set a fault");
+    sb.shutdown().await;
+}
+
+/// What `/_sandbox/issued` shows outside the process holds no secret and no token.
+#[tokio::test]
+async fn issued_over_http_redacts_every_secret_and_token() {
+    let sb = start().await;
+    let (code, verifier) = code_for(&sb, "alice@sandbox.onmicrosoft.com").await;
+    let redeemed = redeem(&sb, &code, &verifier).await;
+    assert_eq!(redeemed.status(), 200);
+    let tokens: Value = redeemed.json().await.unwrap();
+    let issued = Control(sb.control_token().to_owned())
+        .get(format!("{}/_sandbox/issued", sb.urls().authority))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for (what, value) in [
+        ("the code", code.as_str()),
+        ("the verifier", verifier.as_str()),
+        ("the ID token", tokens["id_token"].as_str().unwrap()),
+        ("the access token", tokens["access_token"].as_str().unwrap()),
+    ] {
+        assert!(!issued.contains(value), "{what} must not be shown: {issued:.300}");
+    }
+    assert!(issued.contains("***"), "redacted, not left out");
     sb.shutdown().await;
 }
 

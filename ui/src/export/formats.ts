@@ -8,12 +8,6 @@ export const FORMATS: { id: ExportFormat; label: string; note: string; ext: stri
   { id: "env", label: ".env", note: "KEY=value, tokens only", ext: "env" },
 ];
 
-export function defaultFileName(profile: string, format: ExportFormat): string {
-  const base = profile.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "tokenhop";
-  const ext = FORMATS.find((f) => f.id === format)!.ext;
-  return format === "postman" ? `${base}.postman_collection.json` : format === "env" ? `${base}.env` : `${base}.${ext}`;
-}
-
 export interface CopyableToken {
   id: string;
   label: string;

@@ -2,7 +2,6 @@
 // `AppError {code, message, hint}`. Arguments are never logged: they may hold secrets or tokens.
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { writeText } from "@tauri-apps/plugin-clipboard-manager";
-import { open, save } from "@tauri-apps/plugin-dialog";
 import type {
   AppInfo,
   ExportFormat,
@@ -76,8 +75,10 @@ export const profilesRename = (slug: string, newName: string) =>
 export const profilesDuplicate = (slug: string, newName: string, copySecrets: boolean) =>
   call<ProfileSummary>("profiles_duplicate", { slug, newName, copySecrets });
 export const profilesDelete = (slug: string) => call<void>("profiles_delete", { slug });
-export const profilesImport = (path: string) => call<ProfileSummary>("profiles_import", { path });
-export const profilesExport = (slug: string, path: string) => call<void>("profiles_export", { slug, path });
+/** Opens a file dialog (on the Rust side) and imports the chosen profile; `null` when cancelled. */
+export const profilesImport = () => call<ProfileSummary | null>("profiles_import");
+/** Opens a save dialog (on the Rust side) and writes the profile there; `false` when cancelled. */
+export const profilesExport = (slug: string) => call<boolean>("profiles_export", { slug });
 export const serviceKeyParse = (slug: string, json: string) => call<ServiceKey>("service_key_parse", { slug, json });
 
 // ---- secrets (write-only: values go in, only their source comes back) ----
@@ -103,32 +104,19 @@ export const chainCancel = () => call<void>("chain_cancel");
 
 // ---- tokens and exports ----
 export const tokensDecode = (token: string, verify: boolean) => call<TokenView>("tokens_decode", { token, verify });
-export const exportRender = (format: ExportFormat, includeSecrets: boolean) =>
-  call<string>("export_render", { format, includeSecrets });
-export const exportSave = (format: ExportFormat, path: string, includeSecrets: boolean) =>
-  call<{ files: string[] }>("export_save", { format, path, includeSecrets });
+/** The export as text, never with client secrets (those stay on the Rust side). */
+export const exportRender = (format: ExportFormat) => call<string>("export_render", { format });
+/** Puts the export on the clipboard from the Rust side, with client secrets if asked for. */
+export const exportCopy = (format: ExportFormat, includeSecrets: boolean) =>
+  call<void>("export_copy", { format, includeSecrets });
+/** Opens a save dialog (on the Rust side) and writes the export; `null` when cancelled. */
+export const exportSave = (format: ExportFormat, includeSecrets: boolean) =>
+  call<{ files: string[] } | null>("export_save", { format, includeSecrets });
 
-// ---- native dialogs and clipboard (plugins, also over IPC) ----
+// ---- clipboard (a plugin, also over IPC) ----
 export async function copyText(text: string): Promise<void> {
   try {
     await writeText(text);
-  } catch (e) {
-    throw toAppError(e);
-  }
-}
-
-export async function pickSavePath(title: string, defaultPath: string, extensions: string[]): Promise<string | null> {
-  try {
-    return await save({ title, defaultPath, filters: [{ name: extensions.join(", "), extensions }] });
-  } catch (e) {
-    throw toAppError(e);
-  }
-}
-
-export async function pickOpenPath(title: string, extensions: string[]): Promise<string | null> {
-  try {
-    const picked = await open({ title, multiple: false, directory: false, filters: [{ name: "Profile", extensions }] });
-    return typeof picked === "string" ? picked : null;
   } catch (e) {
     throw toAppError(e);
   }

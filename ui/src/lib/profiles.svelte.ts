@@ -77,19 +77,14 @@ export class ProfilesState {
 
   /** Asks for a file and imports it; `null` when the user cancelled the dialog. */
   async import(): Promise<ProfileSummary | null> {
-    const path = await api.pickOpenPath("Import a TokenHop profile", ["toml"]);
-    if (!path) return null;
-    const saved = await api.profilesImport(path);
-    await this.load();
+    const saved = await api.profilesImport();
+    if (saved) await this.load();
     return saved;
   }
 
   /** Asks where to write the profile file (no secrets are in it); `false` when cancelled. */
   async export(slug: string): Promise<boolean> {
-    const path = await api.pickSavePath("Export profile", `${slug}.toml`, ["toml"]);
-    if (!path) return false;
-    await api.profilesExport(slug, path);
-    return true;
+    return api.profilesExport(slug);
   }
 
   async saved(): Promise<void> {

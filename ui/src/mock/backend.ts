@@ -239,13 +239,15 @@ export function createFakeBackend(options: FakeOptions = {}) {
         return decodeView(args.token as string);
       case "export_render":
         return "#!/usr/bin/env bash\nset -euo pipefail\nIAS_URL='https://acme.accounts.ondemand.com'\n";
-      case "export_save":
-        return { files: [String(args.path)] };
-      case "plugin:clipboard-manager|write_text":
+      case "profiles_import":
         return null;
-      case "plugin:dialog|save":
-        return "/home/ada/acme.postman_collection.json";
-      case "plugin:dialog|open":
+      case "profiles_export":
+        return true;
+      case "export_copy":
+        return null;
+      case "export_save":
+        return { files: [`/home/ada/acme.${args.format}`] };
+      case "plugin:clipboard-manager|write_text":
         return null;
       default:
         throw { code: "internal", message: `The mock has no command ${cmd}`, hint: "" };

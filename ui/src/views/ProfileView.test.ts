@@ -108,11 +108,23 @@ describe("ProfileView run", () => {
     await fireEvent.click(screen.getByTestId("export-format-curl"));
     await fireEvent.click(screen.getByTestId("export-save"));
     await screen.findByTestId("export-written");
-    expect(backend.callsTo("export_save")[0].args).toEqual({
-      format: "curl",
-      path: "/home/ada/acme.postman_collection.json",
-      includeSecrets: false,
-    });
+    expect(backend.callsTo("export_save")[0].args).toEqual({ format: "curl", includeSecrets: false });
+    expect(JSON.stringify(backend.calls)).not.toMatch(/plugin:dialog/);
+  });
+
+  it("copies an export with client secrets on the Rust side, so the page never holds them", async () => {
+    const backend = useFakeBackend();
+    await openSandbox();
+    await fireEvent.click(screen.getByTestId("run-button"));
+    const exportButton = screen.getByTestId("export-button") as HTMLButtonElement;
+    await waitFor(() => expect(exportButton.disabled).toBe(false));
+    await fireEvent.click(exportButton);
+    await fireEvent.click(await screen.findByTestId("export-include-secrets"));
+    await fireEvent.click(screen.getByTestId("copy-curl"));
+    await waitFor(() => expect(backend.callsTo("export_copy")).toHaveLength(1));
+    expect(backend.callsTo("export_copy")[0].args).toEqual({ format: "curl", includeSecrets: true });
+    expect(backend.callsTo("plugin:clipboard-manager|write_text"), "nothing the page copies itself").toEqual([]);
+    expect(backend.callsTo("export_render"), "no export text comes to the page").toEqual([]);
   });
 });
 

@@ -56,7 +56,7 @@ fn browser_script(dir: &Path, name: &str, body: &str) -> Result<PathBuf> {
 /// A "browser" that submits the sandbox sign-in form as USER, after `pause`, follows the redirect to the
 /// loopback listener, and then stays open on `linger` until the bench releases it.
 pub fn curl_browser(dir: &Path, pause: Duration, linger: &Linger) -> Result<PathBuf> {
-    let user = super::b64::form_encode(USER);
+    let user = super::curl_floor::form_encode(USER);
     let body = format!(
         "u=\"$1\"; base=\"${{u%%\\?*}}\"; q=\"${{u#*\\?}}\"\n\
          (sleep {pause}; curl -s -o /dev/null -L --data \"$q&username={user}\" \"$base\" --next -s -o /dev/null '{linger}') \

@@ -15,13 +15,15 @@
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine as _;
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
-use super::b64::{self, form_encode};
 use super::sandbox::{Sandbox, USER};
 
 const REDIRECT_URI: &str = "http://localhost:53682/";
@@ -43,22 +45,22 @@ pub struct Floor {
 fn basic(id: &str, secret: &str) -> String {
     format!(
         "Authorization: Basic {}",
-        b64::encode(format!("{}:{}", form_encode(id), form_encode(secret)).as_bytes(), false)
+        STANDARD.encode(format!("{}:{}", form_encode(id), form_encode(secret)))
     )
 }
 
-/// A PKCE verifier and its S256 challenge (RFC 7636 §4.2), hashed by coreutils' `sha256sum`.
+/// `application/x-www-form-urlencoded` for one value (RFC 6749 §2.3.1 wants it before Basic's base64).
+pub fn form_encode(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+/// A PKCE verifier and its S256 challenge (RFC 7636 §4.2).
 fn pkce() -> Result<(String, String)> {
     let mut random = [0u8; 32];
     std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut random)?;
-    let verifier = b64::encode(&random, true);
-    let mut child = Command::new("sha256sum").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn()?;
-    child.stdin.take().expect("piped").write_all(verifier.as_bytes())?;
-    let out = String::from_utf8(child.wait_with_output()?.stdout)?;
-    let hex = out.split_whitespace().next().context("sha256sum printed nothing")?;
-    let digest: Vec<u8> =
-        (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16)).collect::<Result<_, _>>()?;
-    Ok((verifier, b64::encode(&digest, true)))
+    let verifier = URL_SAFE_NO_PAD.encode(random);
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+    Ok((verifier, challenge))
 }
 
 fn curl(args: &[String]) -> Result<String> {
@@ -105,7 +107,7 @@ impl Floor {
         let mut args = vec![s("-s")];
         args.extend(floor.ias_request());
         floor.ias_id_token = json_field(&curl(&args)?, "id_token")?;
-        let payload = floor.ias_id_token.split('.').nth(1).and_then(b64::decode).context("IAS id_token is no JWT")?;
+        let payload = floor.ias_id_token.split('.').nth(1).and_then(|p| URL_SAFE_NO_PAD.decode(p).ok()).context("IAS id_token is no JWT")?;
         floor.zid = serde_json::from_slice::<Value>(&payload)?["app_tid"].as_str().unwrap_or_default().to_owned();
         let mut args = vec![s("-s")];
         args.extend(floor.xsuaa_request());

@@ -5,7 +5,6 @@
 //! Nothing here asserts a timing: the numbers are reported, and the targets are shown next to them. Every
 //! artefact (the generated floor app, its build, config dirs, logs) lives under `target/bench/`.
 
-mod b64;
 mod build;
 pub(crate) mod chain;
 mod curl_floor;

@@ -17,6 +17,10 @@ use crate::report::HttpRecord;
 use crate::secret::Secret;
 
 const GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+/// RFC 8628 §3.2: the server's polling interval, 5 s when it names none; kept within reason, whatever it sends.
+const INTERVAL: (u64, u64, u64) = (1, 5, 60);
+/// The longest a device code is waited for (Entra's last 15 minutes), whatever the server's `expires_in`.
+const MAX_EXPIRES_IN: u64 = 60 * 60;
 
 /// What the user must see: the code, where to enter it, and Entra's own sentence.
 #[derive(Debug, Clone)]
@@ -77,8 +81,9 @@ pub async fn run(
         verification_uri: auth.verification_uri.clone(),
     });
 
-    let mut interval = Duration::from_secs(auth.interval.unwrap_or(5).max(1));
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(auth.expires_in);
+    let (min, default, max) = INTERVAL;
+    let mut interval = Duration::from_secs(auth.interval.unwrap_or(default).clamp(min, max));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(auth.expires_in.min(MAX_EXPIRES_IN));
     let mut poll = vec![("grant_type", GRANT), ("client_id", entra.client_id.as_str()), ("device_code", auth.device_code.expose_secret())];
     if let Some(secret) = client_secret {
         poll.push(("client_secret", secret.expose_secret()));
@@ -96,7 +101,7 @@ pub async fn run(
             .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(String::from));
         match error.as_deref() {
             Some("authorization_pending") => continue,
-            Some("slow_down") => interval += Duration::from_secs(5),
+            Some("slow_down") => interval = (interval + Duration::from_secs(5)).min(Duration::from_secs(max)),
             Some("expired_token") | Some("code_expired") => return (Err(expired()), Some(rec)),
             _ => return (result, Some(rec)),
         }

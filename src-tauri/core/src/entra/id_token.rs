@@ -1,5 +1,5 @@
 //! Verifying the Entra ID token (OIDC Core §3.1.3.7) with `openidconnect`: signature against the tenant's
-//! JWKS (refetched once on an unknown `kid`; RSA checked by ring, see [`crate::oidc::ring_key`]), issuer,
+//! JWKS (refetched once on an unknown `kid`), issuer,
 //! audience, expiry with a small leeway, nonce, and only asymmetric algorithms. Then what `openidconnect`
 //! leaves to us: `azp`, `ver`, and the consultant checks.
 
@@ -18,6 +18,7 @@ use crate::token::{decode, DecodedJwt};
 
 /// Clock skew tolerated on `exp`.
 pub const LEEWAY: Duration = Duration::from_secs(120);
+const LEEWAY_CHRONO: chrono::TimeDelta = chrono::TimeDelta::seconds(LEEWAY.as_secs() as i64);
 
 /// The outcome of checking an ID token: the signature status for the inspector, the checks, and the first
 /// failure that makes the token unusable.
@@ -74,14 +75,26 @@ pub async fn verify(
         out.error = Some(Diagnosis::new("entra.jwks_unavailable", format!("Could not fetch Entra's signing keys from {}.", discovery.jwks_uri), "Check the network and the authority in the profile."));
         return out;
     };
+    // Discovery checks the issuer is a URL; a document built by hand may still carry anything.
+    let issuer = match IssuerUrl::new(discovery.issuer.clone()) {
+        Ok(issuer) => issuer,
+        Err(e) => {
+            out.error = Some(Diagnosis::new(
+                "entra.discovery_malformed",
+                format!("The OpenID configuration names an issuer that is not a URL ({}): {e}", discovery.issuer),
+                "Check the authority: it must serve Entra's v2.0 endpoints.",
+            ));
+            return out;
+        }
+    };
     let mut refetched = false;
     let result = loop {
         let verifier = IdTokenVerifier::new_public_client(
             ClientId::new(client_id.to_owned()),
-            IssuerUrl::new(discovery.issuer.clone()).expect("issuer parsed at discovery"),
+            issuer.clone(),
             keys.for_openidconnect(),
         )
-        .set_time_fn(move || now - chrono::Duration::from_std(LEEWAY).expect("small leeway"));
+        .set_time_fn(move || now.checked_sub_signed(LEEWAY_CHRONO).unwrap_or(now));
         let res = match nonce {
             Some(n) => token.claims(&verifier, n).map(|_| ()),
             None => token.claims(&verifier, |_: Option<&Nonce>| Ok(())).map(|_| ()),
@@ -89,7 +102,7 @@ pub async fn verify(
         match res {
             Err(E::SignatureVerification(S::NoMatchingKey)) if !refetched => {
                 refetched = true;
-                match jwks.refresh(&discovery.jwks_uri).await {
+                match jwks.refresh(&discovery.jwks_uri, decoded.kid()).await {
                     Ok(Some(fresh)) => keys = fresh,
                     _ => break res,
                 }
@@ -171,7 +184,7 @@ fn diagnose(e: &E, iss: &str, aud: &[String], expected_iss: &str, client_id: &st
             "The response may be replayed from another sign-in: start the sign-in again.",
         ),
         E::SignatureVerification(s) => match s {
-            S::NoMatchingKey => Diagnosis::new("token.unknown_kid", "The ID token is signed with a key the tenant does not publish.", "If Entra just rotated its keys, try again in a minute; otherwise the token is not from this tenant."),
+            S::NoMatchingKey => Diagnosis::new("token.unknown_kid", "The ID token is signed with a key the tenant does not publish, even after TokenHop fetched the tenant's keys again.", "The token is not from this tenant: check the tenant and authority in the profile."),
             S::AmbiguousKeyId(_) => Diagnosis::new("token.ambiguous_key", "The ID token names no key (kid) and the tenant publishes several.", "Tokens from Entra always carry a kid: this token is not a genuine Entra token."),
             S::DisallowedAlg(alg) | S::UnsupportedAlg(alg) => Diagnosis::new("token.alg_not_allowed", format!("The ID token is signed with {alg}, which TokenHop never accepts."), "Entra signs with RS256; a token with `none` or HS256 is forged or from another issuer."),
             S::NoSignature => Diagnosis::new("token.alg_not_allowed", "The ID token is not signed (alg none).", "Entra always signs ID tokens: this token must not be trusted."),

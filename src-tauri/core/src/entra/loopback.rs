@@ -3,7 +3,9 @@
 //! close the port, give up on timeout or cancel.
 //!
 //! It binds 127.0.0.1 (and [::1] on the same port for `localhost`, so a browser resolving `localhost` to ::1
-//! still arrives) — never 0.0.0.0. It opens no browser: that is the caller's job.
+//! still arrives) — never 0.0.0.0. Another program holding that port on [::1] would receive the code, so a
+//! taken [::1] port is an error for a fixed port and a reason to try another pair for port 0; only a machine
+//! without IPv6 leaves IPv4 alone. It opens no browser: that is the caller's job.
 
 use std::future::IntoFuture;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -38,19 +40,25 @@ impl Default for LoopbackConfig {
     }
 }
 
+/// How many port pairs a `port = 0` bind tries before it gives up.
+const PORT_PAIR_ATTEMPTS: usize = 8;
+
 /// What must be true of the callback.
 #[derive(Debug)]
 pub struct Expected {
     pub state: Secret,
-    /// RFC 9207: when the server advertises `iss` in authorization responses, it must equal this.
+    /// RFC 9207 §2.4: an `iss` in the response — a success or an error — must equal this issuer.
     pub issuer: Option<String>,
+    /// The server advertises `authorization_response_iss_parameter_supported`: a response without `iss`
+    /// is refused too.
+    pub require_iss: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum LoopbackError {
-    /// Another program holds the port the profile fixes.
-    #[error("port {port} on 127.0.0.1 is already in use")]
+    /// Another program holds the port the profile fixes, on 127.0.0.1 or [::1].
+    #[error("port {port} on this machine's loopback address is already in use")]
     PortInUse { port: u16 },
     #[error("could not listen on 127.0.0.1: {0}")]
     Bind(#[source] std::io::Error),
@@ -76,6 +84,18 @@ pub struct Loopback {
 
 impl Loopback {
     pub async fn bind(config: &LoopbackConfig) -> Result<Self, LoopbackError> {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match Self::bind_pair(config).await {
+                // Port 0: the free IPv4 port is taken on [::1] by someone else; another pair will do.
+                Err(LoopbackError::PortInUse { .. }) if config.port == 0 && attempts < PORT_PAIR_ATTEMPTS => continue,
+                other => return other,
+            }
+        }
+    }
+
+    async fn bind_pair(config: &LoopbackConfig) -> Result<Self, LoopbackError> {
         let v4 = SocketAddr::from((Ipv4Addr::LOCALHOST, config.port));
         let first = TcpListener::bind(v4).await.map_err(|e| match e.kind() {
             std::io::ErrorKind::AddrInUse => LoopbackError::PortInUse { port: config.port },
@@ -84,9 +104,11 @@ impl Loopback {
         let port = first.local_addr().map_err(LoopbackError::Bind)?.port();
         let mut listeners = vec![first];
         if config.host == RedirectHost::Localhost {
-            // Best effort: no IPv6 on this machine, or ::1 port taken, leaves IPv4 only.
-            if let Ok(v6) = TcpListener::bind(SocketAddr::from((Ipv6Addr::LOCALHOST, port))).await {
-                listeners.push(v6);
+            match TcpListener::bind(SocketAddr::from((Ipv6Addr::LOCALHOST, port))).await {
+                Ok(v6) => listeners.push(v6),
+                Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => return Err(LoopbackError::PortInUse { port }),
+                // No IPv6 on this machine: a browser cannot reach [::1] either, so IPv4 alone is safe.
+                Err(e) => tracing::debug!(error = %e, "no [::1] listener; IPv4 only"),
             }
         }
         let redirect_uri = format!("http://{}:{port}", config.host.as_str());
@@ -189,19 +211,24 @@ async fn callback(State(shared): State<Arc<Shared>>, uri: Uri, Query(params): Qu
         }
         *done = true;
     }
-    let result = match (&params.error, &params.code, &shared.expected.issuer) {
-        (Some(error), _, _) => Err(LoopbackError::Authorization {
+    // RFC 9207 §2.4: checked before anything else in the response, errors included.
+    let expected = &shared.expected;
+    let mix_up = match (params.iss.as_deref(), expected.issuer.as_deref()) {
+        (Some(got), Some(issuer)) if got != issuer => Some(got),
+        (None, Some(_)) if expected.require_iss => Some("(no iss parameter)"),
+        _ => None,
+    };
+    let result = match (mix_up, &params.error, &params.code) {
+        (Some(got), _, _) => Err(LoopbackError::IssuerMismatch {
+            expected: expected.issuer.clone().unwrap_or_default(),
+            got: got.to_owned(),
+        }),
+        (None, Some(error), _) => Err(LoopbackError::Authorization {
             error: error.clone(),
             description: params.error_description.clone().unwrap_or_default(),
         }),
-        (None, _, Some(expected)) if params.iss.as_deref() != Some(expected.as_str()) => {
-            Err(LoopbackError::IssuerMismatch {
-                expected: expected.clone(),
-                got: params.iss.clone().unwrap_or_else(|| "(no iss parameter)".into()),
-            })
-        }
-        (None, Some(code), _) => Ok(Secret::new(code.clone())),
-        (None, None, _) => Err(LoopbackError::Authorization {
+        (None, None, Some(code)) => Ok(Secret::new(code.clone())),
+        (None, None, None) => Err(LoopbackError::Authorization {
             error: "invalid_response".into(),
             description: "the response carried neither a code nor an error".into(),
         }),

@@ -103,6 +103,14 @@ async fn authorization_code(cx: &SignInContext<'_>) -> SignIn {
         Err(d) => return fail(d),
     };
     let url = pending.authorize_url.to_string();
+    // Discovery refused such documents already; the browser opens nothing but https (or http on loopback).
+    if let Err(e) = parse_url(&url) {
+        return fail(Diagnosis::new(
+            "entra.discovery_malformed",
+            format!("The authorization endpoint is not a sign-in page TokenHop may open: {e}"),
+            "Check the authority in the profile: it must serve Entra's v2.0 endpoints over https.",
+        ));
+    }
     match cx.browser.open(&url) {
         Ok(()) => (cx.progress)(Progress::BrowserOpened { url: url.clone() }),
         Err(reason) => (cx.progress)(Progress::BrowserFailed { url: url.clone(), reason }),
@@ -110,7 +118,8 @@ async fn authorization_code(cx: &SignInContext<'_>) -> SignIn {
     (cx.progress)(Progress::WaitingForSignIn { redirect_uri: listener.redirect_uri().to_owned() });
     let expected = Expected {
         state: pending.state.clone(),
-        issuer: cx.discovery.iss_parameter_supported.then(|| cx.discovery.issuer.clone()),
+        issuer: Some(cx.discovery.issuer.clone()),
+        require_iss: cx.discovery.iss_parameter_supported,
     };
     let code = match listener.wait(expected, cx.cancel.clone()).await {
         Ok(code) => code,
@@ -127,7 +136,7 @@ fn loopback_diagnosis(e: &LoopbackError) -> Diagnosis {
     match e {
         LoopbackError::PortInUse { port } => Diagnosis::new(
             "loopback.port_in_use",
-            format!("Port {port} on 127.0.0.1 is already in use, so TokenHop cannot receive the sign-in."),
+            format!("Port {port} on this machine's loopback address (127.0.0.1 or [::1]) is already in use, so TokenHop cannot receive the sign-in safely."),
             format!("Close the program using port {port}, or set `redirect_port = 0` in the profile so any free port is used (Entra ignores the port of http://localhost)."),
         ),
         LoopbackError::Bind(err) => Diagnosis::new("loopback.bind", format!("TokenHop could not listen on 127.0.0.1: {err}"), "Check that local firewalls or sandboxes allow listening on loopback."),

@@ -21,10 +21,10 @@ pub(super) fn render(vars: &Vars) -> Result<ExportFile, ExportError> {
     Ok(ExportFile { file_name: format!("{}.env", vars.file_stem), contents: out, contains_tokens: true })
 }
 
-/// JWTs (`[A-Za-z0-9_.-]`) stay bare; anything else is single-quoted, which both bash and dotenv read
-/// literally.
+/// JWTs (`[A-Za-z0-9_.-]`) and base64 stay bare; anything else is single-quoted, which both bash and dotenv
+/// read literally. `~` is not bare: bash expands `X=~user` (tilde expansion in assignments).
 pub(super) fn quote(value: &str) -> String {
-    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-~+/=".contains(&b)) {
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-+/=".contains(&b)) {
         value.to_owned()
     } else {
         format!("'{}'", value.replace('\'', r"'\''"))
@@ -45,5 +45,6 @@ mod tests {
         assert_eq!(quote("opaque token"), "'opaque token'");
         assert_eq!(quote("it's"), r"'it'\''s'");
         assert_eq!(quote("$HOME"), "'$HOME'", "no shell expansion when sourced");
+        assert_eq!(quote("~root"), "'~root'", "no tilde expansion when sourced");
     }
 }

@@ -24,11 +24,11 @@ pub(super) fn render(vars: &Vars) -> ExportFile {
     let _ = writeln!(w, "# VS Code REST Client / JetBrains HTTP Client. Send the requests in order: each uses the previous answer.");
     let _ = writeln!(w, "# It holds live tokens: keep it private.\n");
 
-    let _ = writeln!(w, "@entra_id_token = {}", vars.token("entra_id_token").map(|t| t.value()).unwrap_or(""));
+    let _ = writeln!(w, "@entra_id_token = {}", value(vars.token("entra_id_token").map(|t| t.value()).unwrap_or("")));
     let mut notes = Vec::new();
     for (name, svc) in services(vars) {
-        let _ = writeln!(w, "@{name}_token_url = {}", svc.token_url);
-        let _ = writeln!(w, "@{name}_client_id = {}", svc.client_id);
+        let _ = writeln!(w, "@{name}_token_url = {}", value(&svc.token_url));
+        let _ = writeln!(w, "@{name}_client_id = {}", value(&svc.client_id));
         match (&svc.client_secret, svc.request.basic) {
             (Some(secret), Some(encoding)) => {
                 let header = basic_header(&svc.client_id, secret.expose_secret(), encoding);
@@ -51,11 +51,11 @@ pub(super) fn render(vars: &Vars) -> ExportFile {
     }
     if vars.xsuaa.is_some() {
         if let Some(zid) = &vars.xsuaa_zid {
-            let _ = writeln!(w, "@xsuaa_zid = {zid}");
+            let _ = writeln!(w, "@xsuaa_zid = {}", value(zid));
         }
     }
     if let Some(api) = &vars.api {
-        let _ = writeln!(w, "@api_url = {}", api.url);
+        let _ = writeln!(w, "@api_url = {}", value(&api.url));
     }
     for (name, env, basic) in notes {
         let _ = writeln!(w, "# {name}_client_secret comes from ${env} (REST Client); in JetBrains, put it in http-client.private.env.json.");
@@ -91,6 +91,23 @@ pub(super) fn render(vars: &Vars) -> ExportFile {
         let _ = writeln!(w, "{}: Bearer {{{{{token}}}}}", api.header);
     }
     ExportFile { file_name: format!("{}.http", vars.file_stem), contents: s, contains_tokens: vars.has_live_values() }
+}
+
+/// A value for a file variable line (`@name = value`): control characters and the braces of `{{…}}`
+/// (which both clients would expand, `{{$processEnv …}}` included) are percent-encoded, so a value can neither
+/// start a line of its own nor pull in the environment. The variables are URLs, client IDs, tokens and GUIDs,
+/// used in URLs and form bodies, where `%XX` reads back as the character.
+pub(super) fn value(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        if c.is_control() || matches!(c, '{' | '}' | '\u{2028}' | '\u{2029}') {
+            let mut buf = [0u8; 4];
+            c.encode_utf8(&mut buf).bytes().for_each(|b| out.push_str(&format!("%{b:02X}")));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn services(vars: &Vars) -> impl Iterator<Item = (&'static str, &ServiceVars)> {
@@ -148,5 +165,18 @@ fn variable(name: &str, input: Input) -> String {
         Input::Assertion => format!("{{{{{name}_assertion}}}}"),
         Input::RefreshToken => format!("{{{{{name}_refresh_token}}}}"),
         Input::Zid => "{{xsuaa_zid}}".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::value;
+
+    #[test]
+    fn variable_values_cannot_break_the_line_or_expand_variables() {
+        assert_eq!(value("https://acme.accounts.ondemand.com/oauth2/token"), "https://acme.accounts.ondemand.com/oauth2/token");
+        assert_eq!(value("sb-x!t1\n### injected\nGET https://evil"), "sb-x!t1%0A### injected%0AGET https://evil");
+        assert_eq!(value("{{$processEnv HOME}}"), "%7B%7B$processEnv HOME%7D%7D");
+        assert_eq!(value("a\r\u{2028}b"), "a%0D%E2%80%A8b");
     }
 }

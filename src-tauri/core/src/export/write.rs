@@ -1,19 +1,15 @@
-//! Writing export files: each one atomically (a temporary file in the same directory, fsync, rename) so
-//! that a crash never leaves half a token file, and readable by the owner only (0600 on Unix), because
-//! exports hold live tokens. An existing file of the same name is replaced.
+//! Writing export files with the profile store's [`write_atomic`]: each one atomically (a temporary file
+//! of an unpredictable name created new in the same directory, so a planted symlink is never followed;
+//! fsync; rename), so that a crash never leaves half a token file, and readable by the owner only (0600 on
+//! Unix), because exports hold live tokens. An existing file of the same name is replaced.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::{ExportError, ExportFile};
+use crate::profile::file::{write_atomic, Overwrite};
 
 /// Writes `files` into `dir` (which must exist) and returns their paths, in order.
 pub fn write_files(files: &[ExportFile], dir: &Path) -> Result<Vec<PathBuf>, ExportError> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| ExportError::Io { path, source }
-    };
     let mut written = Vec::with_capacity(files.len());
     for file in files {
         let name = Path::new(&file.file_name);
@@ -22,43 +18,17 @@ pub fn write_files(files: &[ExportFile], dir: &Path) -> Result<Vec<PathBuf>, Exp
             return Err(ExportError::InvalidFileName(file.file_name.clone()));
         }
         let target = dir.join(name);
-        let temp = dir.join(format!(".{}.{}.tmp", file.file_name, std::process::id()));
-        let result = write_private(&temp, file.contents.as_bytes()).and_then(|()| fs::rename(&temp, &target));
-        if let Err(e) = result {
-            let _ = fs::remove_file(&temp);
-            return Err(io(&target)(e));
-        }
+        write_atomic(&target, file.contents.as_bytes(), Overwrite::Replace)
+            .map_err(|source| ExportError::Io { path: target.clone(), source })?;
         written.push(target);
     }
-    // Make the renames themselves durable.
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
     Ok(written)
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut options = OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    // A stale temp file from an earlier crash keeps its old mode: set it explicitly.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(fs::Permissions::from_mode(0o600))?;
-    }
-    file.write_all(bytes)?;
-    file.sync_all()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     fn file(name: &str, contents: &str) -> ExportFile {
         ExportFile { file_name: name.into(), contents: contents.into(), contains_tokens: true }
@@ -85,6 +55,23 @@ mod tests {
         let paths = write_files(&[file("t.env", "IAS_ID_TOKEN=x\n")], dir.path()).unwrap();
         let mode = fs::metadata(&paths[0]).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "tokens must not be readable by other users");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_planted_at_the_temporary_name_is_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        fs::write(&victim, "precious\n").unwrap();
+        // The temporary name an earlier version used: predictable from the file name and the process id.
+        let planted = dir.path().join(format!(".t.env.{}.tmp", std::process::id()));
+        std::os::unix::fs::symlink(&victim, &planted).unwrap();
+
+        let paths = write_files(&[file("t.env", "IAS_ID_TOKEN=secret\n")], dir.path()).unwrap();
+
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "precious\n", "the symlink's target must stay untouched");
+        assert_eq!(fs::read_to_string(&paths[0]).unwrap(), "IAS_ID_TOKEN=secret\n");
+        assert!(!fs::symlink_metadata(&paths[0]).unwrap().file_type().is_symlink(), "the export is a plain file");
     }
 
     #[test]

@@ -31,6 +31,12 @@ pub enum ProfileError {
     /// No configuration directory could be determined for this user.
     #[error("no configuration directory could be determined (no home directory?)")]
     NoConfigDir,
+    /// The path names a FIFO, a device or a directory, not a profile file.
+    #[error("{path} is not a regular file")]
+    NotAFile { path: PathBuf },
+    /// The file is far larger than any profile.
+    #[error("{path} is larger than {limit} bytes, so it is no profile")]
+    TooLarge { path: PathBuf, limit: u64 },
     /// Reading or writing a file failed.
     #[error("could not access {path}: {source}")]
     Io {
@@ -90,6 +96,10 @@ impl ProfileError {
             Self::NoConfigDir => (
                 "profile.no_config_dir",
                 "Set TOKENHOP_CONFIG_DIR (or pass --config-dir) to a directory TokenHop may write.".to_owned(),
+            ),
+            Self::NotAFile { .. } | Self::TooLarge { .. } => (
+                "profile.not_a_profile",
+                "Choose a TokenHop profile file (a small .toml file).".to_owned(),
             ),
             Self::Io { .. } => (
                 "profile.io",

@@ -5,13 +5,40 @@
 //! one, never half of one. Files are created 0600 on Unix. Nothing here knows where profiles live.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
 use super::error::ProfileError;
 use super::model::{Profile, SCHEMA_VERSION};
+
+/// A profile file is a few hundred bytes: anything larger than this is not one, and is not read.
+pub const MAX_PROFILE_BYTES: u64 = 256 * 1024;
+
+/// Reads a profile file: a regular file (never a FIFO or a device, which could block or never end) of at
+/// most [`MAX_PROFILE_BYTES`].
+pub fn read_profile_file(path: &Path) -> Result<String, ProfileError> {
+    let io = |e: io::Error| match e.kind() {
+        ErrorKind::NotFound => ProfileError::NotFound { name: path.display().to_string() },
+        _ => ProfileError::io(path, e),
+    };
+    // Checked before opening: opening a FIFO for reading blocks until someone writes to it.
+    if !fs::metadata(path).map_err(io)?.is_file() {
+        return Err(ProfileError::NotAFile { path: path.to_owned() });
+    }
+    let file = File::open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    if !meta.is_file() {
+        return Err(ProfileError::NotAFile { path: path.to_owned() });
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_PROFILE_BYTES + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > MAX_PROFILE_BYTES {
+        return Err(ProfileError::TooLarge { path: path.to_owned(), limit: MAX_PROFILE_BYTES });
+    }
+    String::from_utf8(bytes).map_err(|e| ProfileError::io(path, io::Error::new(ErrorKind::InvalidData, e)))
+}
 
 /// Parses a profile file's text; `file` only names it in errors.
 pub fn parse_profile(text: &str, file: &Path) -> Result<Profile, ProfileError> {

@@ -13,7 +13,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use super::error::ProfileError;
-use super::file::{parse_profile, to_toml, write_atomic, Overwrite};
+use super::file::{parse_profile, read_profile_file, to_toml, write_atomic, Overwrite};
 use super::index::{Entry, FileRef, Index, Stamp};
 use super::model::Profile;
 use super::validate::validate;
@@ -285,10 +285,7 @@ impl ProfileStore {
     }
 
     fn load(&self, path: &Path) -> Result<Profile, ProfileError> {
-        let text = fs::read_to_string(path).map_err(|e| match e.kind() {
-            ErrorKind::NotFound => ProfileError::NotFound { name: path.display().to_string() },
-            _ => ProfileError::io(path, e),
-        })?;
+        let text = read_profile_file(path)?;
         parse_profile(&text, path)
     }
 

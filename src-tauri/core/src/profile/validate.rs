@@ -119,7 +119,40 @@ pub fn validate(profile: &Profile) -> Vec<FieldError> {
     if let Some(api) = &profile.api {
         push(check_url("api.url", &api.url, UrlKind::Any));
     }
+    errors.extend(control_characters(profile));
     errors
+}
+
+/// Every string of the profile that holds a control character (CR, LF, tab, NUL, …) or a Unicode line or
+/// paragraph separator: exports write profile values into line-based files (`.env`, curl scripts, `.http`),
+/// where a line break would start a line of the attacker's choosing.
+fn control_characters(profile: &Profile) -> Vec<FieldError> {
+    fn walk(value: &serde_json::Value, path: &str, out: &mut Vec<FieldError>) {
+        match value {
+            serde_json::Value::String(s) => {
+                if let Some(c) = s.chars().find(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')) {
+                    out.push(FieldError::new(
+                        path,
+                        format!("{path} contains the control character U+{:04X}", c as u32),
+                        "Remove line breaks, tabs and other invisible characters (they often come with a paste).",
+                    ));
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|item| walk(item, path, out)),
+            serde_json::Value::Object(fields) => {
+                for (key, item) in fields {
+                    let path = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+                    walk(item, &path, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if let Ok(value) = serde_json::to_value(profile) {
+        walk(&value, "", &mut out);
+    }
+    out
 }
 
 enum UrlKind {

@@ -40,11 +40,12 @@ impl Layered {
         Self { env, session: MemoryStore::new(), keychain }
     }
 
-    /// The process environment and the OS keychain if it is usable, with the status to show once.
-    pub fn detect() -> (Self, KeychainStatus) {
+    /// `env` (the CLI passes the process environment, the app none) and the OS keychain if it is usable,
+    /// with the status to show once.
+    pub fn detect(env: EnvOverrides) -> (Self, KeychainStatus) {
         let (keychain, status) = Keychain::detect();
         let keychain = keychain.map(|k| Box::new(k) as Box<dyn SecretStore>);
-        (Self::new(EnvOverrides::from_process(), keychain), status)
+        (Self::new(env, keychain), status)
     }
 
     pub fn has_keychain(&self) -> bool {

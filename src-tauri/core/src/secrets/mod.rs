@@ -9,11 +9,13 @@ use ts_rs::TS;
 use crate::diagnose::Diagnosis;
 use crate::secret::Secret;
 
+pub mod draft;
 pub mod env;
 pub mod keychain;
 pub mod layered;
 pub mod memory;
 
+pub use draft::{reusable_by_draft, OnlyKinds};
 pub use env::EnvOverrides;
 pub use keychain::{Keychain, KeychainStatus, UNAVAILABLE_MESSAGE};
 pub use layered::{Layered, SecretSource};

@@ -32,8 +32,8 @@ pub(crate) async fn verify_at(jwks: &JwksCache, raw: &str, url: &Url) -> Signatu
         Err(e) => return SignatureStatus::Unverified { reason: e.to_string() },
     };
     let mut result = verify_signature(raw, &keys);
-    if matches!(result, Err(VerifyError::UnknownKid { .. })) {
-        if let Ok(Some(fresh)) = jwks.refresh(url).await {
+    if let Err(VerifyError::UnknownKid { kid }) = &result {
+        if let Ok(Some(fresh)) = jwks.refresh(url, Some(kid)).await {
             result = verify_signature(raw, &fresh);
         }
     }

@@ -1,20 +1,12 @@
 //! Signature verification of any JWT against its issuer's JWKS (RFC 7515 §5.2), for IAS and XSUAA tokens
-//! and the decoder. The Entra ID token goes through `openidconnect`'s full ID-token verifier instead.
+//! and the decoder, through `jsonwebtoken`. The Entra ID token goes through `openidconnect`'s full ID-token
+//! verifier instead; both honour a key's `use` and `alg` (RFC 7517 §4.2, §4.4).
 //!
 //! Only asymmetric algorithms are accepted: `none` and HS* would let anyone who knows a public key or a
 //! client id mint tokens.
-//!
-//! RSA signatures are checked with `ring` first: every token of a run is checked on the way from the
-//! sign-in callback to the API response, and ring takes about 30 µs per 2048-bit signature where
-//! `jsonwebtoken`'s RustCrypto backend takes 350 µs (`cargo xtask bench`). Whatever ring does not accept
-//! (EC keys, keys under 2048 bits, a signature that does not match) gets `jsonwebtoken`'s verdict, so the
-//! answer never depends on which library looked first.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
-use jsonwebtoken::jwk::{AlgorithmParameters, Jwk};
+use jsonwebtoken::jwk::{Jwk, PublicKeyUse};
 use jsonwebtoken::{Algorithm, DecodingKey};
-use ring::signature::{self as ring_sig, RsaPublicKeyComponents};
 use serde_json::Value;
 
 use super::decode::decode_header;
@@ -35,6 +27,9 @@ pub enum VerifyError {
     /// The token names a `kid` the issuer does not publish (yet, or any more).
     #[error("the issuer publishes no key with kid `{kid}`")]
     UnknownKid { kid: String },
+    /// The key the token names is published for encryption, or for another algorithm.
+    #[error("the issuer's key `{kid}` may not verify this token: {reason}")]
+    UnsuitableKey { kid: String, reason: String },
     /// No `kid` and several candidate keys.
     #[error("the token has no kid and the issuer publishes {count} keys, so the key is ambiguous")]
     AmbiguousKey { count: usize },
@@ -55,24 +50,31 @@ pub fn verify_signature(raw: &str, keys: &KeySet) -> Result<(String, Option<Stri
     if !ALLOWED_ALGS.contains(&alg) {
         return Err(VerifyError::DisallowedAlg { alg: alg_name });
     }
-    let keys = &keys.jwks;
     let jwk = match header_str("kid") {
-        Some(kid) => keys
-            .iter()
-            .find(|k| k.common.key_id.as_deref() == Some(kid))
-            .ok_or_else(|| VerifyError::UnknownKid { kid: kid.to_owned() })?,
-        None => match keys.as_slice() {
+        Some(kid) => {
+            let named: Vec<&Jwk> = keys.jwks.iter().filter(|k| k.common.key_id.as_deref() == Some(kid)).collect();
+            let Some(first) = named.first() else {
+                return Err(VerifyError::UnknownKid { kid: kid.to_owned() });
+            };
+            match named.iter().find(|k| unsuitable(k, alg).is_none()) {
+                Some(k) => *k,
+                None => {
+                    let reason = unsuitable(first, alg).unwrap_or_default();
+                    return Err(VerifyError::UnsuitableKey { kid: kid.to_owned(), reason });
+                }
+            }
+        }
+        None => match keys.jwks.iter().filter(|k| unsuitable(k, alg).is_none()).collect::<Vec<_>>().as_slice() {
             [] => return Err(VerifyError::NoKeys),
-            [only] => only,
+            [only] => *only,
             many => return Err(VerifyError::AmbiguousKey { count: many.len() }),
         },
     };
     let kid = jwk.common.key_id.clone();
     let shown_kid = kid.clone().unwrap_or_else(|| "(none)".into());
-    let (message, signature) = raw.trim().rsplit_once('.').expect("decode checked three parts");
-    if rsa_signature_matches(jwk, alg, message.as_bytes(), signature) {
-        return Ok((alg_name, kid));
-    }
+    let Some((message, signature)) = raw.trim().rsplit_once('.') else {
+        return Err(VerifyError::Decode("the token has no signature part".into()));
+    };
     let key = DecodingKey::from_jwk(jwk).map_err(|_| VerifyError::NoKeys)?;
     match jsonwebtoken::crypto::verify(signature, message.as_bytes(), &key, alg) {
         Ok(true) => Ok((alg_name, kid)),
@@ -80,48 +82,27 @@ pub fn verify_signature(raw: &str, keys: &KeySet) -> Result<(String, Option<Stri
     }
 }
 
-/// `true` when `jwk` is an RSA key of 2048 bits or more and ring finds `signature` (base64url) valid for
-/// `message` under `alg`; `false` for anything else, which the caller then checks the slow way.
-fn rsa_signature_matches(jwk: &Jwk, alg: Algorithm, message: &[u8], signature: &str) -> bool {
-    let params: &ring_sig::RsaParameters = match alg {
-        Algorithm::RS256 => &ring_sig::RSA_PKCS1_2048_8192_SHA256,
-        Algorithm::RS384 => &ring_sig::RSA_PKCS1_2048_8192_SHA384,
-        Algorithm::RS512 => &ring_sig::RSA_PKCS1_2048_8192_SHA512,
-        Algorithm::PS256 => &ring_sig::RSA_PSS_2048_8192_SHA256,
-        _ => return false,
-    };
-    let AlgorithmParameters::RSA(rsa) = &jwk.algorithm else { return false };
-    let (Ok(n), Ok(e), Ok(signature)) =
-        (URL_SAFE_NO_PAD.decode(&rsa.n), URL_SAFE_NO_PAD.decode(&rsa.e), URL_SAFE_NO_PAD.decode(signature))
-    else {
-        return false;
-    };
-    ring_rsa_matches(params, &n, &e, message, &signature)
-}
-
-/// ring's verdict on an RSA signature under the public key (`n`, `e`), both big-endian bytes.
-pub(crate) fn ring_rsa_matches(
-    params: &'static ring_sig::RsaParameters,
-    n: &[u8],
-    e: &[u8],
-    message: &[u8],
-    signature: &[u8],
-) -> bool {
-    // ring wants the modulus without the leading zero byte some publishers add.
-    let n = n.iter().position(|b| *b != 0).map_or(&n[..0], |i| &n[i..]);
-    RsaPublicKeyComponents { n, e }.verify(params, message, signature).is_ok()
-}
-
-/// Has ring detect the CPU's features now rather than in the first signature check after the sign-in
-/// callback: its first use does it, and on a virtual machine each CPUID traps to the hypervisor (about
-/// 80 µs in `perf` on the bench machine).
-pub fn prepare() {
-    let _ = ring::digest::digest(&ring::digest::SHA256, &[]);
+/// Why `jwk` may not verify a token signed with `alg`, if it may not: a key published for encryption
+/// (`use` other than `sig`, RFC 7517 §4.2) or for another algorithm (`alg`, §4.4).
+fn unsuitable(jwk: &Jwk, alg: Algorithm) -> Option<String> {
+    match &jwk.common.public_key_use {
+        None | Some(PublicKeyUse::Signature) => {}
+        Some(PublicKeyUse::Encryption) => return Some("it is published for encryption (use=enc)".into()),
+        Some(PublicKeyUse::Other(other)) => return Some(format!("it is published for `{other}`, not signatures")),
+    }
+    match jwk.common.key_algorithm {
+        Some(own) if own.to_string() != format!("{alg:?}") => {
+            Some(format!("it is published for {own}, and the token is signed with {alg:?}"))
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
     use jsonwebtoken::{encode, EncodingKey, Header};
     use rsa::pkcs1::EncodeRsaPrivateKey;
     use rsa::traits::PublicKeyParts;
@@ -168,14 +149,11 @@ mod tests {
         for alg in [Algorithm::RS256, Algorithm::RS384, Algorithm::RS512, Algorithm::PS256] {
             let token = key.sign(alg, &claims());
             assert_eq!(verify_signature(&token, &key.keys()), Ok((format!("{alg:?}"), Some("k1".into()))));
-            let (message, signature) = token.rsplit_once('.').unwrap();
-            let jwk: Jwk = serde_json::from_value(key.jwks()["keys"][0].clone()).unwrap();
-            assert!(rsa_signature_matches(&jwk, alg, message.as_bytes(), signature), "ring checks {alg:?} itself");
         }
     }
 
     #[test]
-    fn a_changed_payload_or_another_key_fails_on_both_paths() {
+    fn a_changed_payload_or_another_key_fails() {
         let (key, other) = (Key::new(2048, "k1"), Key::new(2048, "k1"));
         let token = key.sign(Algorithm::RS256, &claims());
         let bad = |reason: &str, r| assert_eq!(r, Err(VerifyError::BadSignature { kid: "k1".into() }), "{reason}");
@@ -198,8 +176,42 @@ mod tests {
     }
 
     #[test]
-    fn a_key_ring_refuses_still_gets_a_verdict() {
-        // ring refuses keys under 2048 bits; jsonwebtoken decides instead of "bad signature".
+    fn a_key_published_for_encryption_or_another_algorithm_is_not_used() {
+        let key = Key::new(2048, "k1");
+        let token = key.sign(Algorithm::RS256, &claims());
+        let cases = [("use", json!("enc"), "encryption"), ("alg", json!("PS256"), "PS256")];
+        for (field, value, named) in cases {
+            let mut document = key.jwks();
+            document["keys"][0][field] = value;
+            match verify_signature(&token, &KeySet::from_document(&document)) {
+                Err(VerifyError::UnsuitableKey { kid, reason }) => {
+                    assert_eq!(kid, "k1");
+                    assert!(reason.contains(named), "{field}: {reason}");
+                }
+                other => panic!("a key with {field} {named} must not verify an RS256 signature: {other:?}"),
+            }
+        }
+        let mut document = key.jwks();
+        document["keys"][0]["alg"] = json!("RS256");
+        assert!(verify_signature(&token, &KeySet::from_document(&document)).is_ok(), "alg RS256 fits an RS256 token");
+    }
+
+    #[test]
+    fn without_a_kid_only_signing_keys_are_candidates() {
+        let key = Key::new(2048, "k1");
+        let claims = claims();
+        let der = key.private.to_pkcs1_der().unwrap();
+        let token = encode(&Header::new(Algorithm::RS256), &claims, &EncodingKey::from_rsa_der(der.as_bytes())).unwrap();
+        let mut document = key.jwks();
+        let mut encryption = document["keys"][0].clone();
+        encryption["use"] = json!("enc");
+        encryption["kid"] = json!("e1");
+        document["keys"].as_array_mut().unwrap().push(encryption);
+        assert_eq!(verify_signature(&token, &KeySet::from_document(&document)), Ok(("RS256".into(), Some("k1".into()))));
+    }
+
+    #[test]
+    fn a_small_rsa_key_still_gets_a_verdict() {
         let small = Key::new(1024, "small");
         let token = small.sign(Algorithm::RS256, &claims());
         assert_eq!(verify_signature(&token, &small.keys()), Ok(("RS256".into(), Some("small".into()))));
@@ -212,8 +224,6 @@ mod tests {
         let mut jwks = key.jwks();
         let n = URL_SAFE_NO_PAD.decode(jwks["keys"][0]["n"].as_str().unwrap()).unwrap();
         jwks["keys"][0]["n"] = json!(URL_SAFE_NO_PAD.encode([&[0u8][..], &n].concat()));
-        let jwk: Jwk = serde_json::from_value(jwks["keys"][0].clone()).unwrap();
-        let (message, signature) = token.rsplit_once('.').unwrap();
-        assert!(rsa_signature_matches(&jwk, Algorithm::RS256, message.as_bytes(), signature));
+        assert!(verify_signature(&token, &KeySet::from_document(&jwks)).is_ok());
     }
 }
