@@ -122,14 +122,16 @@ fn forwarded(o: &StepOutcome) -> Option<&str> {
 /// (their fetch leaves a kept-alive connection to each token endpoint's host), and a connection to the API.
 fn prefetch(engine: &Engine, p: &Profile, last: Step) {
     let needed = |hop: Step, url: Option<&String>| url.filter(|_| last >= hop).and_then(|u| parse_url(u).ok());
+    let ias_client = p.ias.as_ref().map(|c| c.client_id.clone());
     let keys = [
-        needed(Step::Ias, p.ias.as_ref().map(|c| &c.url)).map(|u| Service::Ias.keys_url(&u)),
-        needed(Step::Xsuaa, p.xsuaa.as_ref().map(|c| &c.url)).map(|u| Service::Xsuaa.keys_url(&u)),
+        needed(Step::Ias, p.ias.as_ref().map(|c| &c.url)).map(|u| (Service::Ias.keys_url(&u), ias_client)),
+        needed(Step::Xsuaa, p.xsuaa.as_ref().map(|c| &c.url)).map(|u| (Service::Xsuaa.keys_url(&u), None)),
     ];
-    for url in keys.into_iter().flatten() {
+    for (url, client_id) in keys.into_iter().flatten() {
         let jwks = engine.jwks.clone();
         tokio::spawn(async move {
-            let _ = jwks.get(&url).await;
+            let headers: Vec<(&str, &str)> = client_id.as_deref().map(|c| ("x-client_id", c)).into_iter().collect();
+            let _ = jwks.get_with(&url, &headers).await;
         });
     }
     if let Some(url) = needed(Step::Api, p.api.as_ref().map(|a| &a.url)) {
@@ -345,7 +347,8 @@ async fn exchange_step(
     };
     add_tokens(&mut out, &tokens, None);
     if let Ok(issuer) = parse_url(handed.issuer) {
-        verify_outcome(engine, &mut out, &service.keys_url(&issuer)).await;
+        let client_id = (service == Service::Ias).then_some(request.client_id.as_str());
+        verify_outcome(engine, &mut out, &service.keys_url(&issuer), client_id).await;
     }
     service_checks(engine, req, &mut out);
     out.ok = out.error.is_none();
@@ -376,10 +379,21 @@ fn add_tokens(out: &mut StepOutcome, tokens: &TokenResponse, mut checked_id_toke
 }
 
 /// Checks every unverified JWT of the outcome against the issuer's keys, refetching once on an unknown kid.
-async fn verify_outcome(engine: &Engine, out: &mut StepOutcome, keys_url: &Url) {
+/// `ias_client_id` is set for IAS, whose keys request carries `x-client_id`, `x-app_tid` and `x-azp` as SAP's
+/// security libraries send them (`SapIdJwtSignatureValidator`, `@sap/xssec` `fetchJwks`).
+async fn verify_outcome(engine: &Engine, out: &mut StepOutcome, keys_url: &Url, ias_client_id: Option<&str>) {
     for view in out.views.iter_mut().filter(|v| v.claims.is_some() && v.name != "refresh_token") {
         let raw = view.raw.expose().to_owned();
-        view.signature = verify_with(engine, &raw, keys_url).await;
+        let claim = |name: &str| view.claims.as_ref()?.get(name)?.as_str().map(str::to_owned);
+        let headers: Vec<(&str, String)> = match ias_client_id {
+            None => vec![],
+            Some(client_id) => [("x-client_id", Some(client_id.to_owned())), ("x-app_tid", claim("app_tid")), ("x-azp", claim("azp"))]
+                .into_iter()
+                .filter_map(|(k, v)| v.map(|v| (k, v)))
+                .collect(),
+        };
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        view.signature = crate::token::inspect::verify_at(&engine.jwks, &raw, keys_url, &headers).await;
         let ok = matches!(view.signature, SignatureStatus::Verified { .. });
         let detail = match &view.signature {
             SignatureStatus::Verified { kid, .. } => format!("signed by the issuer's key {}", kid.as_deref().unwrap_or("(no kid)")),
@@ -387,10 +401,6 @@ async fn verify_outcome(engine: &Engine, out: &mut StepOutcome, keys_url: &Url) 
         };
         out.checks.push(Check::new("signature", ok, detail).on(view.name.clone()));
     }
-}
-
-pub async fn verify_with(engine: &Engine, raw: &str, keys_url: &Url) -> SignatureStatus {
-    crate::token::inspect::verify_at(&engine.jwks, raw, keys_url).await
 }
 
 /// What consultants check on IAS and XSUAA tokens, each with a sentence.

@@ -203,3 +203,24 @@ async fn an_honest_ias_token_names_the_profiles_tenant_as_issuer() {
     let iss = check(report.step(Step::Ias).unwrap(), "iss", Some("id_token")).expect("the issuer is checked");
     assert!(iss.ok, "{iss:?}");
 }
+
+/// IAS's keys are requested as SAP's security libraries request them: `x-client_id` always, and with a token at
+/// hand (a refetch for a `kid` the cached set lacks) also its `x-app_tid` and `x-azp`.
+#[tokio::test]
+async fn ias_keys_are_requested_with_the_headers_sap_libraries_send() {
+    let h = start().await;
+    let ias_client = h.profile.ias.as_ref().unwrap().client_id.clone();
+    h.sandbox.faults().set(Fault::Tamper {
+        token: tokenhop_sandbox::TokenKind::IasIdToken,
+        tamper: tokenhop_sandbox::Tamper::SetHeader { name: "kid".into(), value: "not-yet-published".into() },
+    });
+    let report = h.run_until(Some(Step::Ias)).await;
+    assert!(report.step(Step::Ias).is_some(), "{}", summary(&report));
+    let seen = h.sandbox.last_issued().ias_keys_requests;
+    assert!(seen.iter().all(|r| r.x_client_id.as_deref() == Some(ias_client.as_str())), "every keys request names the client: {seen:?}");
+    let config = h.sandbox.config();
+    assert!(
+        seen.iter().any(|r| r.x_app_tid.as_deref() == Some(config.ias_tenant_id.as_str()) && r.x_azp.as_deref() == Some(ias_client.as_str())),
+        "the refetch for the unknown kid carries the token's app_tid and azp: {seen:?}"
+    );
+}

@@ -10,7 +10,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use tokenhop_core::diagnose::{entra_error, ias_error, unexpected_body, xsuaa_error};
+use tokenhop_core::diagnose::{entra_error, token_error, unexpected_body};
+use tokenhop_core::exchange::Service;
 use tokenhop_core::http::HttpResponse;
 use tokenhop_core::oauth::read_token_response;
 use tokenhop_core::oidc::{discovery, KeySet};
@@ -125,7 +126,10 @@ proptest! {
         content_type in prop::sample::select(vec!["application/json", "text/html", "text/plain", "", "application/json; charset=utf-8"]),
     ) {
         let resp = response(status, content_type, body.clone());
-        for on_error in [entra_error, ias_error, xsuaa_error] {
+        let ias = |s: u16, b: &str| token_error(Service::Ias, s, b);
+        let xsuaa = |s: u16, b: &str| token_error(Service::Xsuaa, s, b);
+        let readers: [&dyn Fn(u16, &str) -> tokenhop_core::Diagnosis; 3] = [&entra_error, &ias, &xsuaa];
+        for on_error in readers {
             let _ = read_token_response("IAS", &resp, on_error);
             let _ = on_error(status, &body);
         }

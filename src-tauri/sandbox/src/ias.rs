@@ -82,7 +82,15 @@ pub(crate) fn ias_keys(shared: &Shared) -> Vec<&'static crate::keys::Key> {
     }
 }
 
-async fn certs(State(shared): State<Arc<Shared>>) -> Json<Value> {
+/// IAS's keys. SAP's libraries send `x-client_id`, `x-app_tid` and `x-azp` with this request; IAS may check
+/// them online (an answer of 400 then means a wrong audience). The sandbox records them and serves the keys.
+async fn certs(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Json<Value> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    shared.issued().record_keys_request(crate::issued::KeysRequestSeen {
+        x_client_id: header("x-client_id"),
+        x_app_tid: header("x-app_tid"),
+        x_azp: header("x-azp"),
+    });
     let keys: Vec<Value> = ias_keys(&shared)
         .iter()
         .map(|k| {

@@ -67,6 +67,15 @@ pub struct ApiCallSeen {
     pub status: u16,
 }
 
+/// A request for IAS's keys, with the headers SAP's security libraries send (`x-client_id`, `x-app_tid`,
+/// `x-azp`; SAP Java `SapIdJwtSignatureValidator`, `@sap/xssec` `IdentityService.fetchJwks`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct KeysRequestSeen {
+    pub x_client_id: Option<String>,
+    pub x_app_tid: Option<String>,
+    pub x_azp: Option<String>,
+}
+
 /// Everything recorded so far.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Issued {
@@ -78,12 +87,21 @@ pub struct Issued {
     /// Token requests in arrival order (the last 100).
     pub requests: Vec<RequestSeen>,
     pub api_calls: Vec<ApiCallSeen>,
+    /// Requests for IAS's keys (the last 100).
+    pub ias_keys_requests: Vec<KeysRequestSeen>,
 }
 
 impl Issued {
     /// The last token request a service received.
     pub fn last_request(&self, service: Service) -> Option<&RequestSeen> {
         self.requests.iter().rev().find(|r| r.service == service)
+    }
+
+    pub(crate) fn record_keys_request(&mut self, request: KeysRequestSeen) {
+        if self.ias_keys_requests.len() >= 100 {
+            self.ias_keys_requests.remove(0);
+        }
+        self.ias_keys_requests.push(request);
     }
 
     pub(crate) fn record(&mut self, request: RequestSeen) {

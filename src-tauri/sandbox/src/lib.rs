@@ -32,7 +32,7 @@ mod xsuaa;
 
 pub use config::{SandboxConfig, SandboxUser};
 pub use faults::{Endpoint, Fault, Faults, Tamper, TokenKind};
-pub use issued::{ApiCallSeen, Issued, RequestSeen, Service, TokensSeen};
+pub use issued::{ApiCallSeen, Issued, KeysRequestSeen, RequestSeen, Service, TokensSeen};
 pub use server::{Sandbox, SandboxError};
 pub use state::SandboxUrls;
 pub use transport::OVERSIZED_BYTES;

@@ -91,18 +91,34 @@ impl JwksCache {
 
     /// The cached key set, fetched on first use and once it is older than the maximum age.
     pub async fn get(&self, url: &Url) -> Result<Arc<KeySet>, JwksError> {
+        self.get_with(url, &[]).await
+    }
+
+    /// [`Self::get`], fetching with `headers`: IAS takes `x-client_id`, `x-app_tid` and `x-azp` with its keys
+    /// request, as SAP's security libraries send them, and may check the audience online.
+    pub async fn get_with(&self, url: &Url, headers: &[(&str, &str)]) -> Result<Arc<KeySet>, JwksError> {
         if let Some(entry) = self.entries.lock().await.get(url.as_str()) {
             if entry.fetched_at.elapsed() < self.max_age {
                 return Ok(entry.keys.clone());
             }
         }
-        self.fetch(url).await
+        self.fetch(url, headers).await
     }
 
     /// The key set after a token named `kid` (`None`: no kid) that the cached set lacks: refetched, unless
     /// this `kid` was already looked for within `min_refetch`. `None` means "looked for recently, the cached
     /// set stands".
     pub async fn refresh(&self, url: &Url, kid: Option<&str>) -> Result<Option<Arc<KeySet>>, JwksError> {
+        self.refresh_with(url, kid, &[]).await
+    }
+
+    /// [`Self::refresh`], fetching with `headers` (see [`Self::get_with`]).
+    pub async fn refresh_with(
+        &self,
+        url: &Url,
+        kid: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> Result<Option<Arc<KeySet>>, JwksError> {
         let now = Instant::now();
         {
             let mut looked_for = self.looked_for.lock().await;
@@ -119,11 +135,13 @@ impl JwksCache {
                 return Ok(Some(entry.keys.clone()));
             }
         }
-        self.fetch(url).await.map(Some)
+        self.fetch(url, headers).await.map(Some)
     }
 
-    async fn fetch(&self, url: &Url) -> Result<Arc<KeySet>, JwksError> {
-        let resp = self.http.get(url, &[("accept", "application/json")]).await?;
+    async fn fetch(&self, url: &Url, headers: &[(&str, &str)]) -> Result<Arc<KeySet>, JwksError> {
+        let mut all = vec![("accept", "application/json")];
+        all.extend_from_slice(headers);
+        let resp = self.http.get(url, &all).await?;
         let malformed = |reason: String| JwksError::Malformed { url: url.to_string(), status: resp.status, reason };
         if !resp.is_success() {
             return Err(malformed("the server refused".into()));

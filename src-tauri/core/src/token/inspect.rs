@@ -19,21 +19,22 @@ pub async fn inspect(http: &HttpClient, jwks: &JwksCache, raw: &str, verify: boo
             None => SignatureStatus::Unverified { reason: "the token names no issuer (iss)".into() },
             Some(iss) => match keys_url(http, iss).await {
                 Err(reason) => SignatureStatus::Unverified { reason },
-                Ok(url) => verify_at(jwks, raw, &url).await,
+                Ok(url) => verify_at(jwks, raw, &url, &[]).await,
             },
         },
     };
     super::decode::view("pasted", raw, decoded.ok(), signature)
 }
 
-pub(crate) async fn verify_at(jwks: &JwksCache, raw: &str, url: &Url) -> SignatureStatus {
-    let keys = match jwks.get(url).await {
+/// Verifies `raw` against the keys at `url`, fetched with `headers` ([`JwksCache::get_with`]).
+pub(crate) async fn verify_at(jwks: &JwksCache, raw: &str, url: &Url, headers: &[(&str, &str)]) -> SignatureStatus {
+    let keys = match jwks.get_with(url, headers).await {
         Ok(k) => k,
         Err(e) => return SignatureStatus::Unverified { reason: e.to_string() },
     };
     let mut result = verify_signature(raw, &keys);
     if let Err(VerifyError::UnknownKid { kid }) = &result {
-        if let Ok(Some(fresh)) = jwks.refresh(url, Some(kid)).await {
+        if let Ok(Some(fresh)) = jwks.refresh_with(url, Some(kid), headers).await {
             result = verify_signature(raw, &fresh);
         }
     }
