@@ -80,7 +80,7 @@ async fn an_issuer_that_is_not_a_url_is_a_diagnosis() {
     let jwks = JwksCache::new(HttpClient::new(HttpConfig::default()).unwrap(), Duration::from_secs(30));
     // A token that parses, so verification gets as far as the issuer.
     let part = |v: serde_json::Value| URL_SAFE_NO_PAD.encode(v.to_string());
-    let claims = json!({ "ver": "2.0", "iss": "x", "aud": "c", "sub": "s", "exp": 4_000_000_000u64, "iat": 1 });
+    let claims = json!({ "ver": "2.0", "iss": "https://x/", "aud": "c", "sub": "s", "exp": 4_000_000_000u64, "iat": 1 });
     let token = format!("{}.{}.c2ln", part(json!({ "alg": "RS256", "kid": "k1" })), part(claims));
     let now = chrono::Utc::now();
     let check = tokenhop_core::entra::id_token::verify(&token, &discovery(&base, "not a url"), &jwks, "c", None, now).await;

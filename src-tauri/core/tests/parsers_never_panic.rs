@@ -41,7 +41,7 @@ fn json_value() -> impl Strategy<Value = Value> {
         prop_oneof![Just("https://login.example.com/t/v2.0"), Just("http://127.0.0.1:1/x"), Just("file:///etc/passwd"), Just("")]
             .prop_map(|s| json!(s)),
     ];
-    leaf.prop_recursive(3, 48, 6, |inner| {
+    leaf.prop_recursive(2, 24, 4, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
             prop::collection::btree_map(".{0,12}", inner, 0..6).prop_map(|m| Value::Object(m.into_iter().collect())),
@@ -207,8 +207,8 @@ fn the_loopback_callback_never_panics_on_any_request_line() {
     let result = runner.run(&line, |line| {
         let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("the listener is up");
         stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        stream.write_all(&line).unwrap();
-        stream.write_all(b"\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
+        // The listener may answer a garbled line and close before all of it is written.
+        let _ = stream.write_all(&line).and_then(|()| stream.write_all(b"\r\nHost: localhost\r\nConnection: close\r\n\r\n"));
         let mut answer = Vec::new();
         let _ = stream.read_to_end(&mut answer);
         prop_assert!(!wait.is_finished(), "the wait ended on {:?}", String::from_utf8_lossy(&line));

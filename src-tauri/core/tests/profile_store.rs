@@ -336,7 +336,7 @@ fn import_refuses_fifos_devices_and_huge_files() {
     let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
     assert!(made.success(), "mkfifo made the FIFO");
     let huge = dir.path().join("huge.toml");
-    fs::write(&huge, format!("name = \"x\"\n# {}\n", "a".repeat(2 * 1024 * 1024))).unwrap();
+    fs::write(&huge, format!("name = \"x\"\n# {}\n", "a".repeat(5 * 1024 * 1024))).unwrap();
 
     for path in [fifo, std::path::PathBuf::from("/dev/null"), huge] {
         let (tx, rx) = mpsc::channel();

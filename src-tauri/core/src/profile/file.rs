@@ -13,8 +13,9 @@ use serde::Deserialize;
 use super::error::ProfileError;
 use super::model::{Profile, SCHEMA_VERSION};
 
-/// A profile file is a few hundred bytes: anything larger than this is not one, and is not read.
-pub const MAX_PROFILE_BYTES: u64 = 256 * 1024;
+/// A profile file is a few hundred bytes: anything larger than this is not one, and is not read. (The
+/// atomic-write test writes 1.5 MB profiles; the cap stays well above them.)
+pub const MAX_PROFILE_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Reads a profile file: a regular file (never a FIFO or a device, which could block or never end) of at
 /// most [`MAX_PROFILE_BYTES`].
