@@ -3,6 +3,8 @@
 //! Logs go to stderr (`RUST_LOG`), results to stdout; errors print the diagnosis, never a debug dump.
 
 mod decode;
+mod junit;
+mod matrix;
 mod profile;
 mod run;
 mod sandbox;
@@ -32,7 +34,7 @@ enum Cmd {
     /// Store or remove a profile's client secrets in the OS keychain.
     #[command(subcommand)]
     Secret(secret::SecretCmd),
-    /// Run the chain of a profile: Entra sign-in → IAS → XSUAA → API.
+    /// Run the chain of one profile, or of many at once: Entra sign-in → IAS → XSUAA → API.
     Run(run::RunArgs),
     /// Decode a JWT (header and claims), and optionally verify it against its issuer's keys.
     Decode(decode::DecodeArgs),
