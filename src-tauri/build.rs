@@ -22,6 +22,13 @@ const COMMANDS: &[&str] = &[
     "tokens_decode",
     "export_render",
     "export_save",
+    "matrix_run",
+    "matrix_cancel",
+    "history_list",
+    "history_get",
+    "history_compare",
+    "history_set_enabled",
+    "history_clear",
 ];
 
 fn main() {

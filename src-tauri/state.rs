@@ -1,6 +1,7 @@
 //! `AppState`: everything that outlives one command — the profile store, the layered secret store, the
-//! engine (shared HTTP client and key cache), the running run's cancel handle, the last run (for export)
-//! and the in-process sandbox that backs the out-of-the-box "Sandbox" profile.
+//! engine (shared HTTP client and key cache), the running run's cancel handle, the last run (for export),
+//! the matrix's cancel handles, the run history (session and disk) and the in-process sandbox that backs the
+//! out-of-the-box "Sandbox" profile.
 //!
 //! The keychain is probed once the UI is interactive, or when a command first needs a secret
 //! ([`AppState::probe_keychain`]): the probe talks to the Secret Service over D-Bus, which may first have to
@@ -13,10 +14,12 @@
 //! `app_ready`, so they never compete with the window's start; a run that comes sooner waits for them.
 //! Its demo client secrets go to the secret store's session layer only: never the keychain, never a file.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Mutex, OnceLock};
 
 use tokenhop_core::browser;
+use tokenhop_core::history::{HistoryStore, RunRecord, SessionHistory};
 use tokenhop_core::http::{HttpClient, HttpConfig};
 use tokenhop_core::profile::{file::parse_profile, slugify, Profile, ProfileError, ProfileStore};
 use tokenhop_core::secrets::{EnvOverrides, KeychainStatus, Layered, SecretError, SecretKind};
@@ -62,6 +65,12 @@ pub struct AppState {
     engine: OnceCell<Result<Engine, String>>,
     pub running: Mutex<Option<CancellationToken>>,
     pub last_run: Mutex<Option<LastRun>>,
+    /// The matrix's runs in flight, by profile slug: each one's cancel handle.
+    pub matrix: Mutex<HashMap<String, CancellationToken>>,
+    /// The last runs of each profile in this session, tokens included (memory only).
+    pub session_history: Mutex<SessionHistory>,
+    /// The run history on disk: no tokens, no secrets; the user can turn it off.
+    pub history: HistoryStore,
     /// The Sandbox profile's slug, unless `TOKENHOP_NO_SANDBOX=1`.
     sandbox_slug: Option<String>,
     sandbox: OnceCell<Option<SandboxHandle>>,
@@ -71,9 +80,13 @@ impl AppState {
     /// Opens the profile store (`$TOKENHOP_CONFIG_DIR` or the OS config dir). The keychain and the engine
     /// come later, off the window's start.
     pub fn new() -> Result<Self, Box<dyn std::error::Error>> {
-        let profiles = ProfileStore::open(ProfileStore::default_dir()?)?;
+        let config_dir = ProfileStore::default_dir()?;
+        let profiles = ProfileStore::open(&config_dir)?;
         Ok(Self {
             profiles,
+            matrix: Mutex::new(HashMap::new()),
+            session_history: Mutex::new(SessionHistory::default()),
+            history: HistoryStore::new(&config_dir),
             secrets: OnceCell::new(),
             engine: OnceCell::new(),
             running: Mutex::new(None),
@@ -105,6 +118,16 @@ impl AppState {
                 "Check that the system's CA certificates are readable (e.g. /etc/ssl/certs), then restart TokenHop.",
             )
         })
+    }
+
+    /// Keeps a finished run of a saved profile: in the session (whole) and, if the history is on, on disk
+    /// (its record). A disk failure is logged, never the run's failure.
+    pub fn record_run(&self, slug: &str, report: &RunReport) -> RunRecord {
+        let record = self.session_history.lock().unwrap_or_else(|p| p.into_inner()).push(slug, report.clone());
+        if let Err(e) = self.history.append(&record) {
+            tracing::warn!(error = %e, "the run could not be added to the history on disk");
+        }
+        record
     }
 
     /// Probes the keychain unless that is done or under way (on a blocking thread: it is D-Bus round trips).

@@ -23,6 +23,8 @@ pub async fn chain_run(
     until: Option<Step>,
     on_progress: Channel<Vec<Progress>>,
 ) -> Result<RunReport, AppError> {
+    // Only saved profiles have a history; the wizard's drafts do not.
+    let saved = draft.is_none();
     let (profile, slug) = match (draft, slug) {
         (Some(draft), slug) => (draft, slug.unwrap_or_else(|| DRAFT_SLUG.to_owned())),
         (None, Some(slug)) => {
@@ -50,6 +52,9 @@ pub async fn chain_run(
     drop(cancel);
     clock.log_finished(&report);
     progress.finish().await;
+    if saved {
+        state.record_run(&slug, &report);
+    }
     *state.last_run.lock().unwrap_or_else(|p| p.into_inner()) = Some(LastRun { profile, slug, report: report.clone() });
     Ok(report)
 }

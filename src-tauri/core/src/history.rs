@@ -207,18 +207,37 @@ impl HistoryStore {
         }
     }
 
-    /// Deletes every profile's history file (the on/off setting stays).
-    pub fn clear(&self) -> io::Result<()> {
+    /// The record `id` of any profile, if it is on disk.
+    pub fn find(&self, id: &str) -> io::Result<Option<RunRecord>> {
+        for slug in self.slugs()? {
+            if let Some(record) = self.list(&slug)?.into_iter().find(|r| r.id == id) {
+                return Ok(Some(record));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The profiles that have a history file.
+    fn slugs(&self) -> io::Result<Vec<String>> {
         let entries = match std::fs::read_dir(&self.dir) {
             Ok(entries) => entries,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(e),
         };
+        let mut slugs = Vec::new();
         for entry in entries {
             let path = entry?.path();
             if path.extension().is_some_and(|ext| ext == "json") {
-                std::fs::remove_file(path)?;
+                slugs.extend(path.file_stem().map(|s| s.to_string_lossy().into_owned()));
             }
+        }
+        Ok(slugs)
+    }
+
+    /// Deletes every profile's history file (the on/off setting stays).
+    pub fn clear(&self) -> io::Result<()> {
+        for slug in self.slugs()? {
+            std::fs::remove_file(self.file_of(&slug))?;
         }
         Ok(())
     }
@@ -302,6 +321,8 @@ mod tests {
         store.append(&RunRecord { id: "r2".into(), ..record.clone() }).unwrap();
         let listed: Vec<String> = store.list("acme-dev").unwrap().into_iter().map(|r| r.id).collect();
         assert_eq!(listed, ["r2", "r1"], "newest first");
+        assert_eq!(store.find("r1").unwrap().map(|r| r.id).as_deref(), Some("r1"), "a record is found by id");
+        assert!(store.find("nope").unwrap().is_none());
         let file = std::fs::read_to_string(dir.path().join("history/acme-dev.json")).unwrap();
         assert!(!file.contains(JWT), "no token on disk");
 

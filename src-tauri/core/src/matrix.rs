@@ -85,7 +85,9 @@ pub async fn run(
         on_event(MatrixEvent::Queued { slug: e.slug.clone() });
     }
     let turn = SignInTurn::new();
-    let runs = entries.iter().map(|entry| run_one(engine, entry, until, secrets, &turn, on_event));
+    // Collected first: a lazy `map` closure held across the awaits would make the future not `Send` (the shell
+    // spawns it on Tauri's runtime).
+    let runs: Vec<_> = entries.iter().map(|entry| run_one(engine, entry, until, secrets, &turn, on_event)).collect();
     stream::iter(runs).buffered(parallel.max(1)).collect().await
 }
 
@@ -159,6 +161,12 @@ async fn wait_for_turn<'t>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[allow(dead_code)]
+    fn the_matrix_can_run_on_a_multi_threaded_runtime(engine: &Engine, secrets: &dyn SecretStore) {
+        fn send<T: Send>(_: T) {}
+        send(run(engine, &[], None, 1, secrets, &|_| {}));
+    }
 
     #[test]
     fn only_browser_and_device_code_sign_ins_wait_their_turn() {
