@@ -52,6 +52,9 @@ describe("Run all", () => {
     await waitFor(() => expect(screen.getByTestId("step-detail").dataset.step).toBe("ias"));
     expect(screen.getByTestId("chain-node-ias").dataset.state).toBe("failed");
     expect(screen.getByTestId("run-summary").textContent).toMatch(/broke at SAP IAS/);
+
+    await fireEvent.click(screen.getByTestId("show-matrix"));
+    expect(screen.getByTestId("matrix-row-acme-test").dataset.ok).toBe("false");
   });
 
   it("compares two runs and highlights the claims only one of them has", async () => {
