@@ -23,6 +23,13 @@ const COMMANDS: &[&str] = &[
     "export_render",
     "export_copy",
     "export_save",
+    "matrix_run",
+    "matrix_cancel",
+    "history_list",
+    "history_get",
+    "history_compare",
+    "history_set_enabled",
+    "history_clear",
 ];
 
 fn main() {

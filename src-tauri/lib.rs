@@ -79,6 +79,13 @@ pub fn run() {
             commands::export::export_render,
             commands::export::export_copy,
             commands::export::export_save,
+            commands::matrix::matrix_run,
+            commands::matrix::matrix_cancel,
+            commands::history::history_list,
+            commands::history::history_get,
+            commands::history::history_compare,
+            commands::history::history_set_enabled,
+            commands::history::history_clear,
         ])
         .run(tauri::generate_context!())
         .expect("error while running TokenHop");

@@ -1,6 +1,7 @@
 //! `AppState`: everything that outlives one command — the profile store, the layered secret store, the
-//! engine (shared HTTP client and key cache), the running run's cancel handle, the last run (for export)
-//! and the in-process sandbox that backs the out-of-the-box "Sandbox" profile.
+//! engine (shared HTTP client and key cache), the running run's cancel handle, the last run (for export),
+//! the matrix's cancel handles, the run history (session and disk) and the in-process sandbox that backs the
+//! out-of-the-box "Sandbox" profile.
 //!
 //! The keychain is probed once the UI is interactive, or when a command first needs a secret
 //! ([`AppState::probe_keychain`]): the probe talks to the Secret Service over D-Bus, which may first have to
@@ -14,10 +15,12 @@
 //! demo client secrets go to the secret store's session layer only: never the keychain, never a file. A
 //! user's own profile named "Sandbox" is never overwritten: the sandbox's profile then takes another name.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Mutex, OnceLock};
 
 use tokenhop_core::browser;
+use tokenhop_core::history::{HistoryStore, RunRecord, SessionHistory};
 use tokenhop_core::http::{HttpClient, HttpConfig};
 use tokenhop_core::profile::{file::parse_profile, slugify, Profile, ProfileError, ProfileStore};
 use tokenhop_core::secrets::{EnvOverrides, KeychainStatus, Layered, SecretError, SecretKind};
@@ -65,6 +68,12 @@ pub struct AppState {
     pub last_run: Mutex<Option<LastRun>>,
     /// The Sandbox profile's name and slug, unless `TOKENHOP_NO_SANDBOX=1` (or every name is a user's).
     sandbox_profile: Option<(&'static str, String)>,
+    /// The matrix's runs in flight, by profile slug: each one's cancel handle.
+    pub matrix: Mutex<HashMap<String, CancellationToken>>,
+    /// The last runs of each profile in this session, tokens included (memory only).
+    pub session_history: Mutex<SessionHistory>,
+    /// The run history on disk: no tokens, no secrets; the user can turn it off.
+    pub history: HistoryStore,
     sandbox: OnceCell<Option<SandboxHandle>>,
 }
 
@@ -72,14 +81,18 @@ impl AppState {
     /// Opens the profile store (`$TOKENHOP_CONFIG_DIR` or the OS config dir). The keychain and the engine
     /// come later, off the window's start.
     pub fn new() -> Result<Self, Box<dyn std::error::Error>> {
-        Ok(Self::with_profiles(ProfileStore::open(ProfileStore::default_dir()?)?))
+        let config_dir = ProfileStore::default_dir()?;
+        Ok(Self::with_profiles(ProfileStore::open(&config_dir)?, &config_dir))
     }
 
-    fn with_profiles(profiles: ProfileStore) -> Self {
+    fn with_profiles(profiles: ProfileStore, config_dir: &Path) -> Self {
         let sandbox = !std::env::var(NO_SANDBOX_ENV).is_ok_and(|v| v == "1");
         Self {
             sandbox_profile: sandbox.then(|| sandbox_profile_name(&profiles)).flatten().map(|n| (n, slugify(n))),
             profiles,
+            matrix: Mutex::new(HashMap::new()),
+            session_history: Mutex::new(SessionHistory::default()),
+            history: HistoryStore::new(config_dir),
             secrets: OnceCell::new(),
             engine: OnceCell::new(),
             running: Mutex::new(None),
@@ -110,6 +123,16 @@ impl AppState {
                 "Check that the system's CA certificates are readable (e.g. /etc/ssl/certs), then restart TokenHop.",
             )
         })
+    }
+
+    /// Keeps a finished run of a saved profile: in the session (whole) and, if the history is on, on disk
+    /// (its record). A disk failure is logged, never the run's failure.
+    pub fn record_run(&self, slug: &str, report: &RunReport) -> RunRecord {
+        let record = self.session_history.lock().unwrap_or_else(|p| p.into_inner()).push(slug, report.clone());
+        if let Err(e) = self.history.append(&record) {
+            tracing::warn!(error = %e, "the run could not be added to the history on disk");
+        }
+        record
     }
 
     /// Probes the keychain unless that is done or under way (on a blocking thread: it is D-Bus round trips).
@@ -420,7 +443,7 @@ mod tests {
     #[tokio::test]
     async fn the_app_being_ready_does_not_start_the_sandbox() {
         let dir = TempConfig::new("not-started");
-        let state = AppState::with_profiles(ProfileStore::open(&dir.0).unwrap());
+        let state = AppState::with_profiles(ProfileStore::open(&dir.0).unwrap(), &dir.0);
         state.warm_up_sandbox().await;
         assert!(state.sandbox.get().is_none(), "the sandbox starts only when a profile needs it");
     }

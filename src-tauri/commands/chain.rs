@@ -25,6 +25,8 @@ pub async fn chain_run(
     until: Option<Step>,
     on_progress: Channel<Vec<Progress>>,
 ) -> Result<RunReport, AppError> {
+    // Only saved profiles have a history; the wizard's drafts do not.
+    let from_saved = draft.is_none();
     // A draft under a saved profile's slug gets that profile's secrets only where it sends them unchanged.
     let (profile, slug, saved) = match (draft, slug) {
         (Some(draft), Some(slug)) if slug != DRAFT_SLUG => {
@@ -64,6 +66,9 @@ pub async fn chain_run(
     drop(cancel);
     clock.log_finished(&report);
     progress.finish().await;
+    if from_saved {
+        state.record_run(&slug, &report);
+    }
     *state.last_run.lock().unwrap_or_else(|p| p.into_inner()) = Some(LastRun { profile, slug, secret_kinds, report: report.clone() });
     Ok(report)
 }

@@ -5,6 +5,8 @@
 pub mod app;
 pub mod chain;
 pub mod export;
+pub mod history;
+pub mod matrix;
 pub mod profiles;
 pub mod secrets;
 pub mod tokens;

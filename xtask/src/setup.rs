@@ -29,7 +29,8 @@ const APP_PACKAGES: &[&str] = &[
 
 /// What the test suites and benchmarks need: a virtual display, the WebKit WebDriver, a session bus, a
 /// Secret Service, xdotool (the memory benchmark presses the Run shortcut in the real window; the e2e tests
-/// find the window with it) and ImageMagick's `import` (the e2e screenshots read the window from the display).
+/// find the window with it), ImageMagick's `import` (the e2e screenshots read the window from the display) and
+/// `xmllint` (libxml2-utils: the CLI tests validate `run --junit` reports against the JUnit schema).
 const TEST_PACKAGES: &[&str] = &[
     "xvfb",
     "xauth",
@@ -40,6 +41,7 @@ const TEST_PACKAGES: &[&str] = &[
     "jq",
     "xdotool",
     "imagemagick",
+    "libxml2-utils",
 ];
 
 /// What `cargo xtask bundle --check` needs beyond the app's packages: a virtual display, a session bus and a

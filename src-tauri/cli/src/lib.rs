@@ -2,6 +2,8 @@
 //! the very parser the binary uses. The binary (`main.rs`) parses, sets up logging and runtimes, and runs.
 
 pub mod decode;
+pub mod junit;
+pub mod matrix;
 pub mod profile;
 pub mod run;
 pub mod sandbox;
@@ -29,7 +31,7 @@ pub enum Cmd {
     /// Store or remove a profile's client secrets in the OS keychain.
     #[command(subcommand)]
     Secret(secret::SecretCmd),
-    /// Run the chain of a profile: Entra sign-in → IAS → XSUAA → API.
+    /// Run the chain of one profile, or of many at once: Entra sign-in → IAS → XSUAA → API.
     Run(run::RunArgs),
     /// Decode a JWT (header and claims), and optionally verify it against its issuer's keys.
     Decode(decode::DecodeArgs),

@@ -1,4 +1,5 @@
 //! `tokenhop-cli run NAME [--until STEP] [--browser CMD] [--timeout SECS] [--json] [--export FORMAT --out DIR]`
+//! (several NAMEs, `--all`, `--env` or `--junit` go through [`crate::matrix`]).
 //!
 //! Progress goes to stderr as it happens, a frame at a time ([`tokenhop_core::progress`]); the result goes to
 //! stdout — a human summary, or with `--json` the one JSON object of DESIGN §3. Exit status 0 only when every
@@ -25,8 +26,11 @@ use crate::profile::print_diagnosis;
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Profile name or slug.
-    name: String,
+    /// Profile names or slugs; more than one run as a matrix (see --parallel).
+    #[arg(value_name = "NAME", required_unless_present_any = ["all", "env"])]
+    pub(crate) names: Vec<String>,
+    #[command(flatten)]
+    pub(crate) matrix: crate::matrix::MatrixArgs,
     /// Stop after this step.
     #[arg(long, value_enum)]
     until: Option<UntilStep>,
@@ -38,10 +42,10 @@ pub struct RunArgs {
     timeout: u64,
     /// Print one JSON object with every step instead of a summary.
     #[arg(long)]
-    json: bool,
+    pub(crate) json: bool,
     /// Also write the run's tokens in this format (files are 0600 and contain live tokens).
     #[arg(long, value_name = "FORMAT", requires = "out")]
-    export: Option<ExportFormat>,
+    pub(crate) export: Option<ExportFormat>,
     /// Folder for --export.
     #[arg(long, value_name = "DIR", requires = "export")]
     out: Option<PathBuf>,
@@ -66,9 +70,26 @@ impl From<UntilStep> for Step {
     }
 }
 
+impl RunArgs {
+    pub(crate) fn until(&self) -> Option<Step> {
+        self.until.map(Step::from)
+    }
+
+    /// The engine every run of this invocation shares (browser, sign-in timeout, HTTP client).
+    pub(crate) fn engine(&self) -> anyhow::Result<Engine> {
+        let http = HttpClient::new(HttpConfig::default())?;
+        let mut engine = Engine::new(http, browser::choose(self.browser.as_deref()));
+        engine.loopback.timeout = Duration::from_secs(self.timeout);
+        Ok(engine)
+    }
+}
+
 pub async fn run(args: RunArgs, config_dir: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    if args.matrix.wanted(&args.names) {
+        return crate::matrix::run(args, config_dir).await;
+    }
     let mut stderr = std::io::stderr();
-    let loaded = open_profile(config_dir, &args.name);
+    let loaded = open_profile(config_dir, &args.names[0]);
     let (slug, profile) = match loaded {
         Ok(p) => p,
         Err(d) => {
@@ -77,9 +98,7 @@ pub async fn run(args: RunArgs, config_dir: Option<PathBuf>) -> anyhow::Result<E
         }
     };
     let (secrets, _) = Layered::detect(EnvOverrides::from_process());
-    let http = HttpClient::new(HttpConfig::default())?;
-    let mut engine = Engine::new(http, browser::choose(args.browser.as_deref()));
-    engine.loopback.timeout = Duration::from_secs(args.timeout);
+    let engine = args.engine()?;
 
     let cancel = CancellationToken::new();
     let on_ctrl_c = cancel.clone();
@@ -88,7 +107,7 @@ pub async fn run(args: RunArgs, config_dir: Option<PathBuf>) -> anyhow::Result<E
             on_ctrl_c.cancel();
         }
     });
-    let request = RunRequest { profile: &profile, slug: &slug, until: args.until.map(Step::from), secrets: &secrets };
+    let request = RunRequest { profile: &profile, slug: &slug, until: args.until(), secrets: &secrets };
     let progress = Batcher::start(for_the_person, show_progress);
     let clock = RunClock::start();
     let send = |p: Progress| {
@@ -124,14 +143,18 @@ pub async fn run(args: RunArgs, config_dir: Option<PathBuf>) -> anyhow::Result<E
 }
 
 fn open_profile(config_dir: Option<PathBuf>, name: &str) -> Result<(String, tokenhop_core::profile::Profile), Diagnosis> {
+    let store = open_store(config_dir)?;
+    let slug = store.resolve(name).map_err(|e| e.diagnosis())?;
+    let profile = store.get(&slug).map_err(|e| e.diagnosis())?;
+    Ok((slug, profile))
+}
+
+pub(crate) fn open_store(config_dir: Option<PathBuf>) -> Result<ProfileStore, Diagnosis> {
     let dir = match config_dir {
         Some(d) => d,
         None => ProfileStore::default_dir().map_err(|e| e.diagnosis())?,
     };
-    let store = ProfileStore::open(dir).map_err(|e| e.diagnosis())?;
-    let slug = store.resolve(name).map_err(|e| e.diagnosis())?;
-    let profile = store.get(&slug).map_err(|e| e.diagnosis())?;
-    Ok((slug, profile))
+    ProfileStore::open(dir).map_err(|e| e.diagnosis())
 }
 
 /// What a person acts on or waits for, shown at once: where to sign in, the device code, the sign-in landing.
@@ -156,7 +179,7 @@ fn show_progress(batch: Vec<Progress>) {
     }
 }
 
-fn progress_line(p: Progress) -> Option<String> {
+pub(crate) fn progress_line(p: Progress) -> Option<String> {
     Some(match p {
         Progress::StepStarted { step } => format!("→ {step}"),
         Progress::BrowserOpened { url } => {

@@ -96,7 +96,8 @@ pub async fn run(engine: &Engine, req: RunRequest<'_>, progress: ProgressFn<'_>,
     report
 }
 
-fn last_configured(p: &Profile) -> Step {
+/// The last hop the profile configures: where a run without `until` stops.
+pub fn last_configured(p: &Profile) -> Step {
     if p.api.is_some() {
         Step::Api
     } else if p.xsuaa.is_some() {

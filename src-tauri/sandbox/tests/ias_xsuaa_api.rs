@@ -4,8 +4,6 @@ mod common;
 
 use std::time::Duration;
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
 use common::*;
 use serde_json::Value;
 use tokenhop_sandbox::{Fault, SandboxConfig, Tamper, TokenKind};

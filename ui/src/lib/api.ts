@@ -6,11 +6,15 @@ import type {
   AppInfo,
   ExportFormat,
   FieldError,
+  HistoryList,
+  MatrixEvent,
   KeychainStatus,
   Profile,
   ProfileList,
   ProfileSummary,
   Progress,
+  RunComparison,
+  RunRecord,
   RunReport,
   SecretKind,
   SecretsStatus,
@@ -101,6 +105,22 @@ export function chainRun(req: RunRequest, onProgress: (p: Progress) => void): Pr
   return call<RunReport>("chain_run", { ...req, onProgress: channel });
 }
 export const chainCancel = () => call<void>("chain_cancel");
+
+// ---- the matrix ("Run all") and the run history ----
+/** Runs `slugs` at once (browser sign-ins one at a time); resolves with each run's record, in that order. */
+export function matrixRun(slugs: string[], until: Step | null, onEvent: (e: MatrixEvent) => void): Promise<RunRecord[]> {
+  const channel = new Channel<MatrixEvent>();
+  channel.onmessage = onEvent;
+  return call<RunRecord[]>("matrix_run", { slugs, until, parallel: null, onEvent: channel });
+}
+/** Cancels one profile's matrix run, or all of them with `null`. */
+export const matrixCancel = (slug: string | null) => call<void>("matrix_cancel", { slug });
+export const historyList = (slug: string) => call<HistoryList>("history_list", { slug });
+export const historyGet = (id: string) => call<RunReport>("history_get", { id });
+export const historyCompare = (left: string, right: string) =>
+  call<RunComparison>("history_compare", { left, right });
+export const historySetEnabled = (enabled: boolean) => call<void>("history_set_enabled", { enabled });
+export const historyClear = () => call<void>("history_clear");
 
 // ---- tokens and exports ----
 export const tokensDecode = (token: string, verify: boolean) => call<TokenView>("tokens_decode", { token, verify });

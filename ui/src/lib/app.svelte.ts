@@ -1,17 +1,22 @@
 // The window's top-level state: what the main pane shows, the app info, the profile list.
 import * as api from "./api";
 import type { AppError } from "./api";
+import { MatrixState } from "./matrix.svelte";
 import { ProfilesState } from "./profiles.svelte";
-import type { AppInfo, KeychainStatus } from "./types";
+import type { AppInfo, KeychainStatus, Step } from "./types";
 
 export type View =
   | { kind: "empty" }
-  | { kind: "profile"; slug: string }
+  /** `run` and `step`: a past run of this session, opened at that hop (from the matrix or the history). */
+  | { kind: "profile"; slug: string; run?: string; step?: Step }
+  | { kind: "matrix" }
+  | { kind: "compare"; left: string; right: string; back: View }
   | { kind: "wizard"; slug: string | null }
   | { kind: "decode" };
 
 export class AppState {
   readonly profiles = new ProfilesState();
+  readonly matrix = new MatrixState();
   #info = $state<AppInfo | null>(null);
   #keychain = $state<KeychainStatus | null>(null);
   #infoError = $state<AppError | null>(null);
@@ -42,6 +47,19 @@ export class AppState {
   }
   openProfile(slug: string) {
     this.#view = { kind: "profile", slug };
+  }
+  /** Opens a finished run of this session in its profile's run view, at `step`. */
+  openRun(slug: string, run: string | undefined, step?: Step) {
+    this.#view = { kind: "profile", slug, run, step };
+  }
+  compare(left: string, right: string) {
+    this.#view = { kind: "compare", left, right, back: this.#view };
+  }
+
+  /** "Run all": the profiles the sidebar shows now (its search applied), in the matrix view. */
+  runAll(): Promise<void> {
+    this.#view = { kind: "matrix" };
+    return this.matrix.start(this.profiles.visible);
   }
 
   /** Whether the keychain works: asked once the window is up, as the probe may start a D-Bus service. */

@@ -125,6 +125,16 @@ export class RunState {
     }
   }
 
+  /** Shows a finished run (from the history) as if it had just run, the inspector on `step` if given. */
+  show(report: RunReport, step?: Step) {
+    this.reset();
+    for (const s of STEPS) if (this.#configured[s]) this.#states[s] = "skipped";
+    for (const o of report.steps) this.#finish(o);
+    this.#report = report;
+    if (step && this.#outcomes[step]) this.#selected = step;
+    else if (!this.#selected) this.#selected = this.#lastWithTokens();
+  }
+
   async cancel(): Promise<void> {
     if (!this.#running) return;
     this.#cancelling = true;

@@ -3,11 +3,16 @@
 // (`mock.html`), never by the production bundle.
 import { splitJwt } from "../lib/jwt";
 import type {
+  CheckComparison,
+  ClaimComparison,
   FieldError,
   KeychainStatus,
+  MatrixEvent,
   Profile,
   ProfileSummary,
   Progress,
+  RunComparison,
+  RunRecord,
   RunReport,
   SecretKind,
   SecretSource,
@@ -26,6 +31,8 @@ export interface FakeOptions {
   hold?: boolean;
   /** What `keychain_status` answers (available by default). */
   keychain?: KeychainStatus;
+  /** Profiles (slugs) whose matrix runs fail at IAS. */
+  failSlugs?: string[];
 }
 
 type Channel = { onmessage: (batch: Progress[]) => void };
@@ -121,7 +128,12 @@ export function createFakeBackend(options: FakeOptions = {}) {
   const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const notFound = (slug: string) => ({ code: "profile.not_found", message: `No profile “${slug}”.`, hint: "Refresh the list." });
 
-  async function run(args: Record<string, unknown>): Promise<RunReport> {
+  const session: { record: RunRecord; report: RunReport }[] = [];
+  let historyEnabled = true;
+  const cancelledSlugs = new Set<string>();
+  let runningSlug: string | null = null;
+
+  async function run(args: Record<string, unknown>, failAt = options.failAt): Promise<RunReport> {
     const ch = args.onProgress as Channel;
     const profile = (args.draft as Profile | null) ?? profiles.get(args.slug as string);
     if (!profile) throw notFound(String(args.slug));
@@ -130,7 +142,7 @@ export function createFakeBackend(options: FakeOptions = {}) {
     const wanted = order.filter((s, i) => i <= order.indexOf(until) && (s === "entra" || profile[s]));
     const now = Math.floor(Date.now() / 1000);
     const steps: StepOutcome[] = [];
-    cancelled = false;
+    cancelled = runningSlug !== null && cancelledSlugs.has(runningSlug);
     const send = async (p: Progress) => {
       ch.onmessage([p]);
       if (options.delay) await wait(options.delay);
@@ -141,7 +153,7 @@ export function createFakeBackend(options: FakeOptions = {}) {
         const url = `${profile.entra.authority}/${profile.entra.tenant}/oauth2/v2.0/authorize?client_id=${profile.entra.client_id}&response_type=code&redirect_uri=http%3A%2F%2Flocalhost%3A53117%2F&scope=openid+profile+email+offline_access&code_challenge_method=S256`;
         await send({ type: "browser_opened", url });
         await send({ type: "waiting_for_sign_in", redirect_uri: "http://localhost:53117/" });
-        if (options.hold) await new Promise<void>((r) => (release = r));
+        if (options.hold && !cancelled) await new Promise<void>((r) => (release = r));
         if (cancelled) {
           const o: StepOutcome = { ...fx.entraOutcome(now), ok: false, tokens: {}, claims: {}, views: [], checks: [] };
           o.error = { code: "cancelled", message: "The sign-in was cancelled.", hint: "Run again when ready." };
@@ -155,7 +167,7 @@ export function createFakeBackend(options: FakeOptions = {}) {
       }
       const o =
         step === "entra" ? fx.entraOutcome(now)
-        : step === "ias" ? (options.failAt === "ias" ? fx.iasFailure() : fx.iasOutcome(now))
+        : step === "ias" ? (failAt === "ias" ? fx.iasFailure() : fx.iasOutcome(now))
         : step === "xsuaa" ? fx.xsuaaOutcome(now)
         : fx.apiOutcome();
       await send({ type: "step_finished", outcome: o });
@@ -164,6 +176,77 @@ export function createFakeBackend(options: FakeOptions = {}) {
     }
     return { ok: steps.every((s) => s.ok) && steps.length === wanted.length, profile: profile.name, steps, started_at: new Date().toISOString() };
   }
+
+  /** The matrix, one run after the other (the real one overlaps the hops after each sign-in). */
+  async function matrix(args: Record<string, unknown>): Promise<RunRecord[]> {
+    const ch = args.onEvent as { onmessage: (e: MatrixEvent) => void };
+    const slugs = args.slugs as string[];
+    cancelledSlugs.clear();
+    slugs.forEach((slug) => ch.onmessage({ type: "queued", slug }));
+    const records: RunRecord[] = [];
+    for (const [i, slug] of slugs.entries()) {
+      if (i + 1 < slugs.length) ch.onmessage({ type: "waiting_for_sign_in", slug: slugs[i + 1], behind: slug });
+      ch.onmessage({ type: "signing_in", slug });
+      runningSlug = slug;
+      cancelled = cancelledSlugs.has(slug);
+      const onProgress = { onmessage: (batch: Progress[]) => batch.forEach((progress) => ch.onmessage({ type: "progress", slug, progress })) };
+      const report = await run({ slug, until: args.until, onProgress }, options.failSlugs?.includes(slug) ? "ias" : options.failAt);
+      runningSlug = null;
+      records.push(remember(slug, report));
+      ch.onmessage({ type: "finished", slug, report });
+    }
+    return records;
+  }
+
+  function remember(slug: string, report: RunReport): RunRecord {
+    const record: RunRecord = {
+      id: `${slug}@${report.started_at}#${session.length + 1}`,
+      slug,
+      profile: report.profile,
+      started_at: report.started_at,
+      ok: report.ok,
+      steps: report.steps.map((s) => ({
+        step: s.step,
+        ok: s.ok,
+        elapsed_ms: s.elapsed_ms,
+        code: s.error?.code,
+        message: s.error?.message,
+        claims: s.claims,
+        checks: s.checks,
+        lifetimes: Object.fromEntries(s.views.map((v) => [v.name, { issued_at: v.issued_at, expires_at: v.expires_at }])),
+      })),
+    };
+    session.unshift({ record, report });
+    return record;
+  }
+
+  /** The shape `history_compare` answers with; the diff itself is core's (`compare.rs`), this is a stand-in. */
+  function compare(left: RunRecord, right: RunRecord): RunComparison {
+    const steps = order
+      .filter((step) => left.steps.some((s) => s.step === step) || right.steps.some((s) => s.step === step))
+      .map((step) => {
+        const l = left.steps.find((s) => s.step === step);
+        const r = right.steps.find((s) => s.step === step);
+        const tokens = [...new Set([...Object.keys(l?.claims ?? {}), ...Object.keys(r?.claims ?? {})])].sort().map((token) => {
+          const lc = l?.claims[token] ?? {};
+          const rc = r?.claims[token] ?? {};
+          const claims: ClaimComparison[] = [...new Set([...Object.keys(lc), ...Object.keys(rc)])].sort().map((name) => {
+            const [a, b] = [lc[name], rc[name]];
+            const difference =
+              a === undefined ? "only_right" : b === undefined ? "only_left" : JSON.stringify(a) === JSON.stringify(b) ? "same" : "different";
+            return { name, left: a ?? null, right: b ?? null, difference, volatile: ["iat", "exp", "nbf", "jti", "nonce"].includes(name) };
+          });
+          return { token, claims, left_lifetime: null, right_lifetime: null, lifetime_differs: false };
+        });
+        const checks: CheckComparison[] = [];
+        const side = (s: typeof l) => s && { ok: s.ok, elapsed_ms: s.elapsed_ms, code: s.code };
+        return { step, left: side(l) ?? null, right: side(r) ?? null, tokens, checks };
+      });
+    const differences = steps.flatMap((s) => s.tokens.flatMap((t) => t.claims)).filter((c) => c.difference !== "same" && !c.volatile).length;
+    const runSide = (r: RunRecord) => ({ id: r.id, profile: r.profile, started_at: r.started_at, ok: r.ok });
+    return { left: runSide(left), right: runSide(right), steps, differences };
+  }
+  const order: Step[] = ["entra", "ias", "xsuaa", "api"];
 
   async function handle(cmd: string, raw: unknown): Promise<unknown> {
     const args = (raw ?? {}) as Record<string, unknown>;
@@ -229,8 +312,39 @@ export function createFakeBackend(options: FakeOptions = {}) {
         const kinds: SecretKind[] = ["entra-client-secret", "ias-client-secret", "xsuaa-client-secret", "entra-password"];
         return Object.fromEntries(kinds.map((k) => [k, secrets.get(`${slug}/${k}`) ?? (slug === "sandbox" ? "session" : "missing")]));
       }
-      case "chain_run":
-        return run(args);
+      case "chain_run": {
+        const report = await run(args);
+        if (!args.draft) remember(slug, report);
+        return report;
+      }
+      case "matrix_run":
+        return matrix(args);
+      case "matrix_cancel": {
+        const which = (args.slug as string | null) ?? null;
+        for (const s of which ? [which] : [...profiles.keys()]) cancelledSlugs.add(s);
+        if (runningSlug && cancelledSlugs.has(runningSlug)) {
+          cancelled = true;
+          release();
+        }
+        return null;
+      }
+      case "history_list":
+        return { session: session.filter((e) => e.record.slug === slug).map((e) => e.record), saved: [], enabled: historyEnabled };
+      case "history_get": {
+        const found = session.find((e) => e.record.id === args.id);
+        if (!found) throw { code: "history.not_in_session", message: "That run is no longer in this session's history.", hint: "Run the profile again." };
+        return found.report;
+      }
+      case "history_compare": {
+        const find = (id: unknown) => session.find((e) => e.record.id === id)!.record;
+        return compare(find(args.left), find(args.right));
+      }
+      case "history_set_enabled":
+        historyEnabled = args.enabled as boolean;
+        return null;
+      case "history_clear":
+        session.length = 0;
+        return null;
       case "chain_cancel":
         cancelled = true;
         release();

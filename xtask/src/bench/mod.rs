@@ -10,6 +10,7 @@ pub(crate) mod chain;
 mod curl_floor;
 mod floor;
 mod machine;
+mod matrix;
 mod memory;
 mod report;
 mod sandbox;
@@ -39,9 +40,12 @@ pub struct Args {
     /// Skip `npm run build` and the release builds (reuse what is in target/).
     #[arg(long)]
     pub no_build: bool,
-    /// Measure only these (comma-separated): startup, chain, store, size.
-    #[arg(long, value_delimiter = ',', default_value = "startup,chain,store,size")]
+    /// Measure only these (comma-separated): startup, chain, matrix, store, size.
+    #[arg(long, value_delimiter = ',', default_value = "startup,chain,matrix,store,size")]
     pub only: Vec<String>,
+    /// Profiles in the matrix measurement (the figure to report is for 20).
+    #[arg(long, default_value_t = matrix::PROFILES)]
+    pub matrix_profiles: usize,
 }
 
 impl Args {
@@ -56,6 +60,7 @@ pub struct Results {
     pub machine: machine::Machine,
     pub startup: Option<startup::StartupResult>,
     pub chain: Option<chain::ChainResult>,
+    pub matrix: Option<matrix::MatrixResult>,
     pub store: Option<store::StoreResult>,
     pub size: Option<size::SizeResult>,
     /// Parts that could not be measured, with the reason.
@@ -98,6 +103,10 @@ pub fn run(ws: &Workspace, args: &Args) -> Result<()> {
     }
     if args.wants("chain") {
         record(&mut results.skipped, "chain latency", chain::measure(&built, &dirs, runs), |r| results.chain = Some(r));
+    }
+    if args.wants("matrix") {
+        let measured = matrix::measure(&built, &dirs, runs, args.matrix_profiles.max(1));
+        record(&mut results.skipped, "matrix", measured, |r| results.matrix = Some(r));
     }
     if args.wants("store") {
         record(&mut results.skipped, "profile store", store::measure(ws), |r| results.store = Some(r));

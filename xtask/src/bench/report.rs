@@ -103,6 +103,23 @@ pub fn markdown(r: &Results, runs: usize) -> String {
             c.whole_chromium_ms.show(0)
         );
     }
+    if let Some(m) = &r.matrix {
+        let _ = writeln!(
+            md,
+            "| Matrix: {n} sandbox profiles in one `run --all --parallel {p}` against {n} sequential `run NAME` (ms, silent sign-ins) | {} | {} | {} | < 1× |",
+            m.matrix_ms.show(0),
+            m.sequential_ms.show(0),
+            ratio(m.matrix_ms.median(), m.sequential_ms.median()),
+            n = m.profiles,
+            p = m.parallel,
+        );
+        let _ = writeln!(
+            md,
+            "| … against `run --all --parallel 1` (one process, one run at a time) | | {} | {} | |",
+            m.one_at_a_time_ms.show(0),
+            ratio(m.matrix_ms.median(), m.one_at_a_time_ms.median()),
+        );
+    }
     if let Some(st) = &r.store {
         for size in SIZES {
             let cell = |op: &str| {
@@ -188,6 +205,15 @@ pub fn json(r: &Results, runs: usize) -> Value {
             "curl_floor_last": c.floor_detail,
         })
     });
+    let matrix = r.matrix.as_ref().map(|m| {
+        json!({
+            "profiles": m.profiles,
+            "parallel": m.parallel,
+            "matrix_ms": m.matrix_ms.to_json(),
+            "sequential_runs_ms": m.sequential_ms.to_json(),
+            "one_process_one_at_a_time_ms": m.one_at_a_time_ms.to_json(),
+        })
+    });
     let store = r.store.as_ref().map(|st| {
         st.rows
             .iter()
@@ -202,6 +228,7 @@ pub fn json(r: &Results, runs: usize) -> Value {
         "runs": runs,
         "startup": startup,
         "chain": chain,
+        "matrix": matrix,
         "profile_store": store,
         "size": size,
         "skipped": r.skipped.iter().map(|(w, why)| json!({ "what": w, "why": why })).collect::<Vec<_>>(),
