@@ -16,7 +16,9 @@ import type {
   SecretKind,
   SecretsStatus,
   ServiceKey,
+  SignedInUser,
   Step,
+  StepOutcome,
   TokenView,
 } from "./types";
 
@@ -78,6 +80,9 @@ export const profilesDuplicate = (slug: string, newName: string, copySecrets: bo
 export const profilesDelete = (slug: string) => call<void>("profiles_delete", { slug });
 export const profilesImport = (path: string) => call<ProfileSummary>("profiles_import", { path });
 export const profilesExport = (slug: string, path: string) => call<void>("profiles_export", { slug, path });
+/** Who the profile's cached Entra sign-in is for, or `null` when the next run opens the browser. */
+export const profilesSignIn = (slug: string) => call<SignedInUser | null>("profiles_sign_in", { slug });
+export const profilesSignOut = (slug: string) => call<void>("profiles_sign_out", { slug });
 export const serviceKeyParse = (slug: string, json: string) => call<ServiceKey>("service_key_parse", { slug, json });
 
 // ---- secrets (write-only: values go in, only their source comes back) ----
@@ -100,6 +105,8 @@ export function chainRun(req: RunRequest, onProgress: (p: Progress) => void): Pr
   return call<RunReport>("chain_run", { ...req, onProgress: channel });
 }
 export const chainCancel = () => call<void>("chain_cancel");
+/** Renews the last run's IAS or XSUAA tokens from that step's refresh token. */
+export const chainRefresh = (step: Step) => call<StepOutcome>("chain_refresh", { step });
 
 // ---- tokens and exports ----
 export const tokensDecode = (token: string, verify: boolean) => call<TokenView>("tokens_decode", { token, verify });
