@@ -38,6 +38,10 @@ pub const SANDBOX_PORT_ENV: &str = "TOKENHOP_SANDBOX_PORT";
 /// Stable ports keep the sandbox URLs in the profile, and in exports, the same from one start to the next.
 pub const SANDBOX_BASE_PORT: u16 = 47100;
 
+/// Set to `1` to make every Run sign in through the browser, as `tokenhop-cli run --fresh-sign-in` does (the
+/// sign-in is still kept): for benchmarks of the interactive chain.
+pub const FRESH_SIGN_IN_ENV: &str = "TOKENHOP_FRESH_SIGN_IN";
+
 /// The slug under which the wizard keeps secrets before the profile is saved.
 pub const DRAFT_SLUG: &str = "__draft__";
 
