@@ -40,6 +40,10 @@ pub const SANDBOX_AUTO_SIGN_IN_ENV: &str = "TOKENHOP_SANDBOX_AUTO_SIGN_IN";
 /// Fixes the sandbox's ports (four consecutive ports from there); by default it takes free ones.
 pub const SANDBOX_PORT_ENV: &str = "TOKENHOP_SANDBOX_PORT";
 
+/// Set to `1` to make every Run sign in through the browser, as `tokenhop-cli run --fresh-sign-in` does (the
+/// sign-in is still kept): for benchmarks of the interactive chain.
+pub const FRESH_SIGN_IN_ENV: &str = "TOKENHOP_FRESH_SIGN_IN";
+
 /// The slug under which the wizard keeps secrets before the profile is saved.
 pub const DRAFT_SLUG: &str = "__draft__";
 

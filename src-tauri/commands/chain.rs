@@ -8,10 +8,10 @@ use tokenhop_core::profile::Profile;
 use tokenhop_core::progress::Batcher;
 use tokenhop_core::run_clock::RunClock;
 use tokenhop_core::secrets::{reusable_by_draft, OnlyKinds, SecretKind};
-use tokenhop_core::{chain, Progress, RunReport, RunRequest, Step};
+use tokenhop_core::{chain, refresh, Progress, RunReport, RunRequest, Secret, SignInPolicy, Step, StepOutcome};
 use tokio_util::sync::CancellationToken;
 
-use crate::state::{AppState, LastRun, DRAFT_SLUG};
+use crate::state::{AppState, LastRun, DRAFT_SLUG, FRESH_SIGN_IN_ENV};
 use crate::AppError;
 
 /// Runs `draft` (secrets under the saved profile `slug` where the draft leaves them pointed, else the draft
@@ -61,7 +61,17 @@ pub async fn chain_run(
         clock.observe(&p);
         progress.send(p)
     };
-    let req = RunRequest { profile: &profile, slug: &slug, until, secrets: &secrets };
+    let req = RunRequest {
+        profile: &profile,
+        slug: &slug,
+        until,
+        secrets: &secrets,
+        sign_in: SignInPolicy {
+            reuse_cached: !std::env::var(FRESH_SIGN_IN_ENV).is_ok_and(|v| v == "1"),
+            interactive: true,
+        },
+        refresh: false,
+    };
     let report = chain::run(state.engine().await?, req, &send, cancel.token()).await;
     drop(cancel);
     clock.log_finished(&report);
@@ -71,6 +81,47 @@ pub async fn chain_run(
     }
     *state.last_run.lock().unwrap_or_else(|p| p.into_inner()) = Some(LastRun { profile, slug, secret_kinds, report: report.clone() });
     Ok(report)
+}
+
+/// Renews the last run's IAS or XSUAA tokens from that step's refresh token (the inspector's "Refresh"); the
+/// new outcome replaces the step's in the last run, so exports carry the renewed tokens.
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub async fn chain_refresh(state: State<'_, AppState>, step: Step) -> Result<StepOutcome, AppError> {
+    let (profile, slug, refresh_token) = {
+        let last = state.last_run.lock().unwrap_or_else(|p| p.into_inner());
+        let last = last.as_ref().ok_or_else(nothing_to_refresh)?;
+        let token = last.report.step(step).and_then(|o| o.token("refresh_token")).ok_or_else(nothing_to_refresh)?;
+        (last.profile.clone(), last.slug.clone(), Secret::new(token))
+    };
+    let req = RunRequest {
+        profile: &profile,
+        slug: &slug,
+        until: Some(step),
+        secrets: state.secrets().await,
+        sign_in: Default::default(),
+        refresh: true,
+    };
+    let outcome = refresh::refresh_step(state.engine().await?, &req, step, &refresh_token, &|_| {}).await;
+    if outcome.ok {
+        if profile.keeps_refresh_tokens() {
+            refresh::keep(&req, &outcome, &|_| {});
+        }
+        let mut last = state.last_run.lock().unwrap_or_else(|p| p.into_inner());
+        let replaced = last.as_mut().and_then(|l| l.report.steps.iter_mut().find(|o| o.step == step));
+        if let Some(slot) = replaced {
+            *slot = outcome.clone();
+        }
+    }
+    Ok(outcome)
+}
+
+fn nothing_to_refresh() -> AppError {
+    AppError::new(
+        "chain.nothing_to_refresh",
+        "The last run left no refresh token for this step.",
+        "Run the chain; IAS and XSUAA return refresh tokens with their tokens.",
+    )
 }
 
 /// Cancels the running run, if any; the run then resolves with its report.

@@ -1,9 +1,10 @@
-//! Profiles: list, read, validate, save, rename, duplicate, delete, import, export — and a pasted service
-//! key. A profile's keychain entries follow it through save (from the wizard's draft), rename, duplicate
-//! and delete.
+//! Profiles: list, read, validate, save, rename, duplicate, delete, import, export, the cached sign-in — and a
+//! pasted service key. A profile's keychain entries follow it through save (from the wizard's draft), rename,
+//! duplicate and delete.
 
 use serde::Serialize;
 use tauri::{State, WebviewWindow};
+use tokenhop_core::entra::cache::{self, SignedInUser};
 use tokenhop_core::profile::{
     parse_service_key, slugify, FieldError, IasConfig, Profile, ProfileList, ProfileSummary, ServiceKey, XsuaaConfig,
 };
@@ -99,6 +100,20 @@ pub async fn profiles_delete(state: State<'_, AppState>, slug: String) -> Result
     let secrets = state.secrets().await;
     state.profiles.delete(&slug)?;
     Ok(secrets.delete_profile(&slug)?)
+}
+
+/// Who the profile's cached sign-in is for (the profile view's "Signed in as …"), or `None`.
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub async fn profiles_sign_in(state: State<'_, AppState>, slug: String) -> Result<Option<SignedInUser>, AppError> {
+    Ok(cache::signed_in_user(state.secrets().await, &slug)?)
+}
+
+/// Forgets the profile's cached sign-in: its next run signs in through the browser.
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub async fn profiles_sign_out(state: State<'_, AppState>, slug: String) -> Result<(), AppError> {
+    Ok(state.secrets().await.sign_out(&slug)?)
 }
 
 /// Asks for a profile file (a native dialog) and imports it; `None` when the user cancelled.

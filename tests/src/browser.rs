@@ -71,6 +71,40 @@ impl Drop for HeadlessBrowser {
     }
 }
 
+/// A "system browser" that must not be asked: it notes the URL and fails, so that a test can assert a run
+/// opened no browser (a silent sign-in) and a wrong run ends quickly instead of waiting for a sign-in.
+pub struct ForbiddenBrowser {
+    dir: tempfile::TempDir,
+}
+
+impl ForbiddenBrowser {
+    pub fn new() -> ForbiddenBrowser {
+        let dir =
+            tempfile::Builder::new().prefix("tokenhop-no-browser-").tempdir().expect("a temp dir for the browser");
+        let script = format!("#!/bin/sh\necho \"$1\" >>'{}/opened'\nexit 1\n", dir.path().display());
+        let path = dir.path().join("forbidden-browser");
+        std::fs::write(&path, script).expect("writing the browser script");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("making the script executable");
+        ForbiddenBrowser { dir }
+    }
+
+    /// The program to pass as `--browser` (or put in `TOKENHOP_BROWSER`).
+    pub fn command(&self) -> PathBuf {
+        self.dir.path().join("forbidden-browser")
+    }
+
+    /// Every URL someone tried to open with it: the test fails if this is not empty.
+    pub fn opened(&self) -> Vec<String> {
+        read_lines(&self.dir.path().join("opened"))
+    }
+}
+
+impl Default for ForbiddenBrowser {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 fn read_lines(path: &Path) -> Vec<String> {
     std::fs::read_to_string(path).unwrap_or_default().lines().map(String::from).collect()
 }

@@ -8,6 +8,7 @@
 pub mod app;
 #[cfg(unix)]
 pub mod browser;
+pub mod keyring;
 pub mod sandbox;
 pub mod screen;
 pub mod selectors;
@@ -16,6 +17,6 @@ pub mod webdriver;
 
 pub use app::{Launch, TestApp};
 #[cfg(unix)]
-pub use browser::HeadlessBrowser;
+pub use browser::{ForbiddenBrowser, HeadlessBrowser};
 pub use sandbox::LocalServer;
 pub use webdriver::{wait_for, Element, Session};

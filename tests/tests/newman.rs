@@ -66,7 +66,8 @@ async fn real_run(sandbox: &Sandbox, profile: &Profile) -> RunReport {
     secrets.set(SLUG, SecretKind::XsuaaClientSecret, &Secret::new(config.xsuaa_client_secret.clone())).unwrap();
     let browser = SandboxBrowser { runtime: tokio::runtime::Handle::current(), username: config.users[0].username.clone() };
     let engine = Engine::new(HttpClient::new(HttpConfig::default()).unwrap(), Box::new(browser));
-    let request = RunRequest { profile, slug: SLUG, until: None, secrets: &secrets };
+    let request =
+        RunRequest { profile, slug: SLUG, until: None, secrets: &secrets, sign_in: Default::default(), refresh: false };
     let report = chain::run(&engine, request, &|_| {}, CancellationToken::new()).await;
     let failed: Vec<_> = report.steps.iter().filter(|s| !s.ok).map(|s| (s.step, s.error.clone())).collect();
     assert!(report.ok, "the run to export must succeed: {failed:?}");

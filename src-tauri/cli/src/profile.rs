@@ -1,7 +1,8 @@
-//! `tokenhop-cli profile list | show NAME | import FILE | export NAME [--out FILE] | rm NAME` (DESIGN §3 "CLI").
+//! `tokenhop-cli profile list | show NAME | import FILE | export NAME [--out FILE] | rm NAME | sign-out NAME`
+//! (DESIGN §3 "CLI").
 //!
 //! NAME is a profile name or its slug. Errors print message and hint, never a Rust debug dump. `rm` also
-//! deletes the profile's keychain entries. Values of secrets are never printed: `show` says only where each
+//! deletes the profile's keychain entries, its cached sign-in included; `sign-out` forgets only the sign-in. Values of secrets are never printed: `show` says only where each
 //! one would come from.
 
 use std::io::Write;
@@ -9,9 +10,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Subcommand;
+use tokenhop_core::entra::cache;
 use tokenhop_core::profile::file::to_toml;
 use tokenhop_core::profile::{ProfileList, ProfileStore};
-use tokenhop_core::secrets::{EnvOverrides, Layered, SecretKind};
+use tokenhop_core::secrets::{EnvOverrides, Layered, SecretKind, SecretSource};
 use tokenhop_core::Diagnosis;
 
 #[derive(Debug, Clone, Subcommand)]
@@ -33,8 +35,10 @@ pub enum ProfileCmd {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
-    /// Delete a profile and its keychain entries.
+    /// Delete a profile and its keychain entries (its cached sign-in too).
     Rm { name: String },
+    /// Forget the profile's cached sign-in: the next run signs in through the browser again.
+    SignOut { name: String },
 }
 
 /// Runs `cmd` against the profiles of `config_dir` (default: `$TOKENHOP_CONFIG_DIR` or the OS config dir).
@@ -80,11 +84,32 @@ fn dispatch(
                 print_list(&list, out, err).map_err(io)?;
             }
         }
+        ProfileCmd::SignOut { name } => {
+            let slug = store.resolve(&name).map_err(|e| e.diagnosis())?;
+            let user = cache::signed_in_user(secrets, &slug).map_err(|e| e.diagnosis())?;
+            secrets.sign_out(&slug).map_err(|e| e.diagnosis())?;
+            match user.and_then(|u| u.username) {
+                Some(who) => writeln!(out, "signed {who} out of profile {slug}").map_err(io)?,
+                None => writeln!(out, "profile {slug} has no cached sign-in now").map_err(io)?,
+            }
+            if secrets.source(&slug, SecretKind::EntraRefreshToken).map_err(|e| e.diagnosis())? == SecretSource::Env {
+                let var = SecretKind::EntraRefreshToken.env_var();
+                writeln!(err, "warning: {var} is set, so runs still sign in with the refresh token it holds")
+                    .map_err(io)?;
+            }
+        }
         ProfileCmd::Show { name } => {
             let slug = store.resolve(&name).map_err(|e| e.diagnosis())?;
             let profile = store.get(&slug).map_err(|e| e.diagnosis())?;
             writeln!(out, "# {}", store.path_of(&slug).display()).map_err(io)?;
             write!(out, "{}", to_toml(&profile)).map_err(io)?;
+            if let Some(user) = cache::signed_in_user(secrets, &slug).map_err(|e| e.diagnosis())? {
+                let who = user.username.as_deref().unwrap_or(&user.sub);
+                let until = time::OffsetDateTime::from_unix_timestamp(user.kept_until())
+                    .map(|t| t.date().to_string())
+                    .unwrap_or_default();
+                writeln!(out, "\n# signed in as {who} (until {until}, unless Entra revokes it sooner)").map_err(io)?;
+            }
             writeln!(out, "\n# secrets (values are never shown)").map_err(io)?;
             for kind in SecretKind::ALL {
                 let source = secrets.source(&slug, kind).map_err(|e| e.diagnosis())?;

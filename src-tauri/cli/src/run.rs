@@ -1,5 +1,10 @@
-//! `tokenhop-cli run NAME [--until STEP] [--browser CMD] [--timeout SECS] [--json] [--export FORMAT --out DIR]`
+//! `tokenhop-cli run NAME [--until STEP] [--browser CMD] [--timeout SECS] [--fresh-sign-in] [--no-browser]
+//! [--refresh] [--json] [--export FORMAT --out DIR]`
 //! (several NAMEs, `--all`, `--env` or `--junit` go through [`crate::matrix`]).
+//!
+//! A run reuses the profile's cached sign-in (a refresh token in the keychain) when there is one and opens no
+//! browser then; `--fresh-sign-in` ignores it, `--no-browser` fails with `entra.sign_in_required` where a
+//! browser would be needed, `--refresh` renews IAS and XSUAA from their kept refresh tokens.
 //!
 //! Progress goes to stderr as it happens, a frame at a time ([`tokenhop_core::progress`]); the result goes to
 //! stdout — a human summary, or with `--json` the one JSON object of DESIGN §3. Exit status 0 only when every
@@ -11,12 +16,12 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use tokenhop_core::chain::{self, Engine, RunRequest};
+use tokenhop_core::chain::{self, Engine, RunRequest, SignInPolicy};
 use tokenhop_core::export::{self, ExportFormat, ExportOptions};
 use tokenhop_core::http::{HttpClient, HttpConfig};
 use tokenhop_core::profile::ProfileStore;
 use tokenhop_core::progress::Batcher;
-use tokenhop_core::report::{Progress, RunReport, Step};
+use tokenhop_core::report::{Progress, RunReport, SignInMethod, Step};
 use tokenhop_core::run_clock::RunClock;
 use tokenhop_core::secrets::{EnvOverrides, Layered};
 use tokenhop_core::{browser, Diagnosis};
@@ -40,6 +45,16 @@ pub struct RunArgs {
     /// Seconds to wait for the browser sign-in.
     #[arg(long, value_name = "SECS", default_value_t = 300)]
     timeout: u64,
+    /// Ignore the cached sign-in and sign in through the browser (the new sign-in is then cached).
+    #[arg(long, conflicts_with = "refresh")]
+    fresh_sign_in: bool,
+    /// Never open a browser: without a usable cached sign-in the Entra step fails with entra.sign_in_required.
+    #[arg(long)]
+    no_browser: bool,
+    /// Renew the IAS and XSUAA tokens from their kept refresh tokens (profile setting keep_refresh_tokens)
+    /// instead of signing in and exchanging again.
+    #[arg(long)]
+    refresh: bool,
     /// Print one JSON object with every step instead of a summary.
     #[arg(long)]
     pub(crate) json: bool,
@@ -107,7 +122,14 @@ pub async fn run(args: RunArgs, config_dir: Option<PathBuf>) -> anyhow::Result<E
             on_ctrl_c.cancel();
         }
     });
-    let request = RunRequest { profile: &profile, slug: &slug, until: args.until(), secrets: &secrets };
+    let request = RunRequest {
+        profile: &profile,
+        slug: &slug,
+        until: args.until(),
+        secrets: &secrets,
+        sign_in: SignInPolicy { reuse_cached: !args.fresh_sign_in, interactive: !args.no_browser },
+        refresh: args.refresh,
+    };
     let progress = Batcher::start(for_the_person, show_progress);
     let clock = RunClock::start();
     let send = |p: Progress| {
@@ -202,7 +224,11 @@ pub(crate) fn progress_line(p: Progress) -> Option<String> {
 fn print_summary(report: &RunReport) {
     println!("{} — {}", report.profile, if report.ok { "all steps succeeded" } else { "the chain failed" });
     for s in &report.steps {
-        println!("{} {:<6} {:>6} ms", if s.ok { "✓" } else { "✗" }, s.step.as_str(), s.elapsed_ms);
+        let how = s.sign_in.as_ref().map(|i| sign_in_label(i.method)).unwrap_or_default();
+        println!("{} {:<6} {:>6} ms{how}", if s.ok { "✓" } else { "✗" }, s.step.as_str(), s.elapsed_ms);
+        if let Some(reason) = s.sign_in.as_ref().and_then(|i| i.fallback_reason.as_deref()) {
+            println!("    the cached sign-in was refused: {reason}");
+        }
         for c in &s.checks {
             let name = match &c.token {
                 Some(token) => format!("{token}.{}", c.name),
@@ -218,5 +244,14 @@ fn print_summary(report: &RunReport) {
                 println!("    response: {}", body.chars().take(400).collect::<String>());
             }
         }
+    }
+}
+
+fn sign_in_label(method: SignInMethod) -> &'static str {
+    match method {
+        SignInMethod::Silent => "  (signed in silently)",
+        SignInMethod::Browser => "  (signed in through the browser)",
+        SignInMethod::DeviceCode => "  (signed in with a device code)",
+        SignInMethod::Password => "  (signed in with a password)",
     }
 }

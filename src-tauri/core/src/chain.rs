@@ -11,6 +11,21 @@
 //! Asking (`until`) for a hop the profile does not configure fails that hop with a diagnosis. Discovery,
 //! every issuer's keys and a connection to the API are readied while the user signs in, so they stay off the
 //! critical path.
+//!
+//! How the Entra step signs in ([`SignInPolicy`], the profile's `remember_sign_in`):
+//!
+//! | cached sign-in | refresh at Entra          | interactive allowed | then                                        |
+//! |----------------|---------------------------|---------------------|---------------------------------------------|
+//! | none / unused  | —                         | yes                 | the profile's flow (browser, device, ROPC)  |
+//! | none / unused  | —                         | no                  | `entra.sign_in_required` (ROPC still runs)  |
+//! | yes            | tokens                    | —                   | silent: every check, plus same `sub`, `tid` |
+//! | yes            | refused (`invalid_grant`) | yes                 | forget it, the flow, and say why            |
+//! | yes            | refused (`invalid_grant`) | no                  | forget it, `entra.sign_in_required` + why   |
+//! | yes            | any other failure         | —                   | the step fails with that diagnosis          |
+//!
+//! After a successful Entra step the new refresh token (Entra rotates it on every use) replaces the cached
+//! one. With [`RunRequest::refresh`] the Entra step is skipped and IAS and XSUAA redeem their kept refresh
+//! tokens instead of exchanging again ([`crate::refresh`]).
 
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
@@ -21,15 +36,21 @@ use url::Url;
 
 use crate::browser::Browser;
 use crate::diagnose::{http_failure, Diagnosis};
+use crate::entra::cache::{self, SignedInUser};
+use crate::entra::id_token::NonceCheck;
 use crate::entra::loopback::LoopbackConfig;
+use crate::entra::refresh::RefreshFailure;
 use crate::entra::{self, SignInContext, SignInSecrets};
 use crate::exchange::{self, Service};
 use crate::http::{parse_url, HttpClient};
+use crate::keep::Keeper;
 use crate::oauth::TokenResponse;
 use crate::oidc::{discover, JwksCache};
-use crate::profile::{Profile, TokenFormat};
+use crate::profile::{Flow, Profile, TokenFormat};
+use crate::report::{
+    Check, Progress, RunReport, SignInInfo, SignInMethod, SignatureStatus, Step, StepOutcome, TokenString,
+};
 use crate::token_request::{Inputs, TokenRequest};
-use crate::report::{Check, Progress, RunReport, SignatureStatus, Step, StepOutcome, TokenString};
 use crate::secrets::{SecretKind, SecretStore};
 use crate::token::{decode, DecodedJwt};
 
@@ -64,6 +85,26 @@ pub struct RunRequest<'a> {
     /// Stop after this hop; `None` runs every configured hop.
     pub until: Option<Step>,
     pub secrets: &'a dyn SecretStore,
+    /// How the Entra step may sign in.
+    pub sign_in: SignInPolicy,
+    /// Refresh IAS and XSUAA from their kept refresh tokens instead of signing in and exchanging (`--refresh`).
+    pub refresh: bool,
+}
+
+/// How the Entra step may sign the user in: the CLI's `--fresh-sign-in` and `--no-browser`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignInPolicy {
+    /// Redeem the profile's cached sign-in when there is one (and the profile remembers sign-ins).
+    pub reuse_cached: bool,
+    /// A browser, or a person entering a device code, may be asked for; if not, the step fails with
+    /// `entra.sign_in_required` where one would be needed.
+    pub interactive: bool,
+}
+
+impl Default for SignInPolicy {
+    fn default() -> Self {
+        Self { reuse_cached: true, interactive: true }
+    }
 }
 
 pub type ProgressFn<'a> = &'a (dyn Fn(Progress) + Send + Sync);
@@ -75,24 +116,32 @@ pub async fn run(engine: &Engine, req: RunRequest<'_>, progress: ProgressFn<'_>,
     let last = req.until.unwrap_or_else(|| last_configured(req.profile));
     let mut report = RunReport { ok: false, profile: req.profile.name.clone(), steps: Vec::new(), started_at };
     prefetch(engine, req.profile, last);
+    // Refreshing the later hops needs no Entra token.
+    let first = if req.refresh { Step::Ias } else { Step::Entra };
 
-    for step in Step::ALL.into_iter().take_while(|s| *s <= last) {
+    let keeper = Keeper::default();
+
+    for step in Step::ALL.into_iter().filter(|s| *s >= first).take_while(|s| *s <= last) {
         progress(Progress::StepStarted { step });
         let t0 = Instant::now();
         let previous = report.steps.last();
         let mut outcome = tokio::select! {
-            o = run_step(engine, &req, step, previous, progress, &cancel) => o,
+            o = run_step(engine, &req, step, previous, &keeper, progress, &cancel) => o,
             _ = cancel.cancelled() => failed(step, Diagnosis::new("cancelled", "The run was cancelled.", "Run the chain again when ready.")),
         };
         outcome.elapsed_ms = t0.elapsed().as_millis() as u64;
         let ok = outcome.ok;
+        if ok && req.profile.keeps_refresh_tokens() {
+            keeper.later_hop(&outcome);
+        }
         progress(Progress::StepFinished { outcome: outcome.clone() });
         report.steps.push(outcome);
         if !ok {
-            return report;
+            break;
         }
     }
-    report.ok = true;
+    report.ok = report.steps.iter().all(|s| s.ok);
+    keeper.flush(req.secrets, req.slug, progress);
     report
 }
 
@@ -146,6 +195,7 @@ async fn run_step(
     req: &RunRequest<'_>,
     step: Step,
     previous: Option<&StepOutcome>,
+    keeper: &Keeper,
     progress: ProgressFn<'_>,
     cancel: &CancellationToken,
 ) -> StepOutcome {
@@ -158,7 +208,8 @@ async fn run_step(
         ))
     };
     match step {
-        Step::Entra => entra_step(engine, req, progress, cancel).await,
+        Step::Entra => entra_step(engine, req, keeper, progress, cancel).await,
+        Step::Ias | Step::Xsuaa if req.refresh => crate::refresh::from_kept(engine, req, step, progress).await,
         Step::Ias => match &req.profile.ias {
             None => not_configured("ias"),
             Some(ias) => {
@@ -189,13 +240,13 @@ pub(crate) fn failed(step: Step, d: Diagnosis) -> StepOutcome {
     o
 }
 
-fn secret(req: &RunRequest<'_>, kind: SecretKind) -> Result<Option<crate::Secret>, Diagnosis> {
+pub(crate) fn secret(req: &RunRequest<'_>, kind: SecretKind) -> Result<Option<crate::Secret>, Diagnosis> {
     req.secrets.get(req.slug, kind).map_err(|e| {
         Diagnosis::new("secrets.unavailable", format!("The {kind} could not be read: {e}"), format!("Set {} for this run, or unlock the keychain.", kind.env_var()))
     })
 }
 
-fn missing_secret(kind: SecretKind, slug: &str) -> Diagnosis {
+pub(crate) fn missing_secret(kind: SecretKind, slug: &str) -> Diagnosis {
     Diagnosis::new(
         "secrets.missing",
         format!("No {kind} is stored for this profile."),
@@ -203,7 +254,13 @@ fn missing_secret(kind: SecretKind, slug: &str) -> Diagnosis {
     )
 }
 
-async fn entra_step(engine: &Engine, req: &RunRequest<'_>, progress: ProgressFn<'_>, cancel: &CancellationToken) -> StepOutcome {
+async fn entra_step(
+    engine: &Engine,
+    req: &RunRequest<'_>,
+    keeper: &Keeper,
+    progress: ProgressFn<'_>,
+    cancel: &CancellationToken,
+) -> StepOutcome {
     let entra_cfg = &req.profile.entra;
     let url = match entra::discovery_url(entra_cfg) {
         Ok(u) => u,
@@ -230,7 +287,64 @@ async fn entra_step(engine: &Engine, req: &RunRequest<'_>, progress: ProgressFn<
     } else {
         None
     };
-    let password = if entra_cfg.flow == crate::profile::Flow::Password {
+
+    // A refresh token given by environment (CI) is used even when the profile keeps no sign-in.
+    let remember = req.profile.remembers_sign_in();
+    let given = req.secrets.overridden(SecretKind::EntraRefreshToken);
+    let cached = match ((remember || given) && req.sign_in.reuse_cached).then(|| cache::load(req.secrets, req.slug)) {
+        Some(Ok(cached)) => cached,
+        Some(Err(e)) => {
+            let message = format!("The cached sign-in could not be read ({e}); signing in again.");
+            progress(Progress::Warning { step: Step::Entra, message });
+            None
+        }
+        None => None,
+    };
+    let mut fallback_reason = None;
+    if let Some(cached) = cached {
+        progress(Progress::Request { step: Step::Entra, url: discovery.token_endpoint.to_string() });
+        let (result, http) =
+            entra::refresh::redeem(&engine.http, &discovery, entra_cfg, &cached.refresh_token, client_secret.as_ref())
+                .await;
+        let silent = SignInInfo { method: SignInMethod::Silent, fallback_reason: None };
+        match result {
+            Ok(tokens) => {
+                let original = cached.user.as_ref();
+                let nonce = NonceCheck::Refreshed { original: original.and_then(|u| u.nonce.as_deref()) };
+                let signed_in = SignedIn { tokens, http, nonce, original, how: silent };
+                return finish_entra(engine, req, &discovery, signed_in, keeper, progress).await;
+            }
+            Err(RefreshFailure::Failed(d)) => {
+                let mut out = failed(Step::Entra, d);
+                out.http = Some(http);
+                out.sign_in = Some(silent);
+                return out;
+            }
+            Err(RefreshFailure::Refused { reason, .. }) => {
+                // The grant is gone for good (expired, revoked, or it needs the user): forget it.
+                if let Err(e) = cache::forget(req.secrets, req.slug) {
+                    tracing::warn!(error = %e, "could not forget a refused sign-in");
+                }
+                fallback_reason = Some(reason);
+            }
+        }
+    }
+
+    let method = match entra_cfg.flow {
+        Flow::AuthorizationCode => SignInMethod::Browser,
+        Flow::DeviceCode => SignInMethod::DeviceCode,
+        Flow::Password => SignInMethod::Password,
+    };
+    if !req.sign_in.interactive && method != SignInMethod::Password {
+        let mut out = failed(Step::Entra, sign_in_required(req, fallback_reason.as_deref()));
+        out.sign_in = Some(SignInInfo { method, fallback_reason });
+        return out;
+    }
+    if let Some(reason) = &fallback_reason {
+        let message = format!("Entra refused the cached sign-in ({reason}); signing in again.");
+        progress(Progress::Warning { step: Step::Entra, message });
+    }
+    let password = if entra_cfg.flow == Flow::Password {
         match secret(req, SecretKind::EntraPassword) {
             Ok(p) => p,
             Err(d) => return failed(Step::Entra, d),
@@ -253,28 +367,158 @@ async fn entra_step(engine: &Engine, req: &RunRequest<'_>, progress: ProgressFn<
     })
     .await;
 
-    let mut out = StepOutcome::new(Step::Entra);
-    out.http = signed_in.http;
+    let how = SignInInfo { method, fallback_reason };
     let tokens = match signed_in.tokens {
         Ok(t) => t,
         Err(d) => {
-            out.error = Some(d);
+            let mut out = failed(Step::Entra, d);
+            out.http = signed_in.http;
+            out.sign_in = Some(how);
             return out;
         }
     };
+    let nonce = signed_in.nonce.as_ref().map_or(NonceCheck::NotSent, NonceCheck::Equals);
+    let Some(http) = signed_in.http else {
+        // Every flow that returns tokens made a token request.
+        return failed(
+            Step::Entra,
+            Diagnosis::new(
+                "entra.no_request",
+                "The sign-in returned tokens without a token request.",
+                "Report this as a bug.",
+            ),
+        );
+    };
+    let signed_in = SignedIn { tokens, http, nonce, original: None, how };
+    finish_entra(engine, req, &discovery, signed_in, keeper, progress).await
+}
+
+/// A token response from Entra, and what the checks of its ID token need to know about how it was obtained.
+struct SignedIn<'a> {
+    tokens: TokenResponse,
+    http: crate::report::HttpRecord,
+    nonce: NonceCheck<'a>,
+    /// The user of the cached sign-in that was refreshed: the new ID token must be theirs.
+    original: Option<&'a SignedInUser>,
+    how: SignInInfo,
+}
+
+/// Checks the ID token, as for every sign-in, and on success keeps the sign-in for the next run.
+async fn finish_entra(
+    engine: &Engine,
+    req: &RunRequest<'_>,
+    discovery: &crate::oidc::Discovery,
+    signed_in: SignedIn<'_>,
+    keeper: &Keeper,
+    progress: ProgressFn<'_>,
+) -> StepOutcome {
+    let entra_cfg = &req.profile.entra;
+    let mut out = StepOutcome::new(Step::Entra);
+    out.http = Some(signed_in.http);
+    let silent = signed_in.how.method == SignInMethod::Silent;
+    out.sign_in = Some(signed_in.how);
+    let tokens = signed_in.tokens;
     let Some(id_token) = tokens.id_token.as_ref() else {
         out.error = Some(Diagnosis::new("entra.no_id_token", "Entra returned no ID token.", "Add the `openid` scope to the profile's Entra scopes."));
         return out;
     };
     let now = chrono::DateTime::<chrono::Utc>::from(engine.now());
-    let check = entra::id_token::verify(id_token.expose_secret(), &discovery, &engine.jwks, &entra_cfg.client_id, signed_in.nonce.as_ref(), now).await;
+    let check = entra::id_token::verify(id_token.expose_secret(), discovery, &engine.jwks, &entra_cfg.client_id, signed_in.nonce, now).await;
     out.checks = check.checks;
     add_tokens(&mut out, &tokens, Some((check.signature, check.decoded)));
     tenant_check(&mut out, entra_cfg, &discovery.issuer);
-    out.ok = check.error.is_none();
     out.error = check.error;
+    if silent {
+        same_user_check(&mut out, signed_in.original);
+    }
+    out.ok = out.error.is_none();
+    if out.ok && req.profile.remembers_sign_in() {
+        keep_sign_in(engine, &out, &tokens, signed_in.original, keeper, progress);
+    }
     out
 }
+
+/// OIDC Core §12.2: a refreshed ID token's `sub` is the original one's; and it must be the same tenant.
+fn same_user_check(out: &mut StepOutcome, original: Option<&SignedInUser>) {
+    let claims = out.claims.get("id_token");
+    let claim = |name: &str| claims.and_then(|c| c.get(name)).and_then(Value::as_str).unwrap_or("(missing)").to_owned();
+    let Some(original) = original else {
+        let detail = "not compared: the refresh token came without its original sign-in (TOKENHOP_ENTRA_REFRESH_TOKEN)";
+        out.checks.push(Check::new("same_user", true, detail).on("id_token"));
+        return;
+    };
+    for (name, was) in [("sub", &original.sub), ("tid", &original.tid)] {
+        let now = claim(name);
+        let ok = &now == was;
+        let detail = if ok {
+            format!("{name} is the original sign-in's")
+        } else {
+            format!("{name} is {now}, the original sign-in's was {was}")
+        };
+        out.checks.push(Check::new(format!("original_{name}"), ok, detail).on("id_token"));
+        if !ok && out.error.is_none() {
+            out.error = Some(Diagnosis::new(
+                "entra.sign_in_changed_user",
+                format!("The refreshed ID token is for another {} than the cached sign-in ({name} changed).", if name == "sub" { "user" } else { "tenant" }),
+                "Do not use these tokens. Forget the cached sign-in (`tokenhop-cli profile sign-out NAME`, or Sign out in the app) and sign in again.",
+            ));
+        }
+    }
+}
+
+/// Keeps this sign-in for the next run, in place of the cached one (Entra rotates refresh tokens on every
+/// use); when Entra sends no new refresh token after a refresh, the cached one stays.
+fn keep_sign_in(
+    engine: &Engine,
+    out: &StepOutcome,
+    tokens: &TokenResponse,
+    original: Option<&SignedInUser>,
+    keeper: &Keeper,
+    progress: ProgressFn<'_>,
+) {
+    if original.is_some() && tokens.refresh_token.is_none() {
+        return;
+    }
+    let Some(refresh_token) = tokens.refresh_token.as_ref() else {
+        let message = "Entra returned no refresh token, so the next run signs in again: add the `offline_access` scope to the profile.";
+        progress(Progress::Warning { step: Step::Entra, message: message.into() });
+        return;
+    };
+    let claims = out.claims.get("id_token");
+    let claim = |name: &str| claims.and_then(|c| c.get(name)).and_then(Value::as_str).map(str::to_owned);
+    let (Some(sub), Some(tid)) = (claim("sub"), claim("tid")) else { return };
+    let refreshed_at = engine.now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+    let user = SignedInUser {
+        sub,
+        tid,
+        username: claim("preferred_username").or_else(|| claim("email")),
+        // The original sign-in's nonce stays the one a refreshed token may carry.
+        nonce: original.map_or_else(|| claim("nonce"), |o| o.nonce.clone()),
+        refreshed_at,
+    };
+    keeper.sign_in(refresh_token.clone(), user);
+}
+
+fn sign_in_required(req: &RunRequest<'_>, refused: Option<&str>) -> Diagnosis {
+    let message = match refused {
+        Some(reason) => format!("Entra refused the cached sign-in ({reason}), and this run may not open a browser."),
+        None if !req.profile.remembers_sign_in() => {
+            "The profile does not keep its sign-in (remember_sign_in = false), and this run may not open a browser."
+                .to_owned()
+        }
+        None => "There is no cached sign-in for this profile, and this run may not open a browser.".to_owned(),
+    };
+    Diagnosis::new(
+        "entra.sign_in_required",
+        message,
+        format!(
+            "Sign in once without --no-browser (`tokenhop-cli run {}`), which keeps the sign-in in the keychain, or set {} for this run.",
+            req.slug,
+            SecretKind::EntraRefreshToken.env_var()
+        ),
+    )
+}
+
 
 /// `iss` must be `{authority}/{tid}/v2.0`, and `tid` the profile's tenant when that is a GUID.
 fn tenant_check(out: &mut StepOutcome, entra_cfg: &crate::profile::EntraConfig, issuer: &str) {
@@ -358,7 +602,7 @@ async fn exchange_step(
 
 /// Puts the tokens of a response into the outcome: raw, claims and views. `checked_id_token` is what the Entra
 /// ID-token check already found: its signature status and, so it is not decoded again, the token taken apart.
-fn add_tokens(out: &mut StepOutcome, tokens: &TokenResponse, mut checked_id_token: Option<(SignatureStatus, Option<DecodedJwt>)>) {
+pub(crate) fn add_tokens(out: &mut StepOutcome, tokens: &TokenResponse, mut checked_id_token: Option<(SignatureStatus, Option<DecodedJwt>)>) {
     for (name, value) in [("id_token", &tokens.id_token), ("access_token", &tokens.access_token), ("refresh_token", &tokens.refresh_token)] {
         let Some(value) = value else { continue };
         let raw = value.expose_secret();
@@ -382,7 +626,7 @@ fn add_tokens(out: &mut StepOutcome, tokens: &TokenResponse, mut checked_id_toke
 /// Checks every unverified JWT of the outcome against the issuer's keys, refetching once on an unknown kid.
 /// `ias_client_id` is set for IAS, whose keys request carries `x-client_id`, `x-app_tid` and `x-azp` as SAP's
 /// security libraries send them (`SapIdJwtSignatureValidator`, `@sap/xssec` `fetchJwks`).
-async fn verify_outcome(engine: &Engine, out: &mut StepOutcome, keys_url: &Url, ias_client_id: Option<&str>) {
+pub(crate) async fn verify_outcome(engine: &Engine, out: &mut StepOutcome, keys_url: &Url, ias_client_id: Option<&str>) {
     for view in out.views.iter_mut().filter(|v| v.claims.is_some() && v.name != "refresh_token") {
         let raw = view.raw.expose().to_owned();
         let claim = |name: &str| view.claims.as_ref()?.get(name)?.as_str().map(str::to_owned);
@@ -405,7 +649,7 @@ async fn verify_outcome(engine: &Engine, out: &mut StepOutcome, keys_url: &Url, 
 }
 
 /// What consultants check on IAS and XSUAA tokens, each with a sentence.
-fn service_checks(engine: &Engine, req: &RunRequest<'_>, out: &mut StepOutcome) {
+pub(crate) fn service_checks(engine: &Engine, req: &RunRequest<'_>, out: &mut StepOutcome) {
     let now = engine.now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
     for view in &out.views {
         if let Some(exp) = view.expires_at {

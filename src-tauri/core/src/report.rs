@@ -133,6 +133,30 @@ pub struct HttpRecord {
     pub response_body: Option<String>,
 }
 
+/// How the Entra step signed the user in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+#[ts(export)]
+pub enum SignInMethod {
+    /// With the cached sign-in's refresh token: no browser.
+    Silent,
+    /// Authorization code + PKCE in the browser.
+    Browser,
+    DeviceCode,
+    Password,
+}
+
+/// The Entra step's sign-in: how, and, when the cached sign-in could not be used, why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SignInInfo {
+    pub method: SignInMethod,
+    /// Why the cached sign-in was not used (Entra's answer when it refused the refresh token).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub fallback_reason: Option<String>,
+}
+
 /// What one hop produced. Serialized, it is a `steps[]` entry of `run --json` (DESIGN §3).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -156,6 +180,10 @@ pub struct StepOutcome {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub error: Option<Diagnosis>,
+    /// The Entra step only: how the user was signed in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub sign_in: Option<SignInInfo>,
 }
 
 impl StepOutcome {
@@ -170,6 +198,7 @@ impl StepOutcome {
             checks: Vec::new(),
             http: None,
             error: None,
+            sign_in: None,
         }
     }
 

@@ -134,7 +134,14 @@ async fn device_code_flow_signs_in_and_runs_the_chain() {
             });
         }
     };
-    let req = tokenhop_core::RunRequest { profile: &h.profile, slug: SLUG, until: None, secrets: &h.secrets };
+    let req = tokenhop_core::RunRequest {
+        profile: &h.profile,
+        slug: SLUG,
+        until: None,
+        secrets: &h.secrets,
+        sign_in: Default::default(),
+        refresh: false,
+    };
     let report = tokenhop_core::chain::run(&h.engine, req, &progress, Default::default()).await;
     assert_all_ok(&report);
     let grants: Vec<_> = h.sandbox.last_issued().requests.iter().filter(|r| r.service == Service::Entra).filter_map(|r| r.grant_type().map(String::from)).collect();

@@ -117,7 +117,14 @@ async fn cancel_while_waiting_ends_the_run_and_frees_the_port() {
                 });
             }
         };
-        let req = tokenhop_core::RunRequest { profile: &h.profile, slug: SLUG, until: None, secrets: &h.secrets };
+        let req = tokenhop_core::RunRequest {
+            profile: &h.profile,
+            slug: SLUG,
+            until: None,
+            secrets: &h.secrets,
+            sign_in: Default::default(),
+            refresh: false,
+        };
         let report = tokio::time::timeout(Duration::from_secs(10), tokenhop_core::chain::run(&h.engine, req, &progress, cancel))
             .await
             .expect("cancel ends the run at once");

@@ -31,6 +31,8 @@ pub fn profile(ias_auth: ClientAuth, xsuaa_auth: ClientAuth) -> Profile {
         schema_version: 1,
         name: "ACME dev".into(),
         environment: Some("dev".into()),
+        remember_sign_in: None,
+        keep_refresh_tokens: None,
         entra: EntraConfig {
             authority: "https://login.microsoftonline.com".into(),
             tenant: TENANT.into(),

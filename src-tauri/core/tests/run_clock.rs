@@ -4,7 +4,7 @@
 mod common;
 
 use common::LogBuffer;
-use tokenhop_core::report::{Progress, RunReport, Step, StepOutcome};
+use tokenhop_core::report::{Progress, RunReport, SignInInfo, SignInMethod, Step, StepOutcome};
 use tokenhop_core::run_clock::RunClock;
 use tracing_subscriber::util::SubscriberInitExt;
 
@@ -41,4 +41,16 @@ fn a_run_that_never_reached_the_callback_logs_no_time_after_it() {
     let line = logged(&[Progress::StepStarted { step: Step::Entra }], &report(vec![StepOutcome::new(Step::Entra)]));
     assert!(line.contains("run finished") && line.contains("failed=\"entra\""), "{line}");
     assert!(!line.contains("after_callback_ms"), "{line}");
+}
+
+#[test]
+fn a_silent_run_logs_its_whole_time_as_silent_ms() {
+    let mut entra = StepOutcome::new(Step::Entra);
+    entra.ok = true;
+    entra.sign_in = Some(SignInInfo { method: SignInMethod::Silent, fallback_reason: None });
+    let events = [Progress::StepStarted { step: Step::Entra }, Progress::StepFinished { outcome: entra.clone() }];
+    let line = logged(&events, &report(vec![entra]));
+    let ms = line.split("silent_ms=\"").nth(1).and_then(|rest| rest.split('"').next());
+    assert!(ms.is_some_and(|ms| ms.parse::<f64>().is_ok()), "the bench reads silent_ms: {line}");
+    assert!(!line.contains("after_callback_ms"), "a silent run has no callback: {line}");
 }

@@ -131,6 +131,8 @@ pub struct SandboxConfig {
     pub code_lifetime_secs: u64,
     /// Entra ID and access tokens (Entra: 1 h).
     pub entra_token_lifetime_secs: u64,
+    /// An Entra refresh token unused this long is refused with AADSTS700082 (Entra: 90 days).
+    pub entra_refresh_max_inactive_secs: u64,
     /// IAS tokens.
     pub ias_token_lifetime_secs: u64,
     /// XSUAA access tokens (43200 s, as on BTP).
@@ -192,6 +194,7 @@ impl Default for SandboxConfig {
             auto_sign_in: None,
             code_lifetime_secs: 600,
             entra_token_lifetime_secs: 3600,
+            entra_refresh_max_inactive_secs: 90 * 24 * 3600,
             ias_token_lifetime_secs: 3600,
             xsuaa_token_lifetime_secs: 43200,
             device_code_lifetime_secs: 900,

@@ -9,6 +9,7 @@
 //! | `DELETE /_sandbox/faults`        | clear every fault: back to the honest service; 204              |
 //! | `GET /_sandbox/issued`           | what was last issued and received (`Issued`)                    |
 //! | `POST /_sandbox/clock`           | `{"advance_secs": n}`: move the sandbox clock forward; 204      |
+//! | `POST /_sandbox/revoke`          | `{"username": u}`: revoke u's Entra sign-ins (AADSTS50173); 204 |
 //!
 //! Every request needs `Authorization: Bearer <token>` with the sandbox's own token
 //! ([`crate::Sandbox::control_token`]), a `Host` that is this origin (a web page that rebinds a DNS name to
@@ -43,6 +44,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/_sandbox/faults", get(list).post(set).delete(clear))
         .route("/_sandbox/issued", get(issued))
         .route("/_sandbox/clock", post(clock))
+        .route("/_sandbox/revoke", post(revoke))
         .route_layer(middleware::from_fn_with_state(shared.clone(), guard))
         .with_state(shared)
 }
@@ -153,5 +155,18 @@ async fn clock(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
             StatusCode::NO_CONTENT.into_response()
         }
         _ => bad_request("expected {\"advance_secs\": <non-negative integer>}".into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct Revoke {
+    username: String,
+}
+
+async fn revoke(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    match serde_json::from_slice::<Revoke>(&body) {
+        Ok(r) if shared.revoke_sign_ins(&r.username) => StatusCode::NO_CONTENT.into_response(),
+        Ok(r) => bad_request(format!("no sandbox user {}", r.username)),
+        Err(_) => bad_request("expected {\"username\": \"<a sandbox user>\"}".into()),
     }
 }

@@ -96,6 +96,23 @@ pub enum Fault {
     IasIssuerWithoutScheme,
     /// The authorize redirect carries a different `state` than the one sent.
     WrongState,
+    /// Entra refuses every refresh token with `invalid_grant` and this reason's AADSTS code. (No fault
+    /// rejects a reused refresh token: Entra does not revoke a refresh token when it is used.)
+    EntraRefreshRefused { reason: RefreshRefusal },
+}
+
+/// Why Entra refuses a refresh token, each answered with `invalid_grant` (Microsoft's AADSTS error reference).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefreshRefusal {
+    /// AADSTS70008 ExpiredOrRevokedGrant.
+    Expired,
+    /// AADSTS700082 ExpiredOrRevokedGrantInactiveToken: unused for 90 days.
+    Inactive,
+    /// AADSTS50173 FreshTokenNeeded: the user's sessions were revoked, or the password changed.
+    Revoked,
+    /// AADSTS65001 DelegationDoesNotExist: consent was withdrawn.
+    ConsentRequired,
 }
 
 /// A cloneable handle on the active faults of one sandbox.
@@ -145,6 +162,14 @@ impl Faults {
                 _ => None,
             })
             .collect()
+    }
+
+    /// How Entra refuses refresh tokens now, if a fault says so (the first one set wins).
+    pub(crate) fn entra_refresh_refusal(&self) -> Option<RefreshRefusal> {
+        self.lock().iter().find_map(|f| match f {
+            Fault::EntraRefreshRefused { reason } => Some(*reason),
+            _ => None,
+        })
     }
 
     /// The transport fault active for an endpoint, if any (the first one set wins).

@@ -31,7 +31,7 @@ mod transport;
 mod xsuaa;
 
 pub use config::{SandboxConfig, SandboxUser};
-pub use faults::{Endpoint, Fault, Faults, Tamper, TokenKind};
+pub use faults::{Endpoint, Fault, Faults, RefreshRefusal, Tamper, TokenKind};
 pub use issued::{ApiCallSeen, Issued, KeysRequestSeen, RequestSeen, Service, TokensSeen};
 pub use server::{Sandbox, SandboxError};
 pub use state::SandboxUrls;

@@ -144,6 +144,13 @@ impl Sandbox {
         self.shared.issued().clone()
     }
 
+    /// Revokes every Entra sign-in of `username` made until now, as an admin's "Revoke sessions" or a
+    /// password change does: their refresh tokens are then refused with AADSTS50173. `false` for an
+    /// unknown user.
+    pub fn revoke_sign_ins(&self, username: &str) -> bool {
+        self.shared.revoke_sign_ins(username)
+    }
+
     /// Moves the sandbox clock forward (codes, tokens and lockouts expire without sleeping).
     pub fn advance_clock(&self, by: Duration) {
         self.shared.clock_skew.fetch_add(by.as_secs() as i64, Ordering::Relaxed);

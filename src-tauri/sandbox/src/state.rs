@@ -48,6 +48,18 @@ pub(crate) struct EntraGrant {
     pub user: usize,
     pub client_id: String,
     pub scope: String,
+    /// When the user authenticated (sandbox seconds); refreshed grants keep the original's.
+    pub auth_time: i64,
+    /// Which sign-in this is, in the order of all sign-ins ([`Shared::next_sign_in`]); refreshed grants
+    /// keep the original's. Revocation compares it, so that a sign-in in the same second counts rightly.
+    pub sign_in: u64,
+}
+
+/// A refresh token Entra issued: its grant, and when the token itself was issued (for the inactivity limit).
+#[derive(Clone, Debug)]
+pub(crate) struct EntraRefresh {
+    pub grant: EntraGrant,
+    pub issued_at: i64,
 }
 
 #[derive(Clone, Debug)]
@@ -96,7 +108,12 @@ pub(crate) struct Lockout {
 pub(crate) struct Store {
     pub codes: HashMap<String, AuthCode>,
     pub redeemed: HashSet<String>,
-    pub entra_refresh: HashMap<String, EntraGrant>,
+    pub entra_refresh: HashMap<String, EntraRefresh>,
+    /// Per user: refresh tokens of sign-ins before this one are revoked, and when that was (Entra's
+    /// `refreshTokensValidFromDateTime`, set by "revoke sessions" or a password change).
+    pub entra_tokens_valid_from: HashMap<usize, (u64, i64)>,
+    /// The number of sign-ins so far.
+    pub sign_ins: u64,
     pub devices: HashMap<String, DeviceGrant>,
     pub ias_refresh: HashMap<String, UserGrant>,
     pub ias_lockouts: HashMap<String, Lockout>,
@@ -152,6 +169,26 @@ impl Shared {
 
     pub fn ias_trusted_client_id(&self) -> &str {
         self.config.ias_trusted_client_id.as_deref().unwrap_or(&self.config.entra_client_id)
+    }
+
+    /// See [`crate::Sandbox::revoke_sign_ins`].
+    pub fn revoke_sign_ins(&self, username: &str) -> bool {
+        let Some(index) = self.config.users.iter().position(|u| u.username.eq_ignore_ascii_case(username.trim()))
+        else {
+            return false;
+        };
+        let now = self.now();
+        let mut store = self.store();
+        let next = store.sign_ins + 1;
+        store.entra_tokens_valid_from.insert(index, (next, now));
+        true
+    }
+
+    /// A number for a new sign-in, larger than every earlier one.
+    pub fn next_sign_in(&self) -> u64 {
+        let mut store = self.store();
+        store.sign_ins += 1;
+        store.sign_ins
     }
 
     /// Records a token request, secrets redacted.

@@ -19,7 +19,9 @@ import type {
   SecretKind,
   SecretsStatus,
   ServiceKey,
+  SignedInUser,
   Step,
+  StepOutcome,
   TokenView,
 } from "./types";
 
@@ -83,6 +85,9 @@ export const profilesDelete = (slug: string) => call<void>("profiles_delete", { 
 export const profilesImport = () => call<ProfileSummary | null>("profiles_import");
 /** Opens a save dialog (on the Rust side) and writes the profile there; `false` when cancelled. */
 export const profilesExport = (slug: string) => call<boolean>("profiles_export", { slug });
+/** Who the profile's cached Entra sign-in is for, or `null` when the next run opens the browser. */
+export const profilesSignIn = (slug: string) => call<SignedInUser | null>("profiles_sign_in", { slug });
+export const profilesSignOut = (slug: string) => call<void>("profiles_sign_out", { slug });
 export const serviceKeyParse = (slug: string, json: string) => call<ServiceKey>("service_key_parse", { slug, json });
 
 // ---- secrets (write-only: values go in, only their source comes back) ----
@@ -105,6 +110,8 @@ export function chainRun(req: RunRequest, onProgress: (p: Progress) => void): Pr
   return call<RunReport>("chain_run", { ...req, onProgress: channel });
 }
 export const chainCancel = () => call<void>("chain_cancel");
+/** Renews the last run's IAS or XSUAA tokens from that step's refresh token. */
+export const chainRefresh = (step: Step) => call<StepOutcome>("chain_refresh", { step });
 
 // ---- the matrix ("Run all") and the run history ----
 /** Runs `slugs` at once (browser sign-ins one at a time); resolves with each run's record, in that order. */

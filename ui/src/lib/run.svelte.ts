@@ -32,6 +32,7 @@ export class RunState {
   #report = $state.raw<RunReport | null>(null);
   #error = $state<AppError | null>(null);
   #selected = $state<Step | null>(null);
+  #refreshing = $state<Step | null>(null);
 
   constructor(configured?: Configured) {
     if (configured) this.configure(configured);
@@ -57,6 +58,10 @@ export class RunState {
   }
   get selected() {
     return this.#selected;
+  }
+  /** The hop whose tokens are being refreshed. */
+  get refreshing() {
+    return this.#refreshing;
   }
   get configured() {
     return this.#configured;
@@ -133,6 +138,36 @@ export class RunState {
     this.#report = report;
     if (step && this.#outcomes[step]) this.#selected = step;
     else if (!this.#selected) this.#selected = this.#lastWithTokens();
+  }
+
+  /** Whether `step`'s tokens can be renewed from its refresh token (IAS and XSUAA, after they succeeded). */
+  canRefresh(step: Step): boolean {
+    const o = this.#outcomes[step];
+    return (step === "ias" || step === "xsuaa") && !!o?.ok && o.tokens.refresh_token != null && !this.#running;
+  }
+
+  /** Renews `step`'s tokens from its refresh token; the new outcome replaces the old one (or `error` says why). */
+  async refresh(step: Step): Promise<void> {
+    if (this.#refreshing || !this.canRefresh(step)) return;
+    this.#refreshing = step;
+    this.#error = null;
+    try {
+      const outcome = await api.chainRefresh(step);
+      if (outcome.ok) {
+        this.#outcomes = { ...this.#outcomes, [step]: outcome };
+        if (this.#report) {
+          this.#report = { ...this.#report, steps: this.#report.steps.map((o) => (o.step === step ? outcome : o)) };
+        }
+      } else {
+        this.#error = outcome.error
+          ? { code: outcome.error.code, message: outcome.error.message, hint: outcome.error.hint }
+          : { code: "refresh.failed", message: "The refresh failed.", hint: "Run the chain again." };
+      }
+    } catch (e) {
+      this.#error = api.toAppError(e);
+    } finally {
+      this.#refreshing = null;
+    }
   }
 
   async cancel(): Promise<void> {

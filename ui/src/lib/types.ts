@@ -11,7 +11,14 @@ export type ClientAuth = "post" | "basic";
 export type TokenFormat = "jwt" | "opaque";
 export type ApiHeader = "authorization" | "x-approuter-authorization";
 export type HttpMethod = "GET" | "POST";
-export type SecretKind = "entra-client-secret" | "ias-client-secret" | "xsuaa-client-secret" | "entra-password";
+export type SecretKind =
+  | "entra-client-secret"
+  | "ias-client-secret"
+  | "xsuaa-client-secret"
+  | "entra-password"
+  | "entra-refresh-token"
+  | "ias-refresh-token"
+  | "xsuaa-refresh-token";
 
 export interface EntraConfig {
   authority: string;
@@ -53,6 +60,10 @@ export interface Profile {
   schema_version: number;
   name: string;
   environment?: string;
+  /** Keep the Entra sign-in in the keychain so the next run is silent; absent means yes. */
+  remember_sign_in?: boolean;
+  /** Keep IAS's and XSUAA's refresh tokens in the keychain too; absent means no. */
+  keep_refresh_tokens?: boolean;
   entra: EntraConfig;
   ias?: IasConfig;
   xsuaa?: XsuaaConfig;
@@ -98,6 +109,27 @@ export interface HttpRecord {
   response_body: string | null;
 }
 
+/** How the Entra step signed the user in. */
+export type SignInMethod = "silent" | "browser" | "device-code" | "password";
+
+export interface SignInInfo {
+  method: SignInMethod;
+  /** Why the cached sign-in was not used (Entra's answer when it refused the refresh token). */
+  fallback_reason?: string;
+}
+
+/** Who a profile's cached sign-in is for. */
+export interface SignedInUser {
+  sub: string;
+  tid: string;
+  username?: string;
+  /** Unix seconds of the last sign-in or refresh. */
+  refreshed_at: number;
+}
+
+/** Entra keeps an unused refresh token for 90 days (Microsoft: "Refresh tokens in the Microsoft identity platform"). */
+export const ENTRA_REFRESH_TOKEN_LIFETIME_SECS = 90 * 24 * 60 * 60;
+
 export interface StepOutcome {
   step: Step;
   ok: boolean;
@@ -108,6 +140,8 @@ export interface StepOutcome {
   checks: Check[];
   http?: HttpRecord;
   error?: Diagnosis;
+  /** The Entra step only. */
+  sign_in?: SignInInfo;
 }
 
 export interface RunReport {

@@ -16,6 +16,7 @@ import type {
   RunReport,
   SecretKind,
   SecretSource,
+  SignedInUser,
   Step,
   StepOutcome,
   TokenView,
@@ -121,6 +122,8 @@ export function decodeView(token: string, name = "pasted"): TokenView {
 export function createFakeBackend(options: FakeOptions = {}) {
   const profiles = new Map<string, Profile>([["sandbox", sandboxProfile()]]);
   const secrets = new Map<string, SecretSource>();
+  // The cached Entra sign-in per profile: a run signs in through the browser once, then silently.
+  const signedIn = new Map<string, SignedInUser>();
   const calls: { cmd: string; args: Record<string, unknown> }[] = [];
   let release: () => void = () => {};
   let cancelled = false;
@@ -147,9 +150,13 @@ export function createFakeBackend(options: FakeOptions = {}) {
       ch.onmessage([p]);
       if (options.delay) await wait(options.delay);
     };
+    const key = (args.slug as string | null) ?? "__draft__";
+    const silent = signedIn.has(key) && profile.remember_sign_in !== false;
     for (const step of wanted) {
       await send({ type: "step_started", step });
-      if (step === "entra") {
+      if (step === "entra" && silent) {
+        await send({ type: "request", step, url: `${profile.entra.authority}/${profile.entra.tenant}/oauth2/v2.0/token` });
+      } else if (step === "entra") {
         const url = `${profile.entra.authority}/${profile.entra.tenant}/oauth2/v2.0/authorize?client_id=${profile.entra.client_id}&response_type=code&redirect_uri=http%3A%2F%2Flocalhost%3A53117%2F&scope=openid+profile+email+offline_access&code_challenge_method=S256`;
         await send({ type: "browser_opened", url });
         await send({ type: "waiting_for_sign_in", redirect_uri: "http://localhost:53117/" });
@@ -166,12 +173,15 @@ export function createFakeBackend(options: FakeOptions = {}) {
         await send({ type: "request", step, url: step === "ias" ? `${fx.IAS_URL}/oauth2/token` : `${fx.XSUAA_URL}/oauth/token` });
       }
       const o =
-        step === "entra" ? fx.entraOutcome(now)
+        step === "entra" ? { ...fx.entraOutcome(now), sign_in: { method: silent ? ("silent" as const) : ("browser" as const) } }
         : step === "ias" ? (failAt === "ias" ? fx.iasFailure() : fx.iasOutcome(now))
         : step === "xsuaa" ? fx.xsuaaOutcome(now)
         : fx.apiOutcome();
       await send({ type: "step_finished", outcome: o });
       steps.push(o);
+      if (step === "entra" && o.ok && profile.remember_sign_in !== false) {
+        signedIn.set(key, { sub: "Qm9iIHRoZSBzdWI", tid: fx.TENANT_ID, username: "alice@sandbox.onmicrosoft.com", refreshed_at: now });
+      }
       if (!o.ok) break;
     }
     return { ok: steps.every((s) => s.ok) && steps.length === wanted.length, profile: profile.name, steps, started_at: new Date().toISOString() };
@@ -296,6 +306,12 @@ export function createFakeBackend(options: FakeOptions = {}) {
       }
       case "profiles_delete":
         profiles.delete(slug);
+        signedIn.delete(slug);
+        return null;
+      case "profiles_sign_in":
+        return signedIn.get(slug) ?? null;
+      case "profiles_sign_out":
+        signedIn.delete(slug);
         return null;
       case "service_key_parse": {
         const key = JSON.parse(args.json as string);
@@ -345,6 +361,13 @@ export function createFakeBackend(options: FakeOptions = {}) {
       case "history_clear":
         session.length = 0;
         return null;
+      case "chain_refresh": {
+        const now = Math.floor(Date.now() / 1000);
+        const step = args.step as Step;
+        if (step === "ias") return fx.iasOutcome(now);
+        if (step === "xsuaa") return fx.xsuaaOutcome(now);
+        throw { code: "refresh.not_refreshable", message: `The ${step} step has no refresh token.`, hint: "" };
+      }
       case "chain_cancel":
         cancelled = true;
         release();
@@ -374,5 +397,6 @@ export function createFakeBackend(options: FakeOptions = {}) {
     profiles,
     release: () => release(),
     callsTo: (cmd: string) => calls.filter((c) => c.cmd === cmd),
+    signedIn,
   };
 }

@@ -8,7 +8,14 @@
 //! received` line on stderr → the JSON report on stdout, which adds the report's printing and two pipe
 //! wake-ups of this process on a busy machine. The JSON's per-step `elapsed_ms` (IAS + XSUAA + API) is
 //! reported too. Floor: [`super::curl_floor`]. Also the whole run with headless Chromium as the browser,
-//! sign-in included.
+//! sign-in included. The interactive runs pass `--fresh-sign-in`, so each signs in again.
+//!
+//! Silent re-runs: `run Sandbox` with the refresh token the last interactive run got, given as a CI job gives
+//! it (`TOKENHOP_ENTRA_REFRESH_TOKEN`: the bench's processes may have no keychain), and a browser that fails if
+//! it is started. The figure is the CLI's `silent_ms` (its `run finished` line): the whole chain from the start of the
+//! run to the report — discovery, the refresh at Entra and its ID-token check, IAS, XSUAA, API — five
+//! requests against the curl floor's four (code redemption, IAS, XSUAA, API). Also the process from spawn
+//! to exit, as a CI job sees it.
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::{TcpListener, TcpStream};
@@ -38,6 +45,10 @@ pub struct ChainResult {
     pub floor_after_pause_ms: Samples,
     /// Whole `run` with headless Chromium signing in (process start to exit).
     pub whole_chromium_ms: Samples,
+    /// Silent re-run (the cached sign-in): the run's start → report, as the CLI logs it.
+    pub silent_ms: Samples,
+    /// Silent re-run: process spawn → exit.
+    pub silent_whole_ms: Samples,
     pub floor_detail: String,
 }
 
@@ -144,19 +155,54 @@ struct CliRun {
     steps: f64,
     /// Spawn → exit.
     whole: f64,
+    /// The Entra refresh token this run got, for the silent re-runs.
+    refresh_token: String,
+}
+
+/// `run Sandbox --json` with `browser` and `args`, as the bench starts it.
+fn cli_command(built: &Built, sandbox: &Sandbox, config: &Path, browser: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(&built.cli);
+    cmd.arg("--config-dir")
+        .arg(config)
+        .args(["run", "Sandbox", "--json", "--timeout", "60", "--browser"])
+        .arg(browser)
+        .args(args)
+        .env("TOKENHOP_IAS_CLIENT_SECRET", &sandbox.ias_secret)
+        .env("TOKENHOP_XSUAA_CLIENT_SECRET", &sandbox.xsuaa_secret)
+        .env("RUST_LOG", "info")
+        .env_remove("TOKENHOP_ENTRA_REFRESH_TOKEN")
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// What one silent `tokenhop-cli run` took, in ms: (its `silent_ms`, spawn → exit).
+fn cli_silent_run(
+    built: &Built,
+    sandbox: &Sandbox,
+    config: &Path,
+    no_browser: &Path,
+    token: &str,
+) -> Result<(f64, f64)> {
+    let spawned = Instant::now();
+    let out = cli_command(built, sandbox, config, no_browser, &[])
+        .env("TOKENHOP_ENTRA_REFRESH_TOKEN", token)
+        .output()
+        .context("starting tokenhop-cli run")?;
+    let whole = spawned.elapsed().as_secs_f64() * 1000.0;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .with_context(|| format!("run --json printed no JSON; stderr:\n{stderr}"))?;
+    if !out.status.success() || report["ok"] != true || report["steps"][0]["sign_in"]["method"] != "silent" {
+        bail!("the re-run was not a successful silent one ({}); stderr:\n{stderr}", out.status);
+    }
+    let line = stderr.lines().find(|l| l.contains("run finished")).context("no `run finished` line")?;
+    let silent = window_runs::field(line, "silent_ms").with_context(|| format!("no silent_ms in: {line}"))?;
+    Ok((silent, whole))
 }
 
 fn cli_run(built: &Built, sandbox: &Sandbox, config: &Path, browser: &Path) -> Result<CliRun> {
     let spawned = Instant::now();
-    let mut child = Command::new(&built.cli)
-        .arg("--config-dir")
-        .arg(config)
-        .args(["run", "Sandbox", "--json", "--timeout", "60", "--browser"])
-        .arg(browser)
-        .env("TOKENHOP_IAS_CLIENT_SECRET", &sandbox.ias_secret)
-        .env("TOKENHOP_XSUAA_CLIENT_SECRET", &sandbox.xsuaa_secret)
-        .env("RUST_LOG", "info")
-        .stdin(Stdio::null())
+    let mut child = cli_command(built, sandbox, config, browser, &["--fresh-sign-in"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -207,6 +253,7 @@ fn cli_run(built: &Built, sandbox: &Sandbox, config: &Path, browser: &Path) -> R
         outside: ms(json_at.duration_since(callback)),
         steps,
         whole: ms(exited.duration_since(spawned)),
+        refresh_token: report["steps"][0]["tokens"]["refresh_token"].as_str().unwrap_or_default().to_owned(),
     })
 }
 
@@ -232,6 +279,7 @@ pub fn measure(built: &Built, dirs: &BenchDirs, runs: usize) -> Result<ChainResu
     let floor = curl_floor::Floor::prepare(&sandbox)?;
     floor.measure(None).context("curl floor warm-up")?;
     let pause = curl_floor::Pause::start(window_runs::SIGN_IN)?;
+    let mut refresh_token = String::new();
     for i in 1..=runs {
         let run = cli_run(built, &sandbox, &config, &fast)?;
         linger.release();
@@ -247,6 +295,16 @@ pub fn measure(built: &Built, dirs: &BenchDirs, runs: usize) -> Result<ChainResu
         result.floor_ms.push(floor_ms);
         result.floor_after_pause_ms.push(paused_ms);
         result.floor_detail = detail;
+        refresh_token = run.refresh_token;
+    }
+    // With the last sign-in's refresh token, `run` redeems it and opens no browser.
+    let no_browser = browser_script(&scratch, "no-browser.sh", "exit 1")?;
+    cli_silent_run(built, &sandbox, &config, &no_browser, &refresh_token).context("silent warm-up run")?;
+    for i in 1..=runs {
+        let (silent, whole) = cli_silent_run(built, &sandbox, &config, &no_browser, &refresh_token)?;
+        note(format!("silent re-run {i}: {silent:.2} ms (process {whole:.0} ms)"));
+        result.silent_ms.push(silent);
+        result.silent_whole_ms.push(whole);
     }
     match chromium_browser(&scratch) {
         Ok(chromium) => {
@@ -258,6 +316,11 @@ pub fn measure(built: &Built, dirs: &BenchDirs, runs: usize) -> Result<ChainResu
         }
         Err(e) => note(format!("whole run with Chromium: skipped: {e}")),
     }
-    step.finish(&format!("engine {} ms, floor {} ms", result.engine_ms.show(1), result.floor_ms.show(1)));
+    step.finish(&format!(
+        "engine {} ms, silent re-run {} ms, floor {} ms",
+        result.engine_ms.show(1),
+        result.silent_ms.show(1),
+        result.floor_ms.show(1)
+    ));
     Ok(result)
 }

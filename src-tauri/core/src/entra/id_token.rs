@@ -20,6 +20,18 @@ use crate::token::{decode, DecodedJwt};
 pub const LEEWAY: Duration = Duration::from_secs(120);
 const LEEWAY_CHRONO: chrono::TimeDelta = chrono::TimeDelta::seconds(LEEWAY.as_secs() as i64);
 
+/// What the ID token's `nonce` must be.
+#[derive(Clone, Copy)]
+pub enum NonceCheck<'a> {
+    /// The nonce this sign-in sent (authorization-code flow).
+    Equals(&'a Nonce),
+    /// None was sent (device code, password): any or none.
+    NotSent,
+    /// A refreshed ID token: none, or the original sign-in's (OIDC Core §12.2: it "SHOULD NOT have a nonce
+    /// Claim … if it is present, its value MUST be the same"; Microsoft does not document which Entra sends).
+    Refreshed { original: Option<&'a str> },
+}
+
 /// The outcome of checking an ID token: the signature status for the inspector, the checks, and the first
 /// failure that makes the token unusable.
 pub struct IdTokenCheck {
@@ -35,7 +47,7 @@ pub async fn verify(
     discovery: &Discovery,
     jwks: &JwksCache,
     client_id: &str,
-    nonce: Option<&Nonce>,
+    nonce: NonceCheck<'_>,
     now: DateTime<Utc>,
 ) -> IdTokenCheck {
     let mut out = IdTokenCheck {
@@ -96,8 +108,16 @@ pub async fn verify(
         )
         .set_time_fn(move || now.checked_sub_signed(LEEWAY_CHRONO).unwrap_or(now));
         let res = match nonce {
-            Some(n) => token.claims(&verifier, n).map(|_| ()),
-            None => token.claims(&verifier, |_: Option<&Nonce>| Ok(())).map(|_| ()),
+            NonceCheck::Equals(n) => token.claims(&verifier, n).map(|_| ()),
+            NonceCheck::NotSent => token.claims(&verifier, |_: Option<&Nonce>| Ok(())).map(|_| ()),
+            NonceCheck::Refreshed { original } => token
+                .claims(&verifier, |got: Option<&Nonce>| match got {
+                    Some(n) if Some(n.secret().as_str()) != original => {
+                        Err("a refreshed ID token carries a nonce other than the original sign-in's".to_owned())
+                    }
+                    _ => Ok(()),
+                })
+                .map(|_| ()),
         };
         match res {
             Err(E::SignatureVerification(S::NoMatchingKey)) if !refetched => {
@@ -124,8 +144,15 @@ pub async fn verify(
             out.checks.push(Check::new("iss", true, format!("issuer {iss} is the tenant's v2.0 issuer")).on("id_token"));
             out.checks.push(Check::new("aud", true, format!("aud is the Entra app {client_id}, which IAS must trust")).on("id_token"));
             out.checks.push(Check::new("exp", true, "not expired").on("id_token"));
-            if nonce.is_some() {
-                out.checks.push(Check::new("nonce", true, "nonce matches this sign-in").on("id_token"));
+            match nonce {
+                NonceCheck::Equals(_) => {
+                    out.checks.push(Check::new("nonce", true, "nonce matches this sign-in").on("id_token"))
+                }
+                NonceCheck::Refreshed { .. } => out.checks.push(
+                    Check::new("nonce", true, "refreshed token: no nonce, or the original sign-in's (OIDC Core §12.2)")
+                        .on("id_token"),
+                ),
+                NonceCheck::NotSent => {}
             }
         }
         Err(e) => {

@@ -1,12 +1,15 @@
 //! Signing in at Entra ID v2.0: authorization code + PKCE through the system browser and a loopback
-//! listener, device code, or password (ROPC). Each flow ends in an Entra token response whose ID token
+//! listener, device code, or password (ROPC) — or silently, by redeeming the refresh token a former sign-in
+//! left in the keychain (`cache`, `refresh`). Each flow ends in an Entra token response whose ID token
 //! `id_token::verify` then checks.
 
 pub mod auth_code;
+pub mod cache;
 pub mod device_code;
 pub mod id_token;
 pub mod loopback;
 pub mod password;
+pub mod refresh;
 
 use tokio_util::sync::CancellationToken;
 use url::Url;

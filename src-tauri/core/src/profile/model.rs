@@ -20,6 +20,16 @@ pub struct Profile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub environment: Option<String>,
+    /// Keep the Entra sign-in (its refresh token) in the OS keychain so that the next run is silent.
+    /// Absent means yes; `false` signs in through the browser every run and stores nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub remember_sign_in: Option<bool>,
+    /// Keep IAS's and XSUAA's refresh tokens in the OS keychain too (for `run --refresh`). Absent means no:
+    /// they then live only in memory, for the app's "Refresh".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub keep_refresh_tokens: Option<bool>,
     pub entra: EntraConfig,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
@@ -34,6 +44,18 @@ pub struct Profile {
 
 fn schema_version() -> u32 {
     SCHEMA_VERSION
+}
+
+impl Profile {
+    /// `remember_sign_in`, default yes.
+    pub fn remembers_sign_in(&self) -> bool {
+        self.remember_sign_in.unwrap_or(true)
+    }
+
+    /// `keep_refresh_tokens`, default no.
+    pub fn keeps_refresh_tokens(&self) -> bool {
+        self.keep_refresh_tokens.unwrap_or(false)
+    }
 }
 
 /// The Entra ID app registration that signs the user in (the app IAS trusts as corporate IdP).

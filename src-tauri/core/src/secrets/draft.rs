@@ -28,8 +28,10 @@ pub fn reusable_by_draft(saved: &Profile, draft: &Profile) -> Vec<SecretKind> {
         .filter(|kind| match kind {
             SecretKind::EntraClientSecret => same_entra,
             SecretKind::EntraPassword => same_entra && se.username == de.username,
-            SecretKind::IasClientSecret => same_ias,
-            SecretKind::XsuaaClientSecret => same_xsuaa,
+            // A cached sign-in is the user's grant to this very Entra app.
+            SecretKind::EntraRefreshToken => same_entra,
+            SecretKind::IasClientSecret | SecretKind::IasRefreshToken => same_ias,
+            SecretKind::XsuaaClientSecret | SecretKind::XsuaaRefreshToken => same_xsuaa,
         })
         .collect()
 }

@@ -10,7 +10,10 @@ use crate::secret::Secret;
 use super::env::EnvOverrides;
 use super::keychain::{Keychain, KeychainStatus};
 use super::memory::MemoryStore;
-use super::{copy_profile_secrets, delete_profile_secrets, move_profile_secrets, SecretError, SecretKind, SecretStore};
+use super::{
+    copy_profile_secrets, delete_profile_secrets, delete_sign_in, move_profile_secrets, SecretError, SecretKind,
+    SecretStore,
+};
 
 /// Where a secret comes from (or would go to).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -121,6 +124,11 @@ impl Layered {
         self.each_layer(|store| delete_profile_secrets(store, profile))
     }
 
+    /// Forgets the profile's cached sign-in (session and keychain; an environment value stays in force).
+    pub fn sign_out(&self, profile: &str) -> Result<(), SecretError> {
+        self.each_layer(|store| delete_sign_in(store, profile))
+    }
+
     fn get_stored(&self, profile: &str, kind: SecretKind) -> Result<Option<Secret>, SecretError> {
         if let Some(value) = self.session.get(profile, kind)? {
             return Ok(Some(value));
@@ -151,6 +159,10 @@ impl SecretStore for Layered {
 
     fn delete(&self, profile: &str, kind: SecretKind) -> Result<(), SecretError> {
         Layered::delete(self, profile, kind)
+    }
+
+    fn overridden(&self, kind: SecretKind) -> bool {
+        self.env.contains(kind)
     }
 }
 

@@ -1,5 +1,5 @@
-//! Client secrets and passwords: the OS keychain, environment overrides, and an in-memory store
-//! (DESIGN §3 "Secrets"). Nothing here ever writes a secret to a file.
+//! Client secrets, passwords and cached sign-ins: the OS keychain, environment overrides, and an in-memory
+//! store (DESIGN §3 "Secrets"). Nothing here ever writes a secret to a file.
 
 use std::fmt;
 
@@ -33,11 +33,31 @@ pub enum SecretKind {
     IasClientSecret,
     XsuaaClientSecret,
     EntraPassword,
+    /// The cached Entra sign-in: the refresh token and who it signed in ([`crate::entra::cache`]).
+    EntraRefreshToken,
+    /// IAS's refresh token, kept only when the profile opts in (`keep_refresh_tokens`).
+    IasRefreshToken,
+    /// XSUAA's refresh token, kept only when the profile opts in (`keep_refresh_tokens`).
+    XsuaaRefreshToken,
 }
 
 impl SecretKind {
-    pub const ALL: [SecretKind; 4] =
+    pub const ALL: [SecretKind; 7] = [
+        Self::EntraClientSecret,
+        Self::IasClientSecret,
+        Self::XsuaaClientSecret,
+        Self::EntraPassword,
+        Self::EntraRefreshToken,
+        Self::IasRefreshToken,
+        Self::XsuaaRefreshToken,
+    ];
+
+    /// What the user configures (as opposed to what a sign-in leaves behind).
+    pub const CREDENTIALS: [SecretKind; 4] =
         [Self::EntraClientSecret, Self::IasClientSecret, Self::XsuaaClientSecret, Self::EntraPassword];
+
+    /// What a sign-in leaves behind: forgotten by `profile sign-out`, never copied to a duplicate.
+    pub const SIGN_IN: [SecretKind; 3] = [Self::EntraRefreshToken, Self::IasRefreshToken, Self::XsuaaRefreshToken];
 
     /// The kebab-case name used in keychain accounts and on the CLI.
     pub fn as_str(self) -> &'static str {
@@ -46,6 +66,9 @@ impl SecretKind {
             Self::IasClientSecret => "ias-client-secret",
             Self::XsuaaClientSecret => "xsuaa-client-secret",
             Self::EntraPassword => "entra-password",
+            Self::EntraRefreshToken => "entra-refresh-token",
+            Self::IasRefreshToken => "ias-refresh-token",
+            Self::XsuaaRefreshToken => "xsuaa-refresh-token",
         }
     }
 
@@ -56,6 +79,9 @@ impl SecretKind {
             Self::IasClientSecret => "TOKENHOP_IAS_CLIENT_SECRET",
             Self::XsuaaClientSecret => "TOKENHOP_XSUAA_CLIENT_SECRET",
             Self::EntraPassword => "TOKENHOP_ENTRA_PASSWORD",
+            Self::EntraRefreshToken => "TOKENHOP_ENTRA_REFRESH_TOKEN",
+            Self::IasRefreshToken => "TOKENHOP_IAS_REFRESH_TOKEN",
+            Self::XsuaaRefreshToken => "TOKENHOP_XSUAA_REFRESH_TOKEN",
         }
     }
 
@@ -77,6 +103,10 @@ pub trait SecretStore: Send + Sync {
     fn set(&self, profile: &str, kind: SecretKind, value: &Secret) -> Result<(), SecretError>;
     /// Deleting a missing secret is not an error.
     fn delete(&self, profile: &str, kind: SecretKind) -> Result<(), SecretError>;
+    /// Whether an environment variable supplies this kind, so that a stored value would never be read.
+    fn overridden(&self, _kind: SecretKind) -> bool {
+        false
+    }
 }
 
 /// Why a secret could not be read or written.
@@ -115,16 +145,29 @@ pub fn move_profile_secrets(store: &dyn SecretStore, from: &str, to: &str) -> Re
     if from == to {
         return Ok(());
     }
-    copy_profile_secrets(store, from, to)?;
+    copy_kinds(store, from, to, &SecretKind::ALL)?;
     delete_profile_secrets(store, from)
 }
 
-/// After a duplicate the user wants with secrets: copies every secret of `from` to `to` in `store`.
+/// After a duplicate the user wants with secrets: copies the credentials of `from` to `to` in `store`. The
+/// cached sign-in stays with `from`: the duplicate signs in on its first run.
 pub fn copy_profile_secrets(store: &dyn SecretStore, from: &str, to: &str) -> Result<(), SecretError> {
-    for kind in SecretKind::ALL {
+    copy_kinds(store, from, to, &SecretKind::CREDENTIALS)
+}
+
+fn copy_kinds(store: &dyn SecretStore, from: &str, to: &str, kinds: &[SecretKind]) -> Result<(), SecretError> {
+    for &kind in kinds {
         if let Some(value) = store.get(from, kind)? {
             store.set(to, kind, &value)?;
         }
+    }
+    Ok(())
+}
+
+/// `profile sign-out`: forgets the cached Entra sign-in and any kept IAS and XSUAA refresh tokens.
+pub fn delete_sign_in(store: &dyn SecretStore, profile: &str) -> Result<(), SecretError> {
+    for kind in SecretKind::SIGN_IN {
+        store.delete(profile, kind)?;
     }
     Ok(())
 }

@@ -143,7 +143,7 @@ pub async fn run_profile(
     until: Option<Step>,
     cancel: CancellationToken,
 ) -> RunReport {
-    let req = RunRequest { profile, slug: SLUG, until, secrets };
+    let req = RunRequest { profile, slug: SLUG, until, secrets, sign_in: Default::default(), refresh: false };
     chain::run(engine, req, &|_: Progress| {}, cancel).await
 }
 

@@ -188,6 +188,8 @@ pub(super) async fn submit(State(shared): State<Arc<Shared>>, Path(tenant): Path
             user: index,
             client_id: config.entra_client_id.clone(),
             scope: params.get("scope").cloned().unwrap_or_default(),
+            auth_time: shared.now(),
+            sign_in: shared.next_sign_in(),
         },
         redirect_uri: checked.redirect_uri.clone(),
         challenge,

@@ -7,6 +7,7 @@ use axum::Json;
 use serde_json::json;
 use time::macros::format_description;
 
+use crate::faults::RefreshRefusal;
 use crate::html::escape;
 
 /// An AADSTS error.
@@ -104,6 +105,41 @@ impl EntraError {
     pub fn code_expired() -> Self {
         Self::new(StatusCode::BAD_REQUEST, "invalid_grant", 70008,
             "The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.")
+    }
+
+    /// The inactivity limit of refresh tokens; the text as Entra words it, with its timestamps.
+    pub fn refresh_inactive(issued_at: i64, inactive_secs: i64) -> Self {
+        let (days, rest) = (inactive_secs / 86_400, inactive_secs % 86_400);
+        let (h, m, s) = (rest / 3600, rest % 3600 / 60, rest % 60);
+        Self::new(StatusCode::BAD_REQUEST, "invalid_grant", 700082, format!(
+            "The refresh token has expired due to inactivity. The token was issued on {} and was inactive for {days}.{h:02}:{m:02}:{s:02}.",
+            Self::iso(issued_at)))
+    }
+
+    /// The user's sessions were revoked (by an admin, or by a password change) after this sign-in.
+    pub fn refresh_revoked(auth_time: i64, valid_from: i64) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_grant", 50173, format!(
+            "The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password. The grant was issued on '{}' and the TokensValidFrom date (before which tokens are not valid) for this user is '{}'.",
+            Self::iso(auth_time), Self::iso(valid_from)))
+    }
+
+    /// A refresh refused the way a fault asks for.
+    pub fn refresh_refused(refusal: RefreshRefusal, client_id: &str, app: &str) -> Self {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        match refusal {
+            RefreshRefusal::Expired => Self::code_expired(),
+            RefreshRefusal::Inactive => Self::refresh_inactive(now - 90 * 86_400, 90 * 86_400),
+            RefreshRefusal::Revoked => Self::refresh_revoked(now - 3600, now - 60),
+            RefreshRefusal::ConsentRequired => Self::new(StatusCode::BAD_REQUEST, "invalid_grant", 65001, format!(
+                "The user or administrator has not consented to use the application with ID '{client_id}' named '{app}'. Send an interactive authorization request for this user and resource.")),
+        }
+    }
+
+    fn iso(unix: i64) -> String {
+        time::OffsetDateTime::from_unix_timestamp(unix)
+            .ok()
+            .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+            .unwrap_or_default()
     }
 
     pub fn invalid_grant() -> Self {

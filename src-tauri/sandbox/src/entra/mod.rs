@@ -23,7 +23,7 @@ use crate::faults::{Fault, Tamper, TokenKind};
 use crate::issued::TokensSeen;
 use crate::keys::Key;
 use crate::mint::{mint, Signer};
-use crate::state::{random_token, EntraGrant, Shared};
+use crate::state::{random_token, EntraGrant, EntraRefresh, Shared};
 use errors::EntraError;
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
@@ -176,7 +176,8 @@ pub(crate) fn issue(shared: &Shared, grant: &EntraGrant, nonce: Option<&str>) ->
     }
     if scopes.contains(&"offline_access") {
         let refresh = format!("1.{}", random_token(96));
-        shared.store().entra_refresh.insert(refresh.clone(), grant.clone());
+        let stored = EntraRefresh { grant: grant.clone(), issued_at: now };
+        shared.store().entra_refresh.insert(refresh.clone(), stored);
         body["refresh_token"] = json!(refresh);
         seen.refresh_token = Some(refresh);
     }

@@ -59,7 +59,7 @@ fn redeem(
     let grant_type = form.get("grant_type").ok_or_else(|| EntraError::missing_parameter("grant_type"))?;
     match grant_type.as_str() {
         "authorization_code" => authorization_code(shared, form),
-        "refresh_token" => refresh(shared, form),
+        "refresh_token" => refresh(shared, &client_id, form),
         "password" => password(shared, &client_id, form),
         "urn:ietf:params:oauth:grant-type:device_code" | "device_code" => device_code(shared, form),
         other => Err(EntraError::unsupported_grant(other)),
@@ -103,12 +103,37 @@ fn authorization_code(shared: &Shared, form: &Form) -> Result<Response, EntraErr
     Ok(issue(shared, &stored.grant, stored.nonce.as_deref()))
 }
 
-fn refresh(shared: &Shared, form: &Form) -> Result<Response, EntraError> {
+/// RFC 6749 §6. Each answer carries a new refresh token, and the old one stays valid: "Refresh tokens replace
+/// themselves with a fresh token upon every use. The Microsoft identity platform doesn't revoke old refresh
+/// tokens when used to fetch new access tokens" (Microsoft, "Refresh tokens in the Microsoft identity
+/// platform"). A token unused for the inactivity limit (90 days) is refused with AADSTS700082, one from a
+/// sign-in before the user's sessions were revoked with AADSTS50173 (codes and texts: Microsoft's AADSTS error
+/// reference), both as `invalid_grant`, the error Microsoft names for unusable refresh tokens (the `error` of
+/// each code is not listed there; 700082 with `invalid_grant` is quoted verbatim in Microsoft's Q&A forums).
+/// The refreshed ID token carries no nonce, as OIDC Core §12.2 recommends (what Entra does is undocumented).
+fn refresh(shared: &Shared, client_id: &str, form: &Form) -> Result<Response, EntraError> {
     let token = form.get("refresh_token").ok_or_else(|| EntraError::missing_parameter("refresh_token"))?;
-    // Entra rotates refresh tokens but keeps the old one valid; the sandbox does the same.
-    let grant = shared.store().entra_refresh.get(token).cloned().ok_or_else(EntraError::invalid_grant)?;
-    let scope = form.get("scope").cloned().unwrap_or_else(|| grant.scope.clone());
-    Ok(issue(shared, &EntraGrant { scope, ..grant }, None))
+    if let Some(refusal) = shared.faults.entra_refresh_refusal() {
+        return Err(EntraError::refresh_refused(refusal, client_id, &shared.config.entra_app_name));
+    }
+    let (stored, valid_from) = {
+        let store = shared.store();
+        let stored = store.entra_refresh.get(token).cloned().ok_or_else(EntraError::invalid_grant)?;
+        let valid_from = store.entra_tokens_valid_from.get(&stored.grant.user).copied();
+        (stored, valid_from)
+    };
+    if stored.grant.client_id != client_id {
+        return Err(EntraError::invalid_grant());
+    }
+    let now = shared.now();
+    if now - stored.issued_at >= shared.config.entra_refresh_max_inactive_secs as i64 {
+        return Err(EntraError::refresh_inactive(stored.issued_at, now - stored.issued_at));
+    }
+    if let Some((_, revoked_at)) = valid_from.filter(|(first_valid, _)| stored.grant.sign_in < *first_valid) {
+        return Err(EntraError::refresh_revoked(stored.grant.auth_time, revoked_at));
+    }
+    let scope = form.get("scope").cloned().unwrap_or_else(|| stored.grant.scope.clone());
+    Ok(issue(shared, &EntraGrant { scope, ..stored.grant }, None))
 }
 
 fn password(shared: &Shared, client_id: &str, form: &Form) -> Result<Response, EntraError> {
@@ -128,7 +153,13 @@ fn password(shared: &Shared, client_id: &str, form: &Form) -> Result<Response, E
     if config.entra_assignment_required && !user.assigned {
         return Err(EntraError::not_assigned(&config.entra_app_name, client_id, &user.username));
     }
-    let grant = EntraGrant { user: index, client_id: client_id.to_string(), scope: scope.clone() };
+    let grant = EntraGrant {
+        user: index,
+        client_id: client_id.to_string(),
+        scope: scope.clone(),
+        auth_time: shared.now(),
+        sign_in: shared.next_sign_in(),
+    };
     Ok(issue(shared, &grant, None))
 }
 
@@ -150,7 +181,17 @@ fn device_code(shared: &Shared, form: &Form) -> Result<Response, EntraError> {
             Err(EntraError::not_assigned(&shared.config.entra_app_name, &device.client_id, &user.username))
         }
         DeviceStatus::Approved(index) => {
-            let grant = EntraGrant { user: index, client_id: device.client_id.clone(), scope: device.scope.clone() };
+            let grant = EntraGrant {
+                user: index,
+                client_id: device.client_id.clone(),
+                scope: device.scope.clone(),
+                auth_time: now,
+                // The store is locked here: count the sign-in in place.
+                sign_in: {
+                    store.sign_ins += 1;
+                    store.sign_ins
+                },
+            };
             store.devices.remove(code);
             drop(store);
             Ok(issue(shared, &grant, None))

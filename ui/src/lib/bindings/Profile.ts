@@ -11,4 +11,14 @@ export type Profile = { schema_version: number, name: string,
 /**
  * A free tag such as `dev`, `test`, `prod`; the UI colours it.
  */
-environment?: string, entra: EntraConfig, ias?: IasConfig, xsuaa?: XsuaaConfig, api?: ApiConfig, };
+environment?: string, 
+/**
+ * Keep the Entra sign-in (its refresh token) in the OS keychain so that the next run is silent.
+ * Absent means yes; `false` signs in through the browser every run and stores nothing.
+ */
+remember_sign_in?: boolean, 
+/**
+ * Keep IAS's and XSUAA's refresh tokens in the OS keychain too (for `run --refresh`). Absent means no:
+ * they then live only in memory, for the app's "Refresh".
+ */
+keep_refresh_tokens?: boolean, entra: EntraConfig, ias?: IasConfig, xsuaa?: XsuaaConfig, api?: ApiConfig, };

@@ -2,6 +2,7 @@
 import type { Check } from "./Check";
 import type { Diagnosis } from "./Diagnosis";
 import type { HttpRecord } from "./HttpRecord";
+import type { SignInInfo } from "./SignInInfo";
 import type { Step } from "./Step";
 import type { TokenString } from "./TokenString";
 import type { TokenView } from "./TokenView";
@@ -25,4 +26,8 @@ views: Array<TokenView>, checks: Array<Check>,
 /**
  * The HTTP exchange behind the step (the token request, or the API call).
  */
-http?: HttpRecord, error?: Diagnosis, };
+http?: HttpRecord, error?: Diagnosis, 
+/**
+ * The Entra step only: how the user was signed in.
+ */
+sign_in?: SignInInfo, };

@@ -1,0 +1,71 @@
+//! One-click re-runs in the window: the first Run signs in through the "system browser" (headless Chromium),
+//! the second is silent — the cached sign-in in the session's real, unlocked keyring, no browser opened — and
+//! Sign out in the profile view forgets it.
+
+#![cfg(unix)]
+
+use std::time::Duration;
+
+use anyhow::bail;
+use serde_json::{json, Value};
+use tokenhop_e2e::{wait_for, HeadlessBrowser, Launch, TestApp};
+
+const UI_LOADED: Duration = Duration::from_secs(20);
+/// Chromium start, sign-in page, redirect, three exchanges and the API call, on a busy 2-core machine.
+const CHAIN_DONE: Duration = Duration::from_secs(90);
+const RUN_BUTTON: &str = "[data-testid=run-button]";
+const SIGN_IN_AS: &str = "alice@sandbox.onmicrosoft.com";
+
+/// Clicks Run and waits until the API node is ok and the Entra node says it signed in by `method`.
+fn run_and_wait(app: &TestApp, method: &str) {
+    let run = app.wait_for_element(RUN_BUTTON, UI_LOADED).expect("the Run button is there");
+    app.click(&run).expect("clicking Run");
+    let done = format!("[data-testid=sign-in-method][data-method={method}]");
+    wait_for(CHAIN_DONE, &format!("a run that signs in by {method}"), || {
+        let api_ok = app.find_all("[data-testid=chain-node-api][data-state=ok]")?.len() == 1;
+        if api_ok && app.find_all(&done)?.len() == 1 {
+            return Ok(Some(()));
+        }
+        if let Some(failed) = app.find_all("[data-testid^=chain-node-][data-state=failed]")?.first() {
+            let label = app.property(failed, "ariaLabel").unwrap_or_default();
+            let page = app.find("[data-testid=main]").and_then(|m| app.text(&m)).unwrap_or_default();
+            bail!("a step failed: {label}\n--- page ---\n{page}");
+        }
+        Ok(None)
+    })
+    .unwrap_or_else(|e| panic!("{e:#}"));
+}
+
+fn signed_in(app: &TestApp) -> Value {
+    app.invoke("profiles_sign_in", json!({ "slug": "sandbox" }))
+        .expect("the script ran")
+        .expect("profiles_sign_in answers for the Sandbox profile")
+}
+
+#[test]
+fn the_second_run_is_silent_and_sign_out_forgets_the_sign_in() {
+    let browser = HeadlessBrowser::new();
+    let app = Launch::default()
+        .env("TOKENHOP_BROWSER", browser.command().display().to_string())
+        .env("TOKENHOP_SANDBOX_AUTO_SIGN_IN", SIGN_IN_AS)
+        .start("the_second_run_is_silent_and_sign_out_forgets_the_sign_in");
+    app.wait_for_element("[data-testid=sign-in-status][data-signed-in=false]", UI_LOADED)
+        .expect("a fresh profile is not signed in");
+
+    run_and_wait(&app, "browser");
+    assert_eq!(browser.opened().len(), 1, "the first run signs in through the browser");
+    app.wait_for_text("[data-testid=signed-in-user]", SIGN_IN_AS, UI_LOADED).expect("the profile view names the user");
+    assert_eq!(signed_in(&app)["username"], SIGN_IN_AS, "the sign-in is kept: {}", signed_in(&app));
+    app.screenshot("01-signed-in").expect("screenshot after the first run");
+
+    run_and_wait(&app, "silent");
+    assert_eq!(browser.opened().len(), 1, "the second run opens no browser: {:?}", browser.opened());
+    app.screenshot("02-silent-run").expect("screenshot after the silent run");
+
+    let sign_out = app.wait_for_element("[data-testid=sign-out]", UI_LOADED).expect("Sign out is offered");
+    app.click(&sign_out).expect("clicking Sign out");
+    app.wait_for_element("[data-testid=sign-in-status][data-signed-in=false]", UI_LOADED)
+        .expect("the profile view says it is signed out");
+    assert_eq!(signed_in(&app), Value::Null, "Sign out forgets the cached sign-in");
+    app.screenshot("03-signed-out").expect("screenshot after Sign out");
+}
