@@ -51,6 +51,7 @@ pub fn test_all(ws: &Workspace) -> Result<()> {
     let mut outcomes = Vec::new();
     let built = app::build_ui(ws).and_then(|()| build_all(ws));
     outcomes.push(rust(ws));
+    outcomes.push(bindings_committed(ws));
     outcomes.push(in_ui(ws, "UI unit tests (vitest)", &["test"], Reader::Vitest));
     outcomes.push(in_ui(ws, "UI type check (svelte-check)", &["run", "check"], Reader::ExitStatus));
     outcomes.push(match built {
@@ -117,6 +118,31 @@ fn rust(ws: &Workspace) -> Outcome {
     let name = "Rust tests (cargo test --workspace)";
     let args = [&["test"], WORKSPACE, &["--exclude", E2E_PACKAGE, "--no-fail-fast"]].concat();
     suite(name, &mut step::command(step::cargo(), &args, &ws.root), Reader::Cargo, RUST_LIMIT)
+}
+
+/// Where ts-rs writes the TypeScript twins of the core types while the Rust tests run (`.cargo/config.toml`).
+const BINDINGS: &str = "ui/src/lib/bindings";
+
+/// The Rust tests have just regenerated the TypeScript bindings: they must equal the committed ones, or the UI
+/// was checked against types the Rust side no longer has. A check, not a test: it counts as one failure or none.
+fn bindings_committed(ws: &Workspace) -> Outcome {
+    let name = "TypeScript bindings match the Rust types";
+    let step = Step::start(format!("check: {name}"));
+    let out = std::process::Command::new("git")
+        .args(["status", "--porcelain", "--untracked-files=all", "--", BINDINGS])
+        .current_dir(&ws.root)
+        .output();
+    let problem = match out {
+        Err(err) => Some(format!("could not run git: {err}")),
+        Ok(out) if !out.status.success() => Some(format!("git status failed: {}", String::from_utf8_lossy(&out.stderr).trim())),
+        Ok(out) if out.stdout.is_empty() => None,
+        Ok(out) => Some(format!(
+            "the generated bindings differ from the committed ones; commit them:\n{}",
+            String::from_utf8_lossy(&out.stdout).trim_end()
+        )),
+    };
+    step.finish(problem.as_deref().map_or("ok", |_| "FAILED"));
+    Outcome { name, counts: Counts::default(), problem }
 }
 
 fn in_ui(ws: &Workspace, name: &'static str, npm_args: &[&str], reader: Reader) -> Outcome {
