@@ -8,7 +8,12 @@ use tauri_plugin_dialog::{DialogExt, FileDialogBuilder, FilePath};
 use tokio::sync::oneshot;
 
 /// Where to write: a save dialog over `window` proposing `file_name`; `None` when the user cancelled.
-pub async fn save_path<R: Runtime>(window: &WebviewWindow<R>, title: &str, file_name: &str, extension: &str) -> Option<PathBuf> {
+pub async fn save_path<R: Runtime>(
+    window: &WebviewWindow<R>,
+    title: &str,
+    file_name: &str,
+    extension: &str,
+) -> Option<PathBuf> {
     let builder = dialog(window, title, extension).set_file_name(file_name);
     let (tx, rx) = oneshot::channel();
     builder.save_file(move |path| drop(tx.send(path)));

@@ -47,6 +47,13 @@ pub async fn chain_run(
             ))
         }
     };
+    // A draft is whatever the page sends: it runs only once it is a valid profile.
+    if saved.is_some() || slug == DRAFT_SLUG {
+        let errors = tokenhop_core::profile::validate(&profile);
+        if !errors.is_empty() {
+            return Err(tokenhop_core::profile::ProfileError::Invalid(errors).into());
+        }
+    }
     let all = state.secrets().await;
     let secret_kinds = match &saved {
         Some(saved) => reusable_by_draft(saved, &profile),

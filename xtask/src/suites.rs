@@ -66,7 +66,7 @@ pub fn test_all(ws: &Workspace) -> Result<()> {
 /// The property tests of every parser that reads outside input (`core/tests/parsers_never_panic.rs`).
 const FUZZ_TESTS: &[&str] = &["test", "-p", "tokenhop-core", "--test", "parsers_never_panic"];
 /// Cases per property and round; each round draws new inputs (proptest seeds from the OS).
-const FUZZ_CASES_PER_ROUND: u32 = 200_000;
+const FUZZ_CASES_PER_ROUND: u32 = 50_000;
 
 /// Runs the parser properties round after round, `FUZZ_CASES_PER_ROUND` cases each, for about `minutes`;
 /// stops at the first failure, whose output names the shrunk input.

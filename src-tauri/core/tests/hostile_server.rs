@@ -23,7 +23,10 @@ use url::Url;
 async fn device_code_server(authorization: serde_json::Value) -> Url {
     let app = Router::new()
         .route("/devicecode", post(move || async move { Json(authorization) }))
-        .route("/token", post(|| async { Json(json!({ "access_token": "a", "id_token": "i", "token_type": "Bearer" })) }))
+        .route(
+            "/token",
+            post(|| async { Json(json!({ "access_token": "a", "id_token": "i", "token_type": "Bearer" })) }),
+        )
         .route("/keys", axum::routing::get(|| async { Json(json!({ "keys": [] })) }));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
@@ -80,7 +83,8 @@ async fn an_issuer_that_is_not_a_url_is_a_diagnosis() {
     let jwks = JwksCache::new(HttpClient::new(HttpConfig::default()).unwrap(), Duration::from_secs(30));
     // A token that parses, so verification gets as far as the issuer.
     let part = |v: serde_json::Value| URL_SAFE_NO_PAD.encode(v.to_string());
-    let claims = json!({ "ver": "2.0", "iss": "https://x/", "aud": "c", "sub": "s", "exp": 4_000_000_000u64, "iat": 1 });
+    let claims =
+        json!({ "ver": "2.0", "iss": "https://x/", "aud": "c", "sub": "s", "exp": 4_000_000_000u64, "iat": 1 });
     let token = format!("{}.{}.c2ln", part(json!({ "alg": "RS256", "kid": "k1" })), part(claims));
     let now = chrono::Utc::now();
     let check = tokenhop_core::entra::id_token::verify(&token, &discovery(&base, "not a url"), &jwks, "c", tokenhop_core::entra::id_token::NonceCheck::NotSent, now).await;

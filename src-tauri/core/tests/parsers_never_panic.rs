@@ -38,8 +38,13 @@ fn json_value() -> impl Strategy<Value = Value> {
         any::<u64>().prop_map(|n| json!(n)),
         any::<f64>().prop_filter("JSON has no NaN or infinity", |f| f.is_finite()).prop_map(|f| json!(f)),
         ".{0,40}".prop_map(Value::String),
-        prop_oneof![Just("https://login.example.com/t/v2.0"), Just("http://127.0.0.1:1/x"), Just("file:///etc/passwd"), Just("")]
-            .prop_map(|s| json!(s)),
+        prop_oneof![
+            Just("https://login.example.com/t/v2.0"),
+            Just("http://127.0.0.1:1/x"),
+            Just("file:///etc/passwd"),
+            Just("")
+        ]
+        .prop_map(|s| json!(s)),
     ];
     leaf.prop_recursive(2, 24, 4, |inner| {
         prop_oneof![
@@ -51,7 +56,10 @@ fn json_value() -> impl Strategy<Value = Value> {
 
 /// An object holding some of `keys`, each with any JSON value, plus the odd unknown key.
 fn object_with(keys: &'static [&'static str]) -> impl Strategy<Value = Value> {
-    (prop::collection::vec((prop::sample::select(keys), json_value()), 0..keys.len() + 2), prop::option::of((".{0,8}", json_value())))
+    (
+        prop::collection::vec((prop::sample::select(keys), json_value()), 0..keys.len() + 2),
+        prop::option::of((".{0,8}", json_value())),
+    )
         .prop_map(|(fields, extra)| {
             let fields = fields.into_iter().map(|(k, v)| (k.to_owned(), v));
             Value::Object(fields.chain(extra).collect())
@@ -72,7 +80,12 @@ fn shape_prefix() -> impl Strategy<Value = String> {
     (json_value(), any::<prop::sample::Index>()).prop_map(|(v, i)| {
         let text = v.to_string();
         let cut = i.index(text.len() + 1);
-        text.char_indices().map(|(at, _)| at).chain([text.len()]).filter(|at| *at <= cut).last().map_or(String::new(), |at| text[..at].to_owned())
+        text.char_indices()
+            .map(|(at, _)| at)
+            .chain([text.len()])
+            .filter(|at| *at <= cut)
+            .last()
+            .map_or(String::new(), |at| text[..at].to_owned())
     })
 }
 
@@ -91,8 +104,18 @@ fn response(status: u16, content_type: &str, body: String) -> HttpResponse {
     HttpResponse { status, headers: vec![("content-type".into(), content_type.into())], body }
 }
 
-const TOKEN_FIELDS: &[&str] =
-    &["access_token", "id_token", "refresh_token", "token_type", "expires_in", "scope", "error", "error_description", "error_codes", "error_uri"];
+const TOKEN_FIELDS: &[&str] = &[
+    "access_token",
+    "id_token",
+    "refresh_token",
+    "token_type",
+    "expires_in",
+    "scope",
+    "error",
+    "error_description",
+    "error_codes",
+    "error_uri",
+];
 
 proptest! {
     #![proptest_config(config())]
@@ -193,7 +216,11 @@ fn the_loopback_callback_never_panics_on_any_request_line() {
     let config_lb = LoopbackConfig { port: 0, timeout: Duration::from_secs(3600), ..LoopbackConfig::default() };
     let listener = runtime.block_on(Loopback::bind(&config_lb)).unwrap();
     let port = listener.port();
-    let expected = Expected { state: Secret::new("the-one-state-nobody-guesses"), issuer: Some("https://i".into()), require_iss: true };
+    let expected = Expected {
+        state: Secret::new("the-one-state-nobody-guesses"),
+        issuer: Some("https://i".into()),
+        require_iss: true,
+    };
     let wait = runtime.spawn(listener.wait(expected, tokio_util::sync::CancellationToken::new()));
 
     let line = prop_oneof![
@@ -208,7 +235,9 @@ fn the_loopback_callback_never_panics_on_any_request_line() {
         let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("the listener is up");
         stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
         // The listener may answer a garbled line and close before all of it is written.
-        let _ = stream.write_all(&line).and_then(|()| stream.write_all(b"\r\nHost: localhost\r\nConnection: close\r\n\r\n"));
+        let _ = stream
+            .write_all(&line)
+            .and_then(|()| stream.write_all(b"\r\nHost: localhost\r\nConnection: close\r\n\r\n"));
         let mut answer = Vec::new();
         let _ = stream.read_to_end(&mut answer);
         prop_assert!(!wait.is_finished(), "the wait ended on {:?}", String::from_utf8_lossy(&line));

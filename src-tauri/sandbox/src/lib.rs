@@ -9,7 +9,9 @@
 //! `GET /_sandbox/info` (URLs, tenant, client ids, users, faults; no secrets), `GET|POST|DELETE
 //! /_sandbox/faults` (a `Fault` as JSON, e.g. `{"fault":"hang","endpoint":"ias_token"}`, or an array;
 //! DELETE restores the honest service), `GET /_sandbox/issued` (`Issued`), and `POST /_sandbox/clock`
-//! with `{"advance_secs": n}` to let codes, tokens and lockouts expire without sleeping.
+//! with `{"advance_secs": n}` to let codes, tokens and lockouts expire without sleeping. Each request needs
+//! the sandbox's control token (`Authorization: Bearer`, see `Sandbox::control_token`), its own `Host`,
+//! and JSON bodies; `/_sandbox/issued` redacts every secret and token.
 //! It does not depend on the engine it is used to test, and it never binds anything but 127.0.0.1.
 
 mod api;

@@ -151,10 +151,7 @@ impl JwksCache {
             return Err(malformed("there is no `keys` array".into()));
         }
         let keys = Arc::new(KeySet::from_document(&keys));
-        self.entries
-            .lock()
-            .await
-            .insert(url.to_string(), Entry { keys: keys.clone(), fetched_at: Instant::now() });
+        self.entries.lock().await.insert(url.to_string(), Entry { keys: keys.clone(), fetched_at: Instant::now() });
         Ok(keys)
     }
 }

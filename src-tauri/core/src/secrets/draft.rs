@@ -101,16 +101,32 @@ mod tests {
         let mut renamed = saved();
         renamed.name = "ACME (try)".into();
         renamed.xsuaa.as_mut().unwrap().url.push('/');
-        assert_eq!(reusable_by_draft(&saved(), &renamed), SecretKind::ALL.to_vec(), "name and a trailing / change nothing");
+        assert_eq!(
+            reusable_by_draft(&saved(), &renamed),
+            SecretKind::ALL.to_vec(),
+            "name and a trailing / change nothing"
+        );
     }
 
     #[test]
     fn a_draft_that_sends_a_secret_elsewhere_does_not_get_it() {
         let cases: [(&str, fn(&mut Profile), SecretKind); 6] = [
-            ("another IAS", |p| p.ias.as_mut().unwrap().url = "https://evil.accounts.ondemand.com".into(), SecretKind::IasClientSecret),
+            (
+                "another IAS",
+                |p| p.ias.as_mut().unwrap().url = "https://evil.accounts.ondemand.com".into(),
+                SecretKind::IasClientSecret,
+            ),
             ("another IAS client", |p| p.ias.as_mut().unwrap().client_id = "i2".into(), SecretKind::IasClientSecret),
-            ("another XSUAA", |p| p.xsuaa.as_mut().unwrap().url = "http://127.0.0.1:9".into(), SecretKind::XsuaaClientSecret),
-            ("another authority", |p| p.entra.authority = "https://login.evil.example".into(), SecretKind::EntraClientSecret),
+            (
+                "another XSUAA",
+                |p| p.xsuaa.as_mut().unwrap().url = "http://127.0.0.1:9".into(),
+                SecretKind::XsuaaClientSecret,
+            ),
+            (
+                "another authority",
+                |p| p.entra.authority = "https://login.evil.example".into(),
+                SecretKind::EntraClientSecret,
+            ),
             ("another tenant", |p| p.entra.tenant = "evil.onmicrosoft.com".into(), SecretKind::EntraPassword),
             ("another user", |p| p.entra.username = Some("eve@contoso.com".into()), SecretKind::EntraPassword),
         ];
@@ -119,7 +135,11 @@ mod tests {
             change(&mut draft);
             let kinds = reusable_by_draft(&saved(), &draft);
             assert!(!kinds.contains(&kind), "{case}: the {kind} must not be reused");
-            assert_eq!(kinds.len(), SecretKind::ALL.len() - if case == "another authority" || case == "another tenant" { 2 } else { 1 }, "{case}: only that hop loses its secret: {kinds:?}");
+            assert_eq!(
+                kinds.len(),
+                SecretKind::ALL.len() - if case == "another authority" || case == "another tenant" { 2 } else { 1 },
+                "{case}: only that hop loses its secret: {kinds:?}"
+            );
         }
     }
 

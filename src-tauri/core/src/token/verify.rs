@@ -201,13 +201,17 @@ mod tests {
         let key = Key::new(2048, "k1");
         let claims = claims();
         let der = key.private.to_pkcs1_der().unwrap();
-        let token = encode(&Header::new(Algorithm::RS256), &claims, &EncodingKey::from_rsa_der(der.as_bytes())).unwrap();
+        let token =
+            encode(&Header::new(Algorithm::RS256), &claims, &EncodingKey::from_rsa_der(der.as_bytes())).unwrap();
         let mut document = key.jwks();
         let mut encryption = document["keys"][0].clone();
         encryption["use"] = json!("enc");
         encryption["kid"] = json!("e1");
         document["keys"].as_array_mut().unwrap().push(encryption);
-        assert_eq!(verify_signature(&token, &KeySet::from_document(&document)), Ok(("RS256".into(), Some("k1".into()))));
+        assert_eq!(
+            verify_signature(&token, &KeySet::from_document(&document)),
+            Ok(("RS256".into(), Some("k1".into())))
+        );
     }
 
     #[test]
