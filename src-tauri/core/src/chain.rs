@@ -4,9 +4,13 @@
 //! | step  | runs when                                  | sends                          | needs secret           |
 //! |-------|--------------------------------------------|--------------------------------|------------------------|
 //! | entra | always                                     | auth code / device code / ROPC | entra (confidential)   |
-//! | ias   | `until` ≥ ias, `[ias]` configured          | Entra `id_token` as assertion  | IAS client secret      |
-//! | xsuaa | `until` ≥ xsuaa, `[xsuaa]` configured      | IAS `id_token` as assertion    | XSUAA client secret    |
+//! | ias   | `until` ≥ ias, `[ias]` configured          | Entra `id_token` as assertion  | IAS client secret, or certificate + key (x509) |
+//! | xsuaa | `until` ≥ xsuaa, `[xsuaa]` configured      | IAS `id_token` as assertion    | XSUAA client secret, or certificate + key (x509) |
 //! | api   | `until` ≥ api, `[api]` configured          | XSUAA `access_token` (else IAS)| —                      |
+//!
+//! A profile's `ca_file` adds trusted roots to every request of the run; a certificate client's exchange goes
+//! over mutual TLS on a client derived for its identity, after the certificate and key passed the checks of
+//! [`crate::certificate`] (a bad pair fails the hop before anything is sent).
 //!
 //! Asking (`until`) for a hop the profile does not configure fails that hop with a diagnosis. Discovery,
 //! every issuer's keys and a connection to the API are readied while the user signs in, so they stay off the
@@ -24,6 +28,7 @@ use crate::diagnose::{http_failure, Diagnosis};
 use crate::entra::loopback::LoopbackConfig;
 use crate::entra::{self, SignInContext, SignInSecrets};
 use crate::exchange::{self, Service};
+use crate::certificate::load_identity;
 use crate::http::{parse_url, HttpClient};
 use crate::oauth::TokenResponse;
 use crate::oidc::{discover, JwksCache};
@@ -56,6 +61,26 @@ impl Engine {
     }
 }
 
+/// The network side of one run: the engine's client and key cache, or, when the profile names a `ca_file`, ones
+/// that also trust its roots.
+struct Net {
+    http: HttpClient,
+    jwks: Arc<JwksCache>,
+}
+
+impl Net {
+    fn for_profile(engine: &Engine, profile: &Profile) -> Result<Self, Diagnosis> {
+        match profile.ca_file.as_deref() {
+            None => Ok(Self { http: engine.http.clone(), jwks: engine.jwks.clone() }),
+            Some(path) => {
+                let http = engine.http.with_ca_file(std::path::Path::new(path)).map_err(|e| http_failure("The profile's ca_file", &e))?;
+                let jwks = Arc::new(JwksCache::new(http.clone(), std::time::Duration::from_secs(30)));
+                Ok(Self { http, jwks })
+            }
+        }
+    }
+}
+
 /// One run: which profile, how far, where its secrets come from.
 pub struct RunRequest<'a> {
     pub profile: &'a Profile,
@@ -74,14 +99,23 @@ pub async fn run(engine: &Engine, req: RunRequest<'_>, progress: ProgressFn<'_>,
         .unwrap_or_default();
     let last = req.until.unwrap_or_else(|| last_configured(req.profile));
     let mut report = RunReport { ok: false, profile: req.profile.name.clone(), steps: Vec::new(), started_at };
-    prefetch(engine, req.profile, last);
+    let net = match Net::for_profile(engine, req.profile) {
+        Ok(net) => net,
+        Err(d) => {
+            let outcome = failed(Step::Entra, d);
+            progress(Progress::StepFinished { outcome: outcome.clone() });
+            report.steps.push(outcome);
+            return report;
+        }
+    };
+    prefetch(&net, req.profile, last);
 
     for step in Step::ALL.into_iter().take_while(|s| *s <= last) {
         progress(Progress::StepStarted { step });
         let t0 = Instant::now();
         let previous = report.steps.last();
         let mut outcome = tokio::select! {
-            o = run_step(engine, &req, step, previous, progress, &cancel) => o,
+            o = run_step(engine, &net, &req, step, previous, progress, &cancel) => o,
             _ = cancel.cancelled() => failed(step, Diagnosis::new("cancelled", "The run was cancelled.", "Run the chain again when ready.")),
         };
         outcome.elapsed_ms = t0.elapsed().as_millis() as u64;
@@ -120,7 +154,7 @@ fn forwarded(o: &StepOutcome) -> Option<&str> {
 
 /// Readies, while the user signs in, what the hops after the callback need: ring, the IAS and XSUAA keys
 /// (their fetch leaves a kept-alive connection to each token endpoint's host), and a connection to the API.
-fn prefetch(engine: &Engine, p: &Profile, last: Step) {
+fn prefetch(net: &Net, p: &Profile, last: Step) {
     crate::token::verify::prepare();
     let needed = |hop: Step, url: Option<&String>| url.filter(|_| last >= hop).and_then(|u| parse_url(u).ok());
     let keys = [
@@ -128,19 +162,20 @@ fn prefetch(engine: &Engine, p: &Profile, last: Step) {
         needed(Step::Xsuaa, p.xsuaa.as_ref().map(|c| &c.url)).map(|u| Service::Xsuaa.keys_url(&u)),
     ];
     for url in keys.into_iter().flatten() {
-        let jwks = engine.jwks.clone();
+        let jwks = net.jwks.clone();
         tokio::spawn(async move {
             let _ = jwks.get(&url).await;
         });
     }
     if let Some(url) = needed(Step::Api, p.api.as_ref().map(|a| &a.url)) {
-        let http = engine.http.clone();
+        let http = net.http.clone();
         tokio::spawn(async move { http.preconnect(&url).await });
     }
 }
 
 async fn run_step(
     engine: &Engine,
+    net: &Net,
     req: &RunRequest<'_>,
     step: Step,
     previous: Option<&StepOutcome>,
@@ -156,12 +191,12 @@ async fn run_step(
         ))
     };
     match step {
-        Step::Entra => entra_step(engine, req, progress, cancel).await,
+        Step::Entra => entra_step(engine, net, req, progress, cancel).await,
         Step::Ias => match &req.profile.ias {
             None => not_configured("ias"),
             Some(ias) => {
                 let request = TokenRequest::ias_jwt_bearer(ias);
-                exchange_step(engine, req, &request, ExchangeInputs { issuer: &ias.url, assertion: input, zid: None }, progress).await
+                exchange_step(engine, net, req, &request, ExchangeInputs { issuer: &ias.url, assertion: input, zid: None }, progress).await
             }
         },
         Step::Xsuaa => match &req.profile.xsuaa {
@@ -171,12 +206,12 @@ async fn run_step(
                 let app_tid = || previous?.claims.get("id_token")?.get("app_tid")?.as_str();
                 let zid = x.zid.as_deref().or_else(app_tid);
                 let request = TokenRequest::xsuaa_jwt_bearer(x);
-                exchange_step(engine, req, &request, ExchangeInputs { issuer: &x.url, assertion: input, zid }, progress).await
+                exchange_step(engine, net, req, &request, ExchangeInputs { issuer: &x.url, assertion: input, zid }, progress).await
             }
         },
         Step::Api => match &req.profile.api {
             None => not_configured("api"),
-            Some(api) => crate::api::call(&engine.http, api, input.unwrap_or_default(), progress).await,
+            Some(api) => crate::api::call(&net.http, api, input.unwrap_or_default(), progress).await,
         },
     }
 }
@@ -201,19 +236,19 @@ fn missing_secret(kind: SecretKind, slug: &str) -> Diagnosis {
     )
 }
 
-async fn entra_step(engine: &Engine, req: &RunRequest<'_>, progress: ProgressFn<'_>, cancel: &CancellationToken) -> StepOutcome {
+async fn entra_step(engine: &Engine, net: &Net, req: &RunRequest<'_>, progress: ProgressFn<'_>, cancel: &CancellationToken) -> StepOutcome {
     let entra_cfg = &req.profile.entra;
     let url = match entra::discovery_url(entra_cfg) {
         Ok(u) => u,
         Err(e) => return failed(Step::Entra, http_failure("Entra discovery", &e)),
     };
     progress(Progress::Request { step: Step::Entra, url: url.to_string() });
-    let discovery = match discover(&engine.http, &url).await {
+    let discovery = match discover(&net.http, &url).await {
         Ok(d) => d,
         Err(e) => return failed(Step::Entra, discovery_diagnosis(&e)),
     };
     // The tenant's keys arrive while the user signs in.
-    let jwks = engine.jwks.clone();
+    let jwks = net.jwks.clone();
     let jwks_uri = discovery.jwks_uri.clone();
     tokio::spawn(async move {
         let _ = jwks.get(&jwks_uri).await;
@@ -240,7 +275,7 @@ async fn entra_step(engine: &Engine, req: &RunRequest<'_>, progress: ProgressFn<
     loopback.host = entra_cfg.redirect_host;
     loopback.port = entra_cfg.redirect_port;
     let signed_in = entra::sign_in(SignInContext {
-        http: &engine.http,
+        http: &net.http,
         discovery: &discovery,
         entra: entra_cfg,
         secrets: SignInSecrets { client_secret, password },
@@ -265,7 +300,7 @@ async fn entra_step(engine: &Engine, req: &RunRequest<'_>, progress: ProgressFn<
         return out;
     };
     let now = chrono::DateTime::<chrono::Utc>::from(engine.now());
-    let check = entra::id_token::verify(id_token.expose_secret(), &discovery, &engine.jwks, &entra_cfg.client_id, signed_in.nonce.as_ref(), now).await;
+    let check = entra::id_token::verify(id_token.expose_secret(), &discovery, &net.jwks, &entra_cfg.client_id, signed_in.nonce.as_ref(), now).await;
     out.checks = check.checks;
     add_tokens(&mut out, &tokens, Some((check.signature, check.decoded)));
     tenant_check(&mut out, entra_cfg, &discovery.issuer);
@@ -312,6 +347,7 @@ struct ExchangeInputs<'a> {
 
 async fn exchange_step(
     engine: &Engine,
+    net: &Net,
     req: &RunRequest<'_>,
     request: &TokenRequest,
     handed: ExchangeInputs<'_>,
@@ -327,16 +363,28 @@ async fn exchange_step(
     let Some(assertion) = handed.assertion else {
         return failed(step, Diagnosis::new("chain.no_input", "The previous step produced no ID token to exchange.", "Run the chain from the start."));
     };
-    let secret = match secret(req, kind) {
-        Ok(Some(s)) => s,
-        Ok(None) => return failed(step, missing_secret(kind, req.slug)),
-        Err(d) => return failed(step, d),
+    let mut checks = Vec::new();
+    let (client, secret) = if request.client_certificate {
+        match certificate_client(engine, net, req, service) {
+            Ok((client, check)) => {
+                checks.push(check);
+                (client, None)
+            }
+            Err(d) => return failed(step, d),
+        }
+    } else {
+        match secret(req, kind) {
+            Ok(Some(s)) => (net.http.clone(), Some(s)),
+            Ok(None) => return failed(step, missing_secret(kind, req.slug)),
+            Err(d) => return failed(step, d),
+        }
     };
     progress(Progress::Request { step, url: url.to_string() });
-    let inputs = Inputs { client_secret: &secret, assertion: Some(assertion), refresh_token: None, zid: handed.zid };
-    let (result, http) = exchange::send(&engine.http, request, &url, &inputs).await;
+    let inputs = Inputs { client_secret: secret.as_ref(), assertion: Some(assertion), refresh_token: None, zid: handed.zid };
+    let (result, http) = exchange::send(&client, request, &url, &inputs).await;
     let mut out = StepOutcome::new(step);
     out.http = Some(http);
+    out.checks = checks;
     let tokens = match result {
         Ok(t) => t,
         Err(d) => {
@@ -346,11 +394,42 @@ async fn exchange_step(
     };
     add_tokens(&mut out, &tokens, None);
     if let Ok(issuer) = parse_url(handed.issuer) {
-        verify_outcome(engine, &mut out, &service.keys_url(&issuer)).await;
+        verify_outcome(net, &mut out, &service.keys_url(&issuer)).await;
     }
     service_checks(engine, req, &mut out);
     out.ok = out.error.is_none();
     out
+}
+
+/// The HTTP client that presents the service's client certificate, once the certificate and key from the
+/// keychain passed their checks, and a check that shows the certificate's validity (warning 14 days ahead).
+fn certificate_client(engine: &Engine, net: &Net, req: &RunRequest<'_>, service: Service) -> Result<(HttpClient, Check), Diagnosis> {
+    let (cert_kind, key_kind) = match service {
+        Service::Ias => (SecretKind::IasClientCertificate, SecretKind::IasClientKey),
+        Service::Xsuaa => (SecretKind::XsuaaClientCertificate, SecretKind::XsuaaClientKey),
+    };
+    let certificate = secret(req, cert_kind)?.ok_or_else(|| missing_certificate(cert_kind, req.slug))?;
+    let key = secret(req, key_kind)?.ok_or_else(|| missing_certificate(key_kind, req.slug))?;
+    let identity = load_identity(certificate.expose_secret(), &key, engine.now()).map_err(|e| {
+        let mut d = e.diagnosis();
+        d.message = format!("{} client certificate: {}", service.name(), d.message);
+        d
+    })?;
+    let check = Check::new("client_certificate", !identity.facts.expires_soon(), identity.facts.validity_sentence());
+    let client = net.http.with_identity(&identity).map_err(|e| http_failure(service.name(), &e))?;
+    Ok((client, check))
+}
+
+fn missing_certificate(kind: SecretKind, slug: &str) -> Diagnosis {
+    Diagnosis::new(
+        "secrets.missing",
+        format!("No {kind} is stored for this profile, and `client_auth = \"x509\"` needs it."),
+        format!(
+            "Apply the X.509 service key with `tokenhop-cli profile key {slug} --ias|--xsuaa FILE`, which stores the certificate \
+             and key in the keychain, or set {} (PEM) for this run.",
+            kind.env_var()
+        ),
+    )
 }
 
 /// Puts the tokens of a response into the outcome: raw, claims and views. `checked_id_token` is what the Entra
@@ -377,10 +456,10 @@ fn add_tokens(out: &mut StepOutcome, tokens: &TokenResponse, mut checked_id_toke
 }
 
 /// Checks every unverified JWT of the outcome against the issuer's keys, refetching once on an unknown kid.
-async fn verify_outcome(engine: &Engine, out: &mut StepOutcome, keys_url: &Url) {
+async fn verify_outcome(net: &Net, out: &mut StepOutcome, keys_url: &Url) {
     for view in out.views.iter_mut().filter(|v| v.claims.is_some() && v.name != "refresh_token") {
         let raw = view.raw.expose().to_owned();
-        view.signature = verify_with(engine, &raw, keys_url).await;
+        view.signature = crate::token::inspect::verify_at(&net.jwks, &raw, keys_url).await;
         let ok = matches!(view.signature, SignatureStatus::Verified { .. });
         let detail = match &view.signature {
             SignatureStatus::Verified { kid, .. } => format!("signed by the issuer's key {}", kid.as_deref().unwrap_or("(no kid)")),

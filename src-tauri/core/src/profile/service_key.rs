@@ -118,7 +118,7 @@ pub fn parse_service_key(json: &str) -> Result<ServiceKey, ServiceKeyError> {
     };
     Ok(if kind == "XSUAA" {
         ServiceKey::Xsuaa {
-            config: XsuaaConfig { url, client_id, client_auth: ClientAuth::Post, scope: None, zid: None, trust_client_id: None },
+            config: XsuaaConfig { url, client_id, client_auth: ClientAuth::Post, cert_url: None, scope: None, zid: None, trust_client_id: None },
             secret,
             identity_zone: text(creds, "identityzone"),
             tenant_id: text(creds, "tenantid").or_else(|| text(creds, "identityzoneid")),

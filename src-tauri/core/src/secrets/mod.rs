@@ -31,11 +31,24 @@ pub enum SecretKind {
     IasClientSecret,
     XsuaaClientSecret,
     EntraPassword,
+    // Certificate credentials (`client_auth = "x509"`): the PEM certificate chain and its private key.
+    IasClientCertificate,
+    IasClientKey,
+    XsuaaClientCertificate,
+    XsuaaClientKey,
 }
 
 impl SecretKind {
-    pub const ALL: [SecretKind; 4] =
-        [Self::EntraClientSecret, Self::IasClientSecret, Self::XsuaaClientSecret, Self::EntraPassword];
+    pub const ALL: [SecretKind; 8] = [
+        Self::EntraClientSecret,
+        Self::IasClientSecret,
+        Self::XsuaaClientSecret,
+        Self::EntraPassword,
+        Self::IasClientCertificate,
+        Self::IasClientKey,
+        Self::XsuaaClientCertificate,
+        Self::XsuaaClientKey,
+    ];
 
     /// The kebab-case name used in keychain accounts and on the CLI.
     pub fn as_str(self) -> &'static str {
@@ -44,6 +57,10 @@ impl SecretKind {
             Self::IasClientSecret => "ias-client-secret",
             Self::XsuaaClientSecret => "xsuaa-client-secret",
             Self::EntraPassword => "entra-password",
+            Self::IasClientCertificate => "ias-client-certificate",
+            Self::IasClientKey => "ias-client-key",
+            Self::XsuaaClientCertificate => "xsuaa-client-certificate",
+            Self::XsuaaClientKey => "xsuaa-client-key",
         }
     }
 
@@ -54,6 +71,10 @@ impl SecretKind {
             Self::IasClientSecret => "TOKENHOP_IAS_CLIENT_SECRET",
             Self::XsuaaClientSecret => "TOKENHOP_XSUAA_CLIENT_SECRET",
             Self::EntraPassword => "TOKENHOP_ENTRA_PASSWORD",
+            Self::IasClientCertificate => "TOKENHOP_IAS_CLIENT_CERTIFICATE",
+            Self::IasClientKey => "TOKENHOP_IAS_CLIENT_KEY",
+            Self::XsuaaClientCertificate => "TOKENHOP_XSUAA_CLIENT_CERTIFICATE",
+            Self::XsuaaClientKey => "TOKENHOP_XSUAA_CLIENT_KEY",
         }
     }
 

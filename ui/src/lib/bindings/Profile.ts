@@ -11,4 +11,9 @@ export type Profile = { schema_version: number, name: string,
 /**
  * A free tag such as `dev`, `test`, `prod`; the UI colours it.
  */
-environment?: string, entra: EntraConfig, ias?: IasConfig, xsuaa?: XsuaaConfig, api?: ApiConfig, };
+environment?: string, 
+/**
+ * A PEM file of CA certificates trusted for every request of this profile, besides the OS trust store (or
+ * `SSL_CERT_FILE` / `SSL_CERT_DIR` when set): a corporate TLS-inspecting proxy, a private CA.
+ */
+ca_file?: string, entra: EntraConfig, ias?: IasConfig, xsuaa?: XsuaaConfig, api?: ApiConfig, };
