@@ -36,6 +36,7 @@ pub struct CertificateFacts {
     /// RFC 3339.
     pub not_after: String,
     /// Whole days from now to `notAfter` (negative once expired).
+    #[ts(type = "number")]
     pub days_left: i64,
     /// SHA-256 over the DER certificate, upper-case hex with colons (as the BTP cockpit and browsers show it).
     pub sha256_thumbprint: String,

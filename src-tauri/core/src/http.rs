@@ -303,7 +303,8 @@ impl HttpClient {
         });
         let host = host.unwrap_or_default();
         if let Some(tls) = rustls_error(&e) {
-            return HttpError::Tls { url: url_s, host, reason: tls_failure(tls), detail: chain };
+            let reason = tls_failure(tls, self.tls.identity.is_some());
+            return HttpError::Tls { url: url_s, host, reason, detail: chain };
         }
         let lower = chain.to_lowercase();
         if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
@@ -337,7 +338,10 @@ fn rustls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rust
     None
 }
 
-fn tls_failure(e: &rustls::Error) -> TlsFailure {
+/// What a rustls error means for the user. The server's alerts about certificates are about ours only when we
+/// `presented` one: with a client certificate in TLS 1.3 the server judges it after our side of the handshake,
+/// and answers with `bad_certificate`, `unknown_ca`, `decrypt_error` (a signature that does not verify), ….
+fn tls_failure(e: &rustls::Error, presented: bool) -> TlsFailure {
     use rustls::{AlertDescription as A, CertificateError as C, Error as E};
     match e {
         E::InvalidCertificate(C::UnknownIssuer | C::BadSignature | C::UnhandledCriticalExtension) => TlsFailure::UnknownCa,
@@ -345,11 +349,18 @@ fn tls_failure(e: &rustls::Error) -> TlsFailure {
             TlsFailure::Expired
         }
         E::InvalidCertificate(C::NotValidForName | C::NotValidForNameContext { .. }) => TlsFailure::WrongHost,
-        E::AlertReceived(A::CertificateRequired) => TlsFailure::ClientCertificateRequired,
+        E::AlertReceived(A::CertificateRequired) if !presented => TlsFailure::ClientCertificateRequired,
         E::AlertReceived(
-            A::BadCertificate | A::UnknownCA | A::CertificateExpired | A::CertificateRevoked | A::UnsupportedCertificate
-            | A::AccessDenied | A::CertificateUnknown,
-        ) => TlsFailure::ClientCertificateRefused,
+            A::BadCertificate
+            | A::UnknownCA
+            | A::CertificateExpired
+            | A::CertificateRevoked
+            | A::UnsupportedCertificate
+            | A::AccessDenied
+            | A::CertificateUnknown
+            | A::DecryptError
+            | A::CertificateRequired,
+        ) if presented => TlsFailure::ClientCertificateRefused,
         _ => TlsFailure::Other,
     }
 }
@@ -388,6 +399,26 @@ mod tests {
         let header = basic_auth("sb-app!t12", "a+b/c=");
         let decoded = base64::engine::general_purpose::STANDARD.decode(&header["Basic ".len()..]).unwrap();
         assert_eq!(String::from_utf8(decoded).unwrap(), "sb-app%21t12:a%2Bb%2Fc%3D", "RFC 6749 §2.3.1 encoding");
+    }
+
+    #[test]
+    fn tls_errors_name_the_reason_and_blame_our_certificate_only_when_we_sent_one() {
+        use rustls::{AlertDescription as A, CertificateError as C, Error as E};
+        let cases = [
+            (E::InvalidCertificate(C::UnknownIssuer), false, TlsFailure::UnknownCa),
+            (E::InvalidCertificate(C::Expired), true, TlsFailure::Expired),
+            (E::InvalidCertificate(C::NotValidForName), false, TlsFailure::WrongHost),
+            (E::AlertReceived(A::CertificateRequired), false, TlsFailure::ClientCertificateRequired),
+            (E::AlertReceived(A::BadCertificate), true, TlsFailure::ClientCertificateRefused),
+            (E::AlertReceived(A::DecryptError), true, TlsFailure::ClientCertificateRefused),
+            (E::AlertReceived(A::DecryptError), false, TlsFailure::Other),
+            (E::AlertReceived(A::HandshakeFailure), true, TlsFailure::Other),
+        ];
+        for (error, presented, want) in cases {
+            assert_eq!(tls_failure(&error, presented), want, "{error:?} (client certificate sent: {presented})");
+        }
+        let wrapped = std::io::Error::other(E::InvalidCertificate(C::UnknownIssuer));
+        assert!(rustls_error(&wrapped).is_some(), "found inside an io::Error, whose source() skips it");
     }
 
     #[test]

@@ -24,6 +24,7 @@ mod issued;
 mod jwt;
 mod keys;
 mod mint;
+mod mtls;
 mod profile;
 mod server;
 mod state;
@@ -32,6 +33,7 @@ mod xsuaa;
 
 pub use config::{SandboxConfig, SandboxUser};
 pub use faults::{Endpoint, Fault, Faults, Tamper, TokenKind};
+pub use mtls::ClientCredential;
 pub use issued::{ApiCallSeen, Issued, RequestSeen, Service, TokensSeen};
 pub use server::{Sandbox, SandboxError};
 pub use state::SandboxUrls;

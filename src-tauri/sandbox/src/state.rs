@@ -31,6 +31,10 @@ pub struct SandboxUrls {
     pub ias: String,
     /// The XSUAA origin.
     pub xsuaa: String,
+    /// XSUAA's certificate host (the X.509 key's `certurl`), `https://127.0.0.1:P`, when the sandbox serves
+    /// certificate bindings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub xsuaa_cert: Option<String>,
     /// The full URL of the sample API, `{origin}/api/me`.
     pub api: String,
 }
@@ -113,6 +117,8 @@ pub(crate) struct Shared {
     pub clock_skew: AtomicI64,
     /// Turns true when the sandbox shuts down (ends hanging responses).
     pub shutdown: watch::Receiver<bool>,
+    /// The CA and client certificates of certificate bindings (`SandboxConfig::x509`).
+    pub pki: Option<crate::mtls::Pki>,
 }
 
 impl Shared {
