@@ -169,7 +169,7 @@ pub fn facts(pem: &str, now: SystemTime) -> Result<CertificateFacts, Certificate
 }
 
 /// Checks a certificate credential: the key is a usable private key that belongs to the leaf certificate, and the
-/// certificate is valid at `now`. `what` names the pair in messages ("IAS client certificate").
+/// certificate is valid at `now`. The caller names the service in messages.
 pub fn load_identity(
     certificate_pem: &str,
     key_pem: &Secret,

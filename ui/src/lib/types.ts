@@ -7,11 +7,29 @@ export const STEPS: Step[] = ["entra", "ias", "xsuaa", "api"];
 
 export type Flow = "authorization-code" | "device-code" | "password";
 export type RedirectHost = "localhost" | "127.0.0.1";
-export type ClientAuth = "post" | "basic";
+export type ClientAuth = "post" | "basic" | "x509";
 export type TokenFormat = "jwt" | "opaque";
 export type ApiHeader = "authorization" | "x-approuter-authorization";
 export type HttpMethod = "GET" | "POST";
-export type SecretKind = "entra-client-secret" | "ias-client-secret" | "xsuaa-client-secret" | "entra-password";
+export type SecretKind =
+  | "entra-client-secret"
+  | "ias-client-secret"
+  | "xsuaa-client-secret"
+  | "entra-password"
+  | "ias-client-certificate"
+  | "ias-client-key"
+  | "xsuaa-client-certificate"
+  | "xsuaa-client-key";
+
+/** Public facts of a stored client certificate; its key never reaches the webview. */
+export interface CertificateFacts {
+  subject: string;
+  issuer: string;
+  not_before: string;
+  not_after: string;
+  days_left: number;
+  sha256_thumbprint: string;
+}
 
 export interface EntraConfig {
   authority: string;
@@ -38,6 +56,7 @@ export interface XsuaaConfig {
   url: string;
   client_id: string;
   client_auth: ClientAuth;
+  cert_url?: string;
   scope?: string;
   zid?: string;
   trust_client_id?: string;
@@ -53,6 +72,7 @@ export interface Profile {
   schema_version: number;
   name: string;
   environment?: string;
+  ca_file?: string;
   entra: EntraConfig;
   ias?: IasConfig;
   xsuaa?: XsuaaConfig;
