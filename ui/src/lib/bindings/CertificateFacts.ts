@@ -19,7 +19,7 @@ not_after: string,
 /**
  * Whole days from now to `notAfter` (negative once expired).
  */
-days_left: bigint, 
+days_left: number, 
 /**
  * SHA-256 over the DER certificate, upper-case hex with colons (as the BTP cockpit and browsers show it).
  */
