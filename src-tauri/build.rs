@@ -17,6 +17,7 @@ const COMMANDS: &[&str] = &[
     "secrets_set",
     "secrets_delete",
     "secrets_status",
+    "secrets_certificate",
     "chain_run",
     "chain_cancel",
     "chain_refresh",

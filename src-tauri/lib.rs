@@ -73,6 +73,7 @@ pub fn run() {
             commands::secrets::secrets_set,
             commands::secrets::secrets_delete,
             commands::secrets::secrets_status,
+            commands::secrets::secrets_certificate,
             commands::chain::chain_run,
             commands::chain::chain_cancel,
             commands::chain::chain_refresh,

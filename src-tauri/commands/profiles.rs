@@ -152,7 +152,7 @@ pub struct ServiceKeyView {
     xsuaa: Option<XsuaaConfig>,
 }
 
-/// Parses the key, stores its client secret for `slug`, and returns the section to fill in.
+/// Parses the key, stores its client secret (or certificate and key) for `slug`, and returns the section to fill in.
 #[tauri::command]
 #[tracing::instrument(skip_all)]
 pub async fn service_key_parse(
@@ -161,15 +161,14 @@ pub async fn service_key_parse(
     json: String,
 ) -> Result<ServiceKeyView, AppError> {
     let key = parse_service_key(&json)?;
-    let kind = key.secret_kind();
-    let (view, secret) = match key {
-        ServiceKey::Xsuaa { config, secret, .. } => {
-            (ServiceKeyView { kind: "xsuaa", ias: None, xsuaa: Some(config) }, secret)
-        }
-        ServiceKey::Ias { config, secret, .. } => {
-            (ServiceKeyView { kind: "ias", ias: Some(config), xsuaa: None }, secret)
-        }
+    let secrets = key.secrets();
+    let view = match key {
+        ServiceKey::Xsuaa { config, .. } => ServiceKeyView { kind: "xsuaa", ias: None, xsuaa: Some(config) },
+        ServiceKey::Ias { config, .. } => ServiceKeyView { kind: "ias", ias: Some(config), xsuaa: None },
     };
-    state.secrets().await.set(&slug, kind, &secret)?;
+    let store = state.secrets().await;
+    for (kind, secret) in &secrets {
+        store.set(&slug, *kind, secret)?;
+    }
     Ok(view)
 }

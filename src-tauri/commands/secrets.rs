@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use tauri::State;
+use tokenhop_core::certificate::{self, CertificateFacts};
 use tokenhop_core::secrets::{SecretKind, SecretSource};
 use tokenhop_core::Secret;
 
@@ -27,6 +28,29 @@ pub async fn secrets_set(
 #[tracing::instrument(skip_all)]
 pub async fn secrets_delete(state: State<'_, AppState>, slug: String, kind: SecretKind) -> Result<(), AppError> {
     Ok(state.secrets().await.delete(&slug, kind)?)
+}
+
+/// The public facts of the profile's client certificate for IAS or XSUAA (subject, issuer, notAfter, SHA-256
+/// thumbprint), shown where a secret field would be; `None` when none is stored. Only the certificate is read:
+/// its private key never crosses to the webview.
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub async fn secrets_certificate(
+    state: State<'_, AppState>,
+    slug: String,
+    kind: SecretKind,
+) -> Result<Option<CertificateFacts>, AppError> {
+    if !matches!(kind, SecretKind::IasClientCertificate | SecretKind::XsuaaClientCertificate) {
+        return Err(AppError::new(
+            "secrets.not_a_certificate",
+            format!("{kind} is not a certificate."),
+            "Ask for ias-client-certificate or xsuaa-client-certificate.",
+        ));
+    }
+    let Some(pem) = state.secrets().await.get(&slug, kind)? else { return Ok(None) };
+    let facts = certificate::facts(pem.expose_secret(), std::time::SystemTime::now())
+        .map_err(|e| AppError::from(e.diagnosis()))?;
+    Ok(Some(facts))
 }
 
 /// Where each secret of the profile would come from (env, session, keychain or missing).

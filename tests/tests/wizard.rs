@@ -60,6 +60,9 @@ fn wizard_builds_a_profile_that_reaches_the_api_and_saves_it_with_its_environmen
     let auth = app.find(&id("input-ias.client_auth")).and_then(|s| app.property(&s, "value")).expect("client auth");
     assert_eq!(auth, sandbox.ias_client_auth, "the wizard's default client auth is the one the sandbox expects");
     store_secret(&app, "ias-client-secret", &demo.ias_client_secret);
+    // The step explains more than fits the window: bring the button into view, as a person scrolls to it.
+    app.execute("document.querySelector('[data-testid=\"wizard-exchange-ias\"]').scrollIntoView({block: 'center'})", vec![])
+        .expect("scrolling to Exchange at IAS");
     app.click(&app.find(&id("wizard-exchange-ias")).expect("the exchange button")).expect("clicking Exchange at IAS");
     expect_step_ok(&app, &browser, "ias");
     shot(&app, "03-ias-exchanged");

@@ -1,5 +1,5 @@
-//! `tokenhop-cli profile list | show NAME | import FILE | export NAME [--out FILE] | rm NAME | sign-out NAME`
-//! (DESIGN §3 "CLI").
+//! `tokenhop-cli profile list | show NAME | import FILE | export NAME [--out FILE] | rm NAME | sign-out NAME` and
+//! `profile key NAME (--ias|--xsuaa) FILE|-` (DESIGN §3 "CLI").
 //!
 //! NAME is a profile name or its slug. Errors print message and hint, never a Rust debug dump. `rm` also
 //! deletes the profile's keychain entries, its cached sign-in included; `sign-out` forgets only the sign-in. Values of secrets are never printed: `show` says only where each
@@ -12,7 +12,10 @@ use std::process::ExitCode;
 use clap::Subcommand;
 use tokenhop_core::entra::cache;
 use tokenhop_core::profile::file::to_toml;
-use tokenhop_core::profile::{ProfileList, ProfileStore};
+use std::time::SystemTime;
+
+use tokenhop_core::certificate::load_identity;
+use tokenhop_core::profile::{apply_service_key, parse_service_key, Credential, ProfileList, ProfileStore, ServiceKey};
 use tokenhop_core::secrets::{EnvOverrides, Layered, SecretKind, SecretSource};
 use tokenhop_core::Diagnosis;
 
@@ -39,6 +42,20 @@ pub enum ProfileCmd {
     Rm { name: String },
     /// Forget the profile's cached sign-in: the next run signs in through the browser again.
     SignOut { name: String },
+    /// Apply a BTP service key or binding to the profile's [ias] or [xsuaa] section: url, client_id, client_auth
+    /// (post for a secret, x509 for a certificate), cert_url; the secret, or certificate and key, go to the keychain.
+    /// FILE may be `cf service-key` output, the cockpit's JSON, {"credentials": …} or the bare credentials; `-` reads
+    /// standard input.
+    Key {
+        name: String,
+        /// The key is the IAS application's binding.
+        #[arg(long, conflicts_with = "xsuaa", required_unless_present = "xsuaa")]
+        ias: bool,
+        /// The key is the XSUAA instance's service key.
+        #[arg(long)]
+        xsuaa: bool,
+        file: PathBuf,
+    },
 }
 
 /// Runs `cmd` against the profiles of `config_dir` (default: `$TOKENHOP_CONFIG_DIR` or the OS config dir).
@@ -134,6 +151,41 @@ fn dispatch(
                 }
             }
         }
+        ProfileCmd::Key { name, ias, xsuaa: _, file } => {
+            let slug = store.resolve(&name).map_err(|e| e.diagnosis())?;
+            let mut profile = store.get(&slug).map_err(|e| e.diagnosis())?;
+            let text = read_key(&file)?;
+            let key = parse_service_key(&text).map_err(|e| e.diagnosis())?;
+            let wanted = if ias { "IAS" } else { "XSUAA" };
+            if key.label() != wanted {
+                return Err(Diagnosis::new(
+                    "cli.key_kind",
+                    format!("{} holds an {} key, not an {wanted} one.", file.display(), key.label()),
+                    format!("Use --{} for this key, or give the {wanted} key.", key.label().to_lowercase()),
+                ));
+            }
+            check_certificate(&key, out)?;
+            let applied = apply_service_key(&mut profile, key);
+            store.update(&slug, &profile).map_err(|e| e.diagnosis())?;
+            for change in &applied.changes {
+                writeln!(out, "{slug}: {change}").map_err(io)?;
+            }
+            if applied.changes.is_empty() {
+                writeln!(out, "{slug}: the profile already had these values").map_err(io)?;
+            }
+            for (kind, value) in &applied.secrets {
+                match secrets.set(&slug, *kind, value).map_err(|e| e.diagnosis())? {
+                    SecretSource::Keychain => writeln!(out, "{slug}: stored the {kind} in the keychain").map_err(io)?,
+                    _ => {
+                        return Err(Diagnosis::new(
+                            "secrets.unavailable",
+                            format!("There is no keychain to keep the {kind} in; the profile was updated, the credential was not stored."),
+                            format!("Unlock or start a Secret Service, or set {} for each run.", kind.env_var()),
+                        ))
+                    }
+                }
+            }
+        }
         ProfileCmd::Rm { name } => {
             let slug = store.resolve(&name).map_err(|e| e.diagnosis())?;
             store.delete(&slug).map_err(|e| e.diagnosis())?;
@@ -146,6 +198,35 @@ fn dispatch(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The key's text from FILE, or standard input for `-`.
+fn read_key(file: &std::path::Path) -> Result<String, Diagnosis> {
+    let read = if file.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin())
+    } else {
+        std::fs::read_to_string(file)
+    };
+    read.map_err(|e| {
+        Diagnosis::new("cli.read_key", format!("could not read {}: {e}", file.display()), "Give the path of the key's JSON, or - to read it from standard input.")
+    })
+}
+
+/// A certificate key must pass the checks a run makes (a key that belongs to a valid certificate) before it is
+/// stored; its public facts are shown.
+fn check_certificate(key: &ServiceKey, out: &mut dyn Write) -> Result<(), Diagnosis> {
+    let credential = match key {
+        ServiceKey::Xsuaa { credential, .. } | ServiceKey::Ias { credential, .. } => credential,
+    };
+    let Credential::Certificate { certificate, key: private_key } = credential else { return Ok(()) };
+    let identity = load_identity(certificate.expose_secret(), private_key, SystemTime::now()).map_err(|e| e.diagnosis())?;
+    let facts = &identity.facts;
+    writeln!(out, "certificate: {}\n  issuer: {}\n  not after: {} ({} days left)\n  SHA-256: {}", facts.subject, facts.issuer, facts.not_after, facts.days_left, facts.sha256_thumbprint)
+        .map_err(io)?;
+    if facts.expires_soon() {
+        writeln!(out, "warning: the certificate expires in {} days; create a new service key before then", facts.days_left).map_err(io)?;
+    }
+    Ok(())
 }
 
 /// Opens the profile store of `config_dir`, or of the default config dir.

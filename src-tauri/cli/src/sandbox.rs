@@ -2,6 +2,9 @@
 //!
 //! With `--print-profile`, stdout carries the matching profile TOML and nothing else; the demo client secrets
 //! go to stderr as `TOKENHOP_IAS_CLIENT_SECRET=…` lines so a script can export them (they are demo values).
+//! With `--x509` as well, IAS serves over TLS and XSUAA gets its certificate host, both with a CA the sandbox
+//! generates: the CA goes to a file named on stderr (and in the profile's `ca_file`), and stderr carries the two
+//! certificate service keys (demo certificates and keys) to apply with `tokenhop-cli profile key`.
 
 use std::process::ExitCode;
 
@@ -16,13 +19,21 @@ pub struct SandboxArgs {
     /// Print the matching profile TOML on stdout and the demo secrets on stderr.
     #[arg(long)]
     print_profile: bool,
+    /// Serve certificate bindings: IAS over TLS, XSUAA's certificate host, a sandbox CA; print X.509 service keys.
+    #[arg(long)]
+    x509: bool,
     /// Make the sign-in page submit itself as this user (for headless browsers).
     #[arg(long, value_name = "USER")]
     auto_sign_in: Option<String>,
 }
 
 pub async fn run(args: SandboxArgs) -> anyhow::Result<ExitCode> {
-    let config = SandboxConfig { base_port: args.port, auto_sign_in: args.auto_sign_in, ..SandboxConfig::default() };
+    let config = SandboxConfig {
+        base_port: args.port,
+        auto_sign_in: args.auto_sign_in,
+        x509: args.x509,
+        ..SandboxConfig::default()
+    };
     let sandbox = match Sandbox::start(config).await {
         Ok(s) => s,
         Err(e) => {
@@ -31,7 +42,25 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let urls = sandbox.urls();
-    if args.print_profile {
+    let ca_file = match sandbox.ca_pem() {
+        Some(pem) => {
+            let path = std::env::temp_dir().join(format!("tokenhop-sandbox-ca-{}.pem", std::process::id()));
+            std::fs::write(&path, pem)?;
+            eprintln!("sandbox CA (trust it for the sandbox's TLS): {}", path.display());
+            Some(path)
+        }
+        None => None,
+    };
+    if args.print_profile && ca_file.is_some() {
+        let ca = ca_file.as_deref().map(|p| p.display().to_string()).unwrap_or_default();
+        print!("{}", sandbox.x509_profile_toml("Sandbox", &ca));
+        for (label, client) in [("IAS", &sandbox.config().ias_client_id), ("XSUAA", &sandbox.config().xsuaa_client_id)]
+        {
+            if let Some(key) = sandbox.x509_service_key(client) {
+                eprintln!("{label} service key (demo certificate):\n{}", serde_json::to_string_pretty(&key)?);
+            }
+        }
+    } else if args.print_profile {
         print!("{}", sandbox.profile_toml("Sandbox"));
         eprintln!("TOKENHOP_IAS_CLIENT_SECRET={}", sandbox.config().ias_client_secret);
         eprintln!("TOKENHOP_XSUAA_CLIENT_SECRET={}", sandbox.config().xsuaa_client_secret);
@@ -40,10 +69,16 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<ExitCode> {
     eprintln!("  Entra  {}", urls.entra);
     eprintln!("  IAS    {}", urls.ias);
     eprintln!("  XSUAA  {}", urls.xsuaa);
+    if let Some(cert_url) = &urls.xsuaa_cert {
+        eprintln!("  XSUAA  {cert_url} (certificate host)");
+    }
     eprintln!("  API    {}", urls.api);
     eprintln!("  control {}/_sandbox (Authorization: Bearer {})", urls.authority, sandbox.control_token());
     tokio::signal::ctrl_c().await?;
     sandbox.shutdown().await;
+    if let Some(path) = ca_file {
+        let _ = std::fs::remove_file(path);
+    }
     eprintln!("sandbox stopped");
     Ok(ExitCode::SUCCESS)
 }

@@ -4,9 +4,13 @@
 //! | step  | runs when                                  | sends                          | needs secret           |
 //! |-------|--------------------------------------------|--------------------------------|------------------------|
 //! | entra | always                                     | auth code / device code / ROPC | entra (confidential)   |
-//! | ias   | `until` ≥ ias, `[ias]` configured          | Entra `id_token` as assertion  | IAS client secret      |
-//! | xsuaa | `until` ≥ xsuaa, `[xsuaa]` configured      | IAS `id_token` as assertion    | XSUAA client secret    |
+//! | ias   | `until` ≥ ias, `[ias]` configured          | Entra `id_token` as assertion  | IAS client secret, or certificate + key (x509) |
+//! | xsuaa | `until` ≥ xsuaa, `[xsuaa]` configured      | IAS `id_token` as assertion    | XSUAA client secret, or certificate + key (x509) |
 //! | api   | `until` ≥ api, `[api]` configured          | XSUAA `access_token` (else IAS)| —                      |
+//!
+//! A profile's `ca_file` adds trusted roots to every request of the run; a certificate client's exchange goes
+//! over mutual TLS on a client derived for its identity, after the certificate and key passed the checks of
+//! [`crate::certificate`] (a bad pair fails the hop before anything is sent).
 //!
 //! Asking (`until`) for a hop the profile does not configure fails that hop with a diagnosis. Discovery,
 //! every issuer's keys and a connection to the API are readied while the user signs in, so they stay off the
@@ -42,6 +46,7 @@ use crate::entra::loopback::LoopbackConfig;
 use crate::entra::refresh::RefreshFailure;
 use crate::entra::{self, SignInContext, SignInSecrets};
 use crate::exchange::{self, Service};
+use crate::certificate::load_identity;
 use crate::http::{parse_url, HttpClient};
 use crate::keep::Keeper;
 use crate::oauth::TokenResponse;
@@ -74,6 +79,26 @@ impl Engine {
 
     fn now(&self) -> SystemTime {
         (self.clock)()
+    }
+}
+
+/// The network side of one run: the engine's client and key cache, or, when the profile names a `ca_file`, ones
+/// that also trust its roots.
+struct Net {
+    http: HttpClient,
+    jwks: Arc<JwksCache>,
+}
+
+impl Net {
+    fn for_profile(engine: &Engine, profile: &Profile) -> Result<Self, Diagnosis> {
+        match profile.ca_file.as_deref() {
+            None => Ok(Self { http: engine.http.clone(), jwks: engine.jwks.clone() }),
+            Some(path) => {
+                let http = engine.http.with_ca_file(std::path::Path::new(path)).map_err(|e| http_failure("The profile's ca_file", &e))?;
+                let jwks = Arc::new(JwksCache::new(http.clone(), std::time::Duration::from_secs(30)));
+                Ok(Self { http, jwks })
+            }
+        }
     }
 }
 
@@ -115,7 +140,16 @@ pub async fn run(engine: &Engine, req: RunRequest<'_>, progress: ProgressFn<'_>,
         .unwrap_or_default();
     let last = req.until.unwrap_or_else(|| last_configured(req.profile));
     let mut report = RunReport { ok: false, profile: req.profile.name.clone(), steps: Vec::new(), started_at };
-    prefetch(engine, req.profile, last);
+    let net = match Net::for_profile(engine, req.profile) {
+        Ok(net) => net,
+        Err(d) => {
+            let outcome = failed(Step::Entra, d);
+            progress(Progress::StepFinished { outcome: outcome.clone() });
+            report.steps.push(outcome);
+            return report;
+        }
+    };
+    prefetch(&net, req.profile, last);
     // Refreshing the later hops needs no Entra token.
     let first = if req.refresh { Step::Ias } else { Step::Entra };
 
@@ -126,7 +160,7 @@ pub async fn run(engine: &Engine, req: RunRequest<'_>, progress: ProgressFn<'_>,
         let t0 = Instant::now();
         let previous = report.steps.last();
         let mut outcome = tokio::select! {
-            o = run_step(engine, &req, step, previous, &keeper, progress, &cancel) => o,
+            o = run_step(engine, &net, &req, step, previous, &keeper, progress, &cancel) => o,
             _ = cancel.cancelled() => failed(step, Diagnosis::new("cancelled", "The run was cancelled.", "Run the chain again when ready.")),
         };
         outcome.elapsed_ms = t0.elapsed().as_millis() as u64;
@@ -170,7 +204,7 @@ fn forwarded(o: &StepOutcome) -> Option<&str> {
 
 /// Readies, while the user signs in, what the hops after the callback need: the IAS and XSUAA keys
 /// (their fetch leaves a kept-alive connection to each token endpoint's host), and a connection to the API.
-fn prefetch(engine: &Engine, p: &Profile, last: Step) {
+fn prefetch(net: &Net, p: &Profile, last: Step) {
     let needed = |hop: Step, url: Option<&String>| url.filter(|_| last >= hop).and_then(|u| parse_url(u).ok());
     let ias_client = p.ias.as_ref().map(|c| c.client_id.clone());
     let keys = [
@@ -178,20 +212,21 @@ fn prefetch(engine: &Engine, p: &Profile, last: Step) {
         needed(Step::Xsuaa, p.xsuaa.as_ref().map(|c| &c.url)).map(|u| (Service::Xsuaa.keys_url(&u), None)),
     ];
     for (url, client_id) in keys.into_iter().flatten() {
-        let jwks = engine.jwks.clone();
+        let jwks = net.jwks.clone();
         tokio::spawn(async move {
             let headers: Vec<(&str, &str)> = client_id.as_deref().map(|c| ("x-client_id", c)).into_iter().collect();
             let _ = jwks.get_with(&url, &headers).await;
         });
     }
     if let Some(url) = needed(Step::Api, p.api.as_ref().map(|a| &a.url)) {
-        let http = engine.http.clone();
+        let http = net.http.clone();
         tokio::spawn(async move { http.preconnect(&url).await });
     }
 }
 
 async fn run_step(
     engine: &Engine,
+    net: &Net,
     req: &RunRequest<'_>,
     step: Step,
     previous: Option<&StepOutcome>,
@@ -208,13 +243,13 @@ async fn run_step(
         ))
     };
     match step {
-        Step::Entra => entra_step(engine, req, keeper, progress, cancel).await,
+        Step::Entra => entra_step(engine, net, req, keeper, progress, cancel).await,
         Step::Ias | Step::Xsuaa if req.refresh => crate::refresh::from_kept(engine, req, step, progress).await,
         Step::Ias => match &req.profile.ias {
             None => not_configured("ias"),
             Some(ias) => {
                 let request = TokenRequest::ias_jwt_bearer(ias);
-                exchange_step(engine, req, &request, ExchangeInputs { issuer: &ias.url, assertion: input, zid: None }, progress).await
+                exchange_step(engine, net, req, &request, ExchangeInputs { issuer: &ias.url, assertion: input, zid: None }, progress).await
             }
         },
         Step::Xsuaa => match &req.profile.xsuaa {
@@ -224,12 +259,12 @@ async fn run_step(
                 let app_tid = || previous?.claims.get("id_token")?.get("app_tid")?.as_str();
                 let zid = x.zid.as_deref().or_else(app_tid);
                 let request = TokenRequest::xsuaa_jwt_bearer(x);
-                exchange_step(engine, req, &request, ExchangeInputs { issuer: &x.url, assertion: input, zid }, progress).await
+                exchange_step(engine, net, req, &request, ExchangeInputs { issuer: &x.url, assertion: input, zid }, progress).await
             }
         },
         Step::Api => match &req.profile.api {
             None => not_configured("api"),
-            Some(api) => crate::api::call(&engine.http, api, input.unwrap_or_default(), progress).await,
+            Some(api) => crate::api::call(&net.http, api, input.unwrap_or_default(), progress).await,
         },
     }
 }
@@ -256,6 +291,7 @@ pub(crate) fn missing_secret(kind: SecretKind, slug: &str) -> Diagnosis {
 
 async fn entra_step(
     engine: &Engine,
+    net: &Net,
     req: &RunRequest<'_>,
     keeper: &Keeper,
     progress: ProgressFn<'_>,
@@ -267,12 +303,12 @@ async fn entra_step(
         Err(e) => return failed(Step::Entra, http_failure("Entra discovery", &e)),
     };
     progress(Progress::Request { step: Step::Entra, url: url.to_string() });
-    let discovery = match discover(&engine.http, &url).await {
+    let discovery = match discover(&net.http, &url).await {
         Ok(d) => d,
         Err(e) => return failed(Step::Entra, discovery_diagnosis(&e)),
     };
     // The tenant's keys arrive while the user signs in.
-    let jwks = engine.jwks.clone();
+    let jwks = net.jwks.clone();
     let jwks_uri = discovery.jwks_uri.clone();
     tokio::spawn(async move {
         let _ = jwks.get(&jwks_uri).await;
@@ -304,7 +340,7 @@ async fn entra_step(
     if let Some(cached) = cached {
         progress(Progress::Request { step: Step::Entra, url: discovery.token_endpoint.to_string() });
         let (result, http) =
-            entra::refresh::redeem(&engine.http, &discovery, entra_cfg, &cached.refresh_token, client_secret.as_ref())
+            entra::refresh::redeem(&net.http, &discovery, entra_cfg, &cached.refresh_token, client_secret.as_ref())
                 .await;
         let silent = SignInInfo { method: SignInMethod::Silent, fallback_reason: None };
         match result {
@@ -312,7 +348,7 @@ async fn entra_step(
                 let original = cached.user.as_ref();
                 let nonce = NonceCheck::Refreshed { original: original.and_then(|u| u.nonce.as_deref()) };
                 let signed_in = SignedIn { tokens, http, nonce, original, how: silent };
-                return finish_entra(engine, req, &discovery, signed_in, keeper, progress).await;
+                return finish_entra(engine, net, req, &discovery, signed_in, keeper, progress).await;
             }
             Err(RefreshFailure::Failed(d)) => {
                 let mut out = failed(Step::Entra, d);
@@ -356,7 +392,7 @@ async fn entra_step(
     loopback.host = entra_cfg.redirect_host;
     loopback.port = entra_cfg.redirect_port;
     let signed_in = entra::sign_in(SignInContext {
-        http: &engine.http,
+        http: &net.http,
         discovery: &discovery,
         entra: entra_cfg,
         secrets: SignInSecrets { client_secret, password },
@@ -390,7 +426,7 @@ async fn entra_step(
         );
     };
     let signed_in = SignedIn { tokens, http, nonce, original: None, how };
-    finish_entra(engine, req, &discovery, signed_in, keeper, progress).await
+    finish_entra(engine, net, req, &discovery, signed_in, keeper, progress).await
 }
 
 /// A token response from Entra, and what the checks of its ID token need to know about how it was obtained.
@@ -406,6 +442,7 @@ struct SignedIn<'a> {
 /// Checks the ID token, as for every sign-in, and on success keeps the sign-in for the next run.
 async fn finish_entra(
     engine: &Engine,
+    net: &Net,
     req: &RunRequest<'_>,
     discovery: &crate::oidc::Discovery,
     signed_in: SignedIn<'_>,
@@ -423,7 +460,7 @@ async fn finish_entra(
         return out;
     };
     let now = chrono::DateTime::<chrono::Utc>::from(engine.now());
-    let check = entra::id_token::verify(id_token.expose_secret(), discovery, &engine.jwks, &entra_cfg.client_id, signed_in.nonce, now).await;
+    let check = entra::id_token::verify(id_token.expose_secret(), discovery, &net.jwks, &entra_cfg.client_id, signed_in.nonce, now).await;
     out.checks = check.checks;
     add_tokens(&mut out, &tokens, Some((check.signature, check.decoded)));
     tenant_check(&mut out, entra_cfg, &discovery.issuer);
@@ -558,6 +595,7 @@ struct ExchangeInputs<'a> {
 
 async fn exchange_step(
     engine: &Engine,
+    net: &Net,
     req: &RunRequest<'_>,
     request: &TokenRequest,
     handed: ExchangeInputs<'_>,
@@ -573,16 +611,28 @@ async fn exchange_step(
     let Some(assertion) = handed.assertion else {
         return failed(step, Diagnosis::new("chain.no_input", "The previous step produced no ID token to exchange.", "Run the chain from the start."));
     };
-    let secret = match secret(req, kind) {
-        Ok(Some(s)) => s,
-        Ok(None) => return failed(step, missing_secret(kind, req.slug)),
-        Err(d) => return failed(step, d),
+    let mut checks = Vec::new();
+    let (client, secret) = if request.client_certificate {
+        match certificate_client(engine, net, req, service) {
+            Ok((client, check)) => {
+                checks.push(check);
+                (client, None)
+            }
+            Err(d) => return failed(step, d),
+        }
+    } else {
+        match secret(req, kind) {
+            Ok(Some(s)) => (net.http.clone(), Some(s)),
+            Ok(None) => return failed(step, missing_secret(kind, req.slug)),
+            Err(d) => return failed(step, d),
+        }
     };
     progress(Progress::Request { step, url: url.to_string() });
-    let inputs = Inputs { client_secret: &secret, assertion: Some(assertion), refresh_token: None, zid: handed.zid };
-    let (result, http) = exchange::send(&engine.http, request, &url, &inputs).await;
+    let inputs = Inputs { client_secret: secret.as_ref(), assertion: Some(assertion), refresh_token: None, zid: handed.zid };
+    let (result, http) = exchange::send(&client, request, &url, &inputs).await;
     let mut out = StepOutcome::new(step);
     out.http = Some(http);
+    out.checks = checks;
     let tokens = match result {
         Ok(t) => t,
         Err(d) => {
@@ -593,11 +643,42 @@ async fn exchange_step(
     add_tokens(&mut out, &tokens, None);
     if let Ok(issuer) = parse_url(handed.issuer) {
         let client_id = (service == Service::Ias).then_some(request.client_id.as_str());
-        verify_outcome(engine, &mut out, &service.keys_url(&issuer), client_id).await;
+        verify_outcome(&net.jwks, &mut out, &service.keys_url(&issuer), client_id).await;
     }
     service_checks(engine, req, &mut out);
     out.ok = out.error.is_none();
     out
+}
+
+/// The HTTP client that presents the service's client certificate, once the certificate and key from the
+/// keychain passed their checks, and a check that shows the certificate's validity (warning 14 days ahead).
+fn certificate_client(engine: &Engine, net: &Net, req: &RunRequest<'_>, service: Service) -> Result<(HttpClient, Check), Diagnosis> {
+    let (cert_kind, key_kind) = match service {
+        Service::Ias => (SecretKind::IasClientCertificate, SecretKind::IasClientKey),
+        Service::Xsuaa => (SecretKind::XsuaaClientCertificate, SecretKind::XsuaaClientKey),
+    };
+    let certificate = secret(req, cert_kind)?.ok_or_else(|| missing_certificate(cert_kind, req.slug))?;
+    let key = secret(req, key_kind)?.ok_or_else(|| missing_certificate(key_kind, req.slug))?;
+    let identity = load_identity(certificate.expose_secret(), &key, engine.now()).map_err(|e| {
+        let mut d = e.diagnosis();
+        d.message = format!("{} client certificate: {}", service.name(), d.message);
+        d
+    })?;
+    let check = Check::new("client_certificate", !identity.facts.expires_soon(), identity.facts.validity_sentence());
+    let client = net.http.with_identity(&identity).map_err(|e| http_failure(service.name(), &e))?;
+    Ok((client, check))
+}
+
+fn missing_certificate(kind: SecretKind, slug: &str) -> Diagnosis {
+    Diagnosis::new(
+        "secrets.missing",
+        format!("No {kind} is stored for this profile, and `client_auth = \"x509\"` needs it."),
+        format!(
+            "Apply the X.509 service key with `tokenhop-cli profile key {slug} --ias|--xsuaa FILE`, which stores the certificate \
+             and key in the keychain, or set {} (PEM) for this run.",
+            kind.env_var()
+        ),
+    )
 }
 
 /// Puts the tokens of a response into the outcome: raw, claims and views. `checked_id_token` is what the Entra
@@ -626,7 +707,7 @@ pub(crate) fn add_tokens(out: &mut StepOutcome, tokens: &TokenResponse, mut chec
 /// Checks every unverified JWT of the outcome against the issuer's keys, refetching once on an unknown kid.
 /// `ias_client_id` is set for IAS, whose keys request carries `x-client_id`, `x-app_tid` and `x-azp` as SAP's
 /// security libraries send them (`SapIdJwtSignatureValidator`, `@sap/xssec` `fetchJwks`).
-pub(crate) async fn verify_outcome(engine: &Engine, out: &mut StepOutcome, keys_url: &Url, ias_client_id: Option<&str>) {
+pub(crate) async fn verify_outcome(jwks: &JwksCache, out: &mut StepOutcome, keys_url: &Url, ias_client_id: Option<&str>) {
     for view in out.views.iter_mut().filter(|v| v.claims.is_some() && v.name != "refresh_token") {
         let raw = view.raw.expose().to_owned();
         let claim = |name: &str| view.claims.as_ref()?.get(name)?.as_str().map(str::to_owned);
@@ -638,7 +719,7 @@ pub(crate) async fn verify_outcome(engine: &Engine, out: &mut StepOutcome, keys_
                 .collect(),
         };
         let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        view.signature = crate::token::inspect::verify_at(&engine.jwks, &raw, keys_url, &headers).await;
+        view.signature = crate::token::inspect::verify_at(jwks, &raw, keys_url, &headers).await;
         let ok = matches!(view.signature, SignatureStatus::Verified { .. });
         let detail = match &view.signature {
             SignatureStatus::Verified { kid, .. } => format!("signed by the issuer's key {}", kid.as_deref().unwrap_or("(no kid)")),

@@ -401,12 +401,41 @@ pub fn http_failure(service: &str, err: &crate::http::HttpError) -> Diagnosis {
         E::Insecure { .. } => ("http.insecure_url", "Use https:// — plain http:// is only allowed for services on this machine (127.0.0.1, localhost)."),
         E::Dns { .. } => ("http.dns", "Check the host name in the profile for typos, and that this computer is on the network (VPN?) where the host resolves."),
         E::Connect { .. } => ("http.connect", "Nothing accepted the connection: check the URL and port, the VPN, and any proxy (HTTPS_PROXY)."),
-        E::Tls { .. } => ("http.tls", "The server's certificate is not trusted by this computer. A corporate proxy that inspects TLS needs its root CA in the OS trust store."),
+        E::Tls { reason, host, .. } => return tls_failure(service, err, *reason, host),
+        E::CaFile { .. } => ("http.ca_file", "Point the profile's `ca_file` at a readable PEM file of CA certificates, or remove it."),
+        E::ClientIdentity { .. } => ("tls.client_identity", "Apply the service key again with `tokenhop-cli profile key`, which stores the certificate and key together."),
         E::Timeout { .. } => ("http.timeout", "The service did not answer in time: check the network, proxy, and the service's status; then try again."),
         E::TooLarge { .. } => ("http.too_large", "The response is far larger than a token response; the URL probably points at something else."),
         _ => ("http.error", "Check the URL, the network and the proxy settings."),
     };
     Diagnosis::new(code, format!("{service}: {err}"), hint)
+}
+
+/// A failed TLS handshake: which host, why, and what to check.
+fn tls_failure(service: &str, err: &crate::http::HttpError, reason: crate::http::TlsFailure, host: &str) -> Diagnosis {
+    use crate::http::TlsFailure as T;
+    let (code, hint) = match reason {
+        T::UnknownCa => (
+            "tls.unknown_ca",
+            "This computer does not trust the CA that issued the server's certificate. Behind a TLS-inspecting proxy, or              for a private CA, add its root certificate to the OS trust store, point SSL_CERT_FILE at a PEM bundle holding              it, or name it in the profile's `ca_file`.",
+        ),
+        T::Expired => ("tls.expired", "The server's certificate is outside its validity period: check this computer's clock; otherwise the service must renew its certificate."),
+        T::WrongHost => ("tls.wrong_host", "The server's certificate is for another host name: check the host in the profile's URL (a proxy or a custom domain may answer in its place)."),
+        T::ClientCertificateRequired => (
+            "tls.client_certificate_required",
+            "This endpoint authenticates clients by certificate. Use `client_auth = \"x509\"` with the binding's certificate and              key (`tokenhop-cli profile key`), or the non-certificate URL with a client secret.",
+        ),
+        T::ClientCertificateRefused => (
+            "tls.client_certificate_refused",
+            "The server did not accept the client certificate: it is not issued by a CA the service trusts, has expired or was              revoked, or belongs to another binding. Create a new service key and apply it with `tokenhop-cli profile key`.",
+        ),
+        T::Other => ("http.tls", "Check the URL and any proxy between this computer and the service; the detail names what failed."),
+    };
+    let detail = match err {
+        crate::http::HttpError::Tls { detail, .. } => detail.as_str(),
+        _ => "",
+    };
+    Diagnosis::new(code, format!("{service}: the TLS connection to {host} failed: {reason}."), hint).with_raw(detail.to_owned())
 }
 
 #[cfg(test)]

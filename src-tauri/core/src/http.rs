@@ -1,12 +1,19 @@
 //! The one HTTP client every request of the engine goes through.
 //!
-//! rustls with the OS trust store (corporate CAs work), proxy from the environment (`HTTPS_PROXY`,
-//! `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`) but never for loopback hosts, connect and read timeouts, a cap on the response size, no redirects (a token endpoint that redirects is misconfigured,
+//! rustls with the OS trust store (corporate CAs work; `SSL_CERT_FILE` / `SSL_CERT_DIR`, when set, replace it, as
+//! `rustls-native-certs` reads them), extra CA roots from a profile's `ca_file`, a client certificate for mutual
+//! TLS (a client per identity, derived from this one), proxy from the environment (`HTTPS_PROXY`, `HTTP_PROXY`,
+//! `ALL_PROXY`, `NO_PROXY`) but never for loopback hosts, connect and read timeouts, a cap on the response size,
+//! no redirects (a token endpoint that redirects is misconfigured,
 //! and following it could send credentials elsewhere), and `http://` only for loopback hosts.
 //! It does not retry: IAS locks a client after five failed authentications.
 
 use std::net::IpAddr;
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
+
+use crate::certificate::ClientIdentity;
 
 use url::Url;
 
@@ -44,8 +51,14 @@ pub enum HttpError {
     #[error("could not connect to {url}")]
     Connect { url: String, #[source] source: reqwest::Error },
     /// TLS handshake or certificate failure.
-    #[error("the TLS connection to {url} failed: {detail}")]
-    Tls { url: String, detail: String },
+    #[error("the TLS connection to {host} failed: {reason}")]
+    Tls { url: String, host: String, reason: TlsFailure, detail: String },
+    /// The profile's `ca_file` cannot be read or holds no certificate.
+    #[error("the CA file {path} cannot be used: {reason}")]
+    CaFile { path: String, reason: String },
+    /// The client certificate and key could not be handed to the TLS client.
+    #[error("the client certificate could not be loaded into the TLS client: {reason}")]
+    ClientIdentity { reason: String },
     /// No complete answer in time.
     #[error("{url} did not answer within {seconds} s")]
     Timeout { url: String, seconds: u64 },
@@ -55,6 +68,43 @@ pub enum HttpError {
     /// Anything else reqwest reports.
     #[error("the request to {url} failed: {detail}")]
     Other { url: String, detail: String },
+}
+
+/// Why a TLS handshake failed, as far as rustls says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsFailure {
+    /// The server's certificate chains to no trusted root.
+    UnknownCa,
+    /// The server's certificate has expired (or is not yet valid).
+    Expired,
+    /// The server's certificate is not issued for the host name.
+    WrongHost,
+    /// The server asked for a client certificate and none was sent.
+    ClientCertificateRequired,
+    /// The server refused the client certificate that was sent.
+    ClientCertificateRefused,
+    /// Anything else (protocol, cipher suites, a reset handshake).
+    Other,
+}
+
+impl std::fmt::Display for TlsFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::UnknownCa => "its certificate is issued by a CA this computer does not trust",
+            Self::Expired => "its certificate has expired or is not yet valid",
+            Self::WrongHost => "its certificate is not issued for this host name",
+            Self::ClientCertificateRequired => "it requires a client certificate, and none was sent",
+            Self::ClientCertificateRefused => "it refused the client certificate",
+            Self::Other => "the handshake failed",
+        })
+    }
+}
+
+/// Trust and identity of a client beyond the defaults.
+#[derive(Clone, Default)]
+struct Tls {
+    extra_roots: Vec<reqwest::Certificate>,
+    identity: Option<reqwest::Identity>,
 }
 
 /// A response read in full (up to the limit).
@@ -105,23 +155,63 @@ pub fn is_loopback(url: &Url) -> bool {
 pub struct HttpClient {
     inner: reqwest::Client,
     config: HttpConfig,
+    tls: Arc<Tls>,
+}
+
+impl std::fmt::Debug for Tls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tls").field("extra_roots", &self.extra_roots.len()).field("identity", &self.identity.is_some()).finish()
+    }
 }
 
 impl HttpClient {
     pub fn new(config: HttpConfig) -> Result<Self, HttpError> {
+        Self::build(config, Tls::default())
+    }
+
+    fn build(config: HttpConfig, tls: Tls) -> Result<Self, HttpError> {
         let mut builder = reqwest::Client::builder().no_proxy();
         for proxy in proxies_from_env(|name| std::env::var(name).ok()) {
             builder = builder.proxy(proxy);
         }
-        let inner = builder
+        let mut builder = builder
             .use_rustls_tls()
             .connect_timeout(config.connect_timeout)
             .timeout(config.timeout)
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("TokenHop/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| HttpError::Other { url: String::new(), detail: e.to_string() })?;
-        Ok(Self { inner, config })
+            .user_agent(concat!("TokenHop/", env!("CARGO_PKG_VERSION")));
+        for root in &tls.extra_roots {
+            builder = builder.add_root_certificate(root.clone());
+        }
+        if let Some(identity) = &tls.identity {
+            builder = builder.identity(identity.clone());
+        }
+        let inner = builder.build().map_err(|e| HttpError::Other { url: String::new(), detail: error_chain(&e) })?;
+        Ok(Self { inner, config, tls: Arc::new(tls) })
+    }
+
+    /// A client that also trusts the CA certificates of the PEM file at `path` (a profile's `ca_file`).
+    pub fn with_ca_file(&self, path: &Path) -> Result<Self, HttpError> {
+        let shown = path.display().to_string();
+        let pem = std::fs::read(path).map_err(|e| HttpError::CaFile { path: shown.clone(), reason: e.to_string() })?;
+        let roots = reqwest::Certificate::from_pem_bundle(&pem)
+            .map_err(|e| HttpError::CaFile { path: shown.clone(), reason: error_chain(&e) })?;
+        if roots.is_empty() {
+            return Err(HttpError::CaFile { path: shown, reason: "it holds no PEM certificate".into() });
+        }
+        let mut tls = (*self.tls).clone();
+        tls.extra_roots.extend(roots);
+        Self::build(self.config.clone(), tls)
+    }
+
+    /// A client that presents `identity` when a server asks for a client certificate (mutual TLS), with this
+    /// client's trust. A new connection pool: the identity is part of the TLS session.
+    pub fn with_identity(&self, identity: &ClientIdentity) -> Result<Self, HttpError> {
+        let identity = reqwest::Identity::from_pem(&identity.combined_pem())
+            .map_err(|e| HttpError::ClientIdentity { reason: error_chain(&e) })?;
+        let mut tls = (*self.tls).clone();
+        tls.identity = Some(identity);
+        Self::build(self.config.clone(), tls)
     }
 
     pub fn config(&self) -> &HttpConfig {
@@ -212,9 +302,18 @@ impl HttpClient {
             return HttpError::Timeout { url: url_s, seconds: self.config.timeout.as_secs() };
         }
         let chain = error_chain(&e);
+        let host = url.host_str().map(|h| match url.port() {
+            Some(port) => format!("{h}:{port}"),
+            None => h.to_owned(),
+        });
+        let host = host.unwrap_or_default();
+        if let Some(tls) = rustls_error(&e) {
+            let reason = tls_failure(tls, self.tls.identity.is_some());
+            return HttpError::Tls { url: url_s, host, reason, detail: chain };
+        }
         let lower = chain.to_lowercase();
         if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
-            return HttpError::Tls { url: url_s, detail: chain };
+            return HttpError::Tls { url: url_s, host, reason: TlsFailure::Other, detail: chain };
         }
         if lower.contains("dns error") || lower.contains("failed to lookup address") {
             return HttpError::Dns { url: url_s, source: e };
@@ -266,6 +365,51 @@ fn proxies_from_env(var: impl Fn(&str) -> Option<String>) -> Vec<reqwest::Proxy>
         .collect()
 }
 
+/// The rustls error behind a failed request, wherever hyper and `std::io` wrapped it.
+fn rustls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = current {
+        if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        // `io::Error::source` skips the error it wraps: look inside.
+        if let Some(inner) = err.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+            if let Some(tls) = rustls_error(inner) {
+                return Some(tls);
+            }
+        }
+        current = err.source();
+    }
+    None
+}
+
+/// What a rustls error means for the user. The server's alerts about certificates are about ours only when we
+/// `presented` one: with a client certificate in TLS 1.3 the server judges it after our side of the handshake,
+/// and answers with `bad_certificate`, `unknown_ca`, `decrypt_error` (a signature that does not verify), ….
+fn tls_failure(e: &rustls::Error, presented: bool) -> TlsFailure {
+    use rustls::{AlertDescription as A, CertificateError as C, Error as E};
+    match e {
+        E::InvalidCertificate(C::UnknownIssuer | C::BadSignature | C::UnhandledCriticalExtension) => TlsFailure::UnknownCa,
+        E::InvalidCertificate(C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. }) => {
+            TlsFailure::Expired
+        }
+        E::InvalidCertificate(C::NotValidForName | C::NotValidForNameContext { .. }) => TlsFailure::WrongHost,
+        E::AlertReceived(A::CertificateRequired) if !presented => TlsFailure::ClientCertificateRequired,
+        E::AlertReceived(
+            A::BadCertificate
+            | A::UnknownCA
+            | A::CertificateExpired
+            | A::CertificateRevoked
+            | A::UnsupportedCertificate
+            | A::AccessDenied
+            | A::CertificateUnknown
+            | A::DecryptError
+            | A::CertificateRequired,
+        ) if presented => TlsFailure::ClientCertificateRefused,
+        _ => TlsFailure::Other,
+    }
+}
+
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();
     let mut source = e.source();
@@ -300,6 +444,26 @@ mod tests {
         let header = basic_auth("sb-app!t12", "a+b/c=");
         let decoded = base64::engine::general_purpose::STANDARD.decode(&header["Basic ".len()..]).unwrap();
         assert_eq!(String::from_utf8(decoded).unwrap(), "sb-app%21t12:a%2Bb%2Fc%3D", "RFC 6749 §2.3.1 encoding");
+    }
+
+    #[test]
+    fn tls_errors_name_the_reason_and_blame_our_certificate_only_when_we_sent_one() {
+        use rustls::{AlertDescription as A, CertificateError as C, Error as E};
+        let cases = [
+            (E::InvalidCertificate(C::UnknownIssuer), false, TlsFailure::UnknownCa),
+            (E::InvalidCertificate(C::Expired), true, TlsFailure::Expired),
+            (E::InvalidCertificate(C::NotValidForName), false, TlsFailure::WrongHost),
+            (E::AlertReceived(A::CertificateRequired), false, TlsFailure::ClientCertificateRequired),
+            (E::AlertReceived(A::BadCertificate), true, TlsFailure::ClientCertificateRefused),
+            (E::AlertReceived(A::DecryptError), true, TlsFailure::ClientCertificateRefused),
+            (E::AlertReceived(A::DecryptError), false, TlsFailure::Other),
+            (E::AlertReceived(A::HandshakeFailure), true, TlsFailure::Other),
+        ];
+        for (error, presented, want) in cases {
+            assert_eq!(tls_failure(&error, presented), want, "{error:?} (client certificate sent: {presented})");
+        }
+        let wrapped = std::io::Error::other(E::InvalidCertificate(C::UnknownIssuer));
+        assert!(rustls_error(&wrapped).is_some(), "found inside an io::Error, whose source() skips it");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod browser;
+pub mod certificate;
 pub mod chain;
 pub mod compare;
 pub mod diagnose;

@@ -102,7 +102,7 @@ pub async fn refresh_step(
         Err(e) => return failed(step, http_failure(hop.service.name(), &e)),
     };
     progress(Progress::Request { step, url: url.to_string() });
-    let inputs = Inputs { client_secret: &client_secret, assertion: None, refresh_token: Some(refresh_token), zid: None };
+    let inputs = Inputs { client_secret: Some(&client_secret), assertion: None, refresh_token: Some(refresh_token), zid: None };
     let (result, http) = exchange::send(&engine.http, &request, &url, &inputs).await;
     let mut out = StepOutcome::new(step);
     out.http = Some(http);
@@ -115,7 +115,7 @@ pub async fn refresh_step(
     };
     add_tokens(&mut out, &tokens, None);
     let ias_client = (hop.service == Service::Ias).then_some(hop.client_id);
-    verify_outcome(engine, &mut out, &hop.service.keys_url(&base), ias_client).await;
+    verify_outcome(&engine.jwks, &mut out, &hop.service.keys_url(&base), ias_client).await;
     service_checks(engine, req, &mut out);
     out.ok = out.error.is_none();
     out

@@ -15,6 +15,11 @@
 //!   and secrets with `$ + / =` arrive intact.
 //! - `basic` at IAS: IAS does not document whether it URL-decodes Basic credentials, and SAP's security library
 //!   sends them unencoded (`Basic base64(id:secret)`), so we send them as the library does.
+//! - `x509`: mutual TLS with the binding's client certificate (RFC 8705 §2) and `client_id` in the body, no
+//!   secret, as SAP's token clients send it. XSUAA serves it at the key's `certurl`
+//!   (`https://<subdomain>.authentication.cert.<landscape>`; SAP Help "Implementing Custom Token Retrieval … with
+//!   mTLS"); IAS documents no separate host, and SAP's libraries call the tenant's own token endpoint with the
+//!   certificate (inferred from `@sap/xssec` `IdentityService` and the Java `DefaultIdTokenExtension`).
 
 use base64::Engine as _;
 
@@ -77,13 +82,17 @@ pub struct TokenRequest {
     pub headers: Vec<(&'static str, Value)>,
     /// `Some` when the client authenticates with HTTP Basic.
     pub basic: Option<BasicEncoding>,
+    /// The client authenticates with its certificate in the TLS handshake (`client_auth = "x509"`): whoever
+    /// sends the request needs the certificate and key.
+    pub client_certificate: bool,
     /// The form body, in order.
     pub form: Vec<(&'static str, Value)>,
 }
 
 /// What the chain knows when it sends the request.
 pub struct Inputs<'a> {
-    pub client_secret: &'a Secret,
+    /// `None` for certificate clients, which send none.
+    pub client_secret: Option<&'a Secret>,
     pub assertion: Option<&'a str>,
     pub refresh_token: Option<&'a Secret>,
     pub zid: Option<&'a str>,
@@ -110,12 +119,12 @@ impl TokenRequest {
 
     /// RFC 7523 §2.1 at XSUAA: the IAS ID token as assertion, the profile's `scope`, and `X-zid` when the zone
     /// is known ([`Input::Zid`] is dropped otherwise). XSUAA needs `X-zid` only when the URL is not the
-    /// subaccount's own subdomain.
+    /// subaccount's own subdomain. Certificate clients go to `cert_url`.
     pub fn xsuaa_jwt_bearer(xsuaa: &XsuaaConfig) -> Self {
         let mut form = vec![("grant_type", Value::text(JWT_BEARER)), ("assertion", Value::Input(Input::Assertion))];
         form.extend(xsuaa.scope.clone().map(|s| ("scope", Value::Text(s))));
         let headers = vec![("X-zid", Value::Input(Input::Zid))];
-        Self::new(Service::Xsuaa, &xsuaa.url, &xsuaa.client_id, xsuaa.client_auth, form, headers)
+        Self::new(Service::Xsuaa, xsuaa.token_origin(), &xsuaa.client_id, xsuaa.client_auth, form, headers)
     }
 
     /// RFC 6749 §6: a new token from a refresh token, with the same client authentication.
@@ -144,8 +153,20 @@ impl TokenRequest {
                 Some(BasicEncoding::UrlEncoded)
             }
             (ClientAuth::Basic, Service::Ias) => Some(BasicEncoding::Raw),
+            (ClientAuth::X509, _) => {
+                form.push(("client_id", Value::Input(Input::ClientId)));
+                None
+            }
         };
-        Self { service, url: service.token_url_of(base_url), client_id: client_id.to_owned(), headers, basic, form }
+        Self {
+            service,
+            url: service.token_url_of(base_url),
+            client_id: client_id.to_owned(),
+            headers,
+            basic,
+            client_certificate: auth.uses_certificate(),
+            form,
+        }
     }
 
     /// Fills in the values the chain has. An [`Input`] the chain lacks (no `X-zid` known) drops its header or
@@ -155,7 +176,7 @@ impl TokenRequest {
             match v {
                 Value::Text(t) => Some(t.clone()),
                 Value::Input(Input::ClientId) => Some(self.client_id.clone()),
-                Value::Input(Input::ClientSecret) => Some(inputs.client_secret.expose_secret().to_owned()),
+                Value::Input(Input::ClientSecret) => inputs.client_secret.map(|s| s.expose_secret().to_owned()),
                 Value::Input(Input::Assertion) => inputs.assertion.map(str::to_owned),
                 Value::Input(Input::RefreshToken) => inputs.refresh_token.map(|t| t.expose_secret().to_owned()),
                 Value::Input(Input::Zid) => inputs.zid.map(str::to_owned),
@@ -163,9 +184,8 @@ impl TokenRequest {
         };
         let mut headers: Vec<(&'static str, String)> =
             self.headers.iter().filter_map(|(k, v)| value(v).map(|v| (*k, v))).collect();
-        if let Some(encoding) = self.basic {
-            headers
-                .push(("authorization", basic_header(&self.client_id, inputs.client_secret.expose_secret(), encoding)));
+        if let (Some(encoding), Some(secret)) = (self.basic, inputs.client_secret) {
+            headers.push(("authorization", basic_header(&self.client_id, secret.expose_secret(), encoding)));
         }
         let form = self.form.iter().filter_map(|(k, v)| value(v).map(|v| (*k, v))).collect();
         Resolved { headers, form }
@@ -207,6 +227,7 @@ mod tests {
             url: "https://acme.authentication.eu10.hana.ondemand.com".into(),
             client_id: "sb-app!t42".into(),
             client_auth: auth,
+            cert_url: Some("https://acme.authentication.cert.eu10.hana.ondemand.com".into()),
             scope: None,
             zid: None,
             trust_client_id: None,
@@ -214,7 +235,7 @@ mod tests {
     }
 
     fn inputs(secret: &Secret) -> Inputs<'_> {
-        Inputs { client_secret: secret, assertion: Some("eyJ.a.b"), refresh_token: None, zid: Some("zone-1") }
+        Inputs { client_secret: Some(secret), assertion: Some("eyJ.a.b"), refresh_token: None, zid: Some("zone-1") }
     }
 
     #[test]
@@ -260,6 +281,27 @@ mod tests {
         let keys: Vec<&str> = req.resolve(&inputs(&secret)).form.iter().map(|(k, _)| *k).collect();
         assert_eq!(keys, ["grant_type", "assertion", "token_format", "scope", "client_id", "client_secret"]);
         assert_eq!(req.url, "https://acme.accounts.ondemand.com/oauth2/token", "no doubled slash");
+    }
+
+    #[test]
+    fn x509_sends_the_client_id_alone_to_the_cert_url_at_xsuaa_and_the_tenant_at_ias() {
+        let no_secret = Inputs { client_secret: None, assertion: Some("eyJ.a.b"), refresh_token: None, zid: None };
+        let req = TokenRequest::xsuaa_jwt_bearer(&xsuaa(ClientAuth::X509));
+        assert_eq!(req.url, "https://acme.authentication.cert.eu10.hana.ondemand.com/oauth/token", "XSUAA's mTLS host");
+        assert!(req.client_certificate, "the sender must present the certificate");
+        let wire = req.resolve(&no_secret);
+        assert!(wire.form.contains(&("client_id", "sb-app!t42".into())), "client_id still goes in the body");
+        assert!(wire.form.iter().all(|(k, _)| *k != "client_secret"), "no secret with a certificate");
+        assert!(wire.headers.iter().all(|(k, _)| *k != "authorization"));
+        let req = TokenRequest::ias_jwt_bearer(&ias(ClientAuth::X509));
+        assert_eq!(req.url, "https://acme.accounts.ondemand.com/oauth2/token", "IAS: the tenant itself");
+        assert!(req.client_certificate);
+        let secret_based = TokenRequest::xsuaa_jwt_bearer(&xsuaa(ClientAuth::Post));
+        assert!(!secret_based.client_certificate);
+        assert_eq!(
+            secret_based.url, "https://acme.authentication.eu10.hana.ondemand.com/oauth/token",
+            "cert_url is for x509 only"
+        );
     }
 
     #[test]

@@ -33,6 +33,7 @@ pub fn profile(ias_auth: ClientAuth, xsuaa_auth: ClientAuth) -> Profile {
         environment: Some("dev".into()),
         remember_sign_in: None,
         keep_refresh_tokens: None,
+        ca_file: None,
         entra: EntraConfig {
             authority: "https://login.microsoftonline.com".into(),
             tenant: TENANT.into(),
@@ -56,6 +57,8 @@ pub fn profile(ias_auth: ClientAuth, xsuaa_auth: ClientAuth) -> Profile {
             url: "https://acme-dev.authentication.eu10.hana.ondemand.com".into(),
             client_id: "sb-acme-orders!t12345".into(),
             client_auth: xsuaa_auth,
+            cert_url: (xsuaa_auth == ClientAuth::X509)
+                .then(|| "https://acme-dev.authentication.cert.eu10.hana.ondemand.com".into()),
             scope: None,
             zid: None,
             trust_client_id: None,

@@ -38,6 +38,29 @@ fn client_secrets_are_read_from_the_environment_unless_opted_in() {
     assert!(script.contains("${TOKENHOP_IAS_CLIENT_SECRET:-"), "opted in: the environment still wins");
 }
 
+#[test]
+fn certificate_clients_get_cert_and_key_files_and_no_secret() {
+    let script = curl_script(ClientAuth::X509, ClientAuth::X509, true);
+    let out = Command::new("bash").args(["-n", "-c", &script]).output().expect("bash runs");
+    assert!(out.status.success(), "bash -n: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(script.contains("--cert \"$XSUAA_CLIENT_CERT_FILE\" --key \"$XSUAA_CLIENT_KEY_FILE\""), "{script}");
+    assert!(script.contains("XSUAA_CLIENT_KEY_FILE=${TOKENHOP_XSUAA_CLIENT_KEY_FILE:?"), "the user names the key file");
+    assert!(script.contains("https://acme-dev.authentication.cert.eu10.hana.ondemand.com/oauth/token"), "XSUAA's cert host");
+    assert!(!script.contains("CLIENT_SECRET"), "a certificate client sends no secret");
+    assert!(script.contains("never writes them"), "the note says where the key is not");
+    let postman = render(ExportFormat::Postman, &fixture::profile(ClientAuth::X509, ClientAuth::X509), &fixture::report(), &fixture::options())
+        .unwrap()
+        .remove(0)
+        .contents;
+    assert!(postman.contains("Settings → Certificates"), "Postman keeps client certificates per host");
+    let http = render(ExportFormat::Http, &fixture::profile(ClientAuth::X509, ClientAuth::Post), &fixture::report(), &fixture::options())
+        .unwrap()
+        .remove(0)
+        .contents;
+    assert!(http.contains("# ias authenticates the client by certificate"), "{http}");
+    assert!(http.contains("@xsuaa_client_secret"), "XSUAA on a secret keeps its variable");
+}
+
 /// The script's helper functions, sourced without running any step.
 fn helpers(script: &str) -> &str {
     let start = script.find("# --- Helpers ---").expect("helpers section");

@@ -4,7 +4,9 @@
 use std::path::Path;
 
 use tokenhop_core::profile::file::parse_profile;
-use tokenhop_core::profile::{apply_service_key, parse_service_key, validate, ClientAuth, ServiceKey, ServiceKeyError};
+use tokenhop_core::profile::{
+    apply_service_key, parse_service_key, validate, ClientAuth, Credential, ServiceKey, ServiceKeyError,
+};
 use tokenhop_core::secrets::{MemoryStore, SecretKind, SecretStore};
 
 /// The shape of an XSUAA service key from the BTP cockpit (values invented).
@@ -51,7 +53,7 @@ fn base_profile() -> tokenhop_core::profile::Profile {
 #[test]
 fn an_xsuaa_service_key_fills_the_xsuaa_section_and_yields_its_secret() {
     let key = parse_service_key(XSUAA_KEY).unwrap();
-    let ServiceKey::Xsuaa { config, secret, identity_zone, tenant_id, xsappname } = &key else {
+    let ServiceKey::Xsuaa { config, credential: Credential::Secret(secret), identity_zone, tenant_id, xsappname } = &key else {
         panic!("an XSUAA key must be recognised as such: {key:?}")
     };
     assert_eq!(config.url, "https://acme-dev.authentication.eu10.hana.ondemand.com");
@@ -61,13 +63,14 @@ fn an_xsuaa_service_key_fills_the_xsuaa_section_and_yields_its_secret() {
     assert_eq!(tenant_id.as_deref(), Some("6b2c1d9e-4f1a-4a57-9c3e-2f7a1b8c9d0e"));
     assert_eq!(xsappname.as_deref(), Some("orders-app!t48213"));
     assert!(!format!("{key:?}").contains("Zk3j"), "Debug output must not show the secret");
-    assert_eq!(key.secret_kind(), SecretKind::XsuaaClientSecret);
+    assert_eq!(key.secrets().iter().map(|(k, _)| *k).collect::<Vec<_>>(), [SecretKind::XsuaaClientSecret]);
 }
 
 #[test]
 fn an_ias_binding_fills_the_ias_section_and_the_secret_goes_to_the_store_not_the_profile() {
     let mut profile = base_profile();
-    let (kind, secret) = apply_service_key(&mut profile, parse_service_key(IAS_BINDING).unwrap());
+    let applied = apply_service_key(&mut profile, parse_service_key(IAS_BINDING).unwrap());
+    let [(kind, secret)] = applied.secrets.try_into().expect("one secret");
     assert_eq!(kind, SecretKind::IasClientSecret);
     let ias = profile.ias.as_ref().expect("the IAS section is filled");
     assert_eq!(ias.url, "https://acme.accounts.ondemand.com");
@@ -123,8 +126,7 @@ fn bad_pastes_get_errors_that_say_what_is_wrong() {
         ("unrelated JSON", r#"{"hello": "world"}"#.into(), |e| matches!(e, ServiceKeyError::NotAKey(_)), "service_key.unrecognized"),
         ("no secret", no_secret, |e| matches!(e, ServiceKeyError::MissingField { field: "clientsecret", .. }), "service_key.missing_field"),
         ("no url", no_url, |e| matches!(e, ServiceKeyError::MissingField { field: "url", kind: "IAS" }), "service_key.missing_field"),
-        ("XSUAA X.509", x509_xsuaa, |e| matches!(e, ServiceKeyError::X509 { kind: "XSUAA" }), "service_key.x509"),
-        ("IAS X.509", x509_ias, |e| matches!(e, ServiceKeyError::X509 { kind: "IAS" }), "service_key.x509"),
+        ("IAS X.509 without key", x509_ias, |e| matches!(e, ServiceKeyError::X509WithoutKey { kind: "IAS" }), "service_key.x509_without_key"),
         ("two bindings", two, |e| matches!(e, ServiceKeyError::NotAKey(m) if m.contains("2 bindings")), "service_key.unrecognized"),
     ];
     for (case, json, check, code) in cases {
@@ -135,7 +137,39 @@ fn bad_pastes_get_errors_that_say_what_is_wrong() {
         assert!(!diagnosis.hint.is_empty(), "{case}: a hint is given");
     }
     let x509 = parse_service_key(&XSUAA_KEY.replace("\"clientsecret\"", "\"certificate\"")).unwrap_err();
-    assert!(x509.diagnosis().hint.contains("secret-based binding"), "{:?}", x509.diagnosis());
+    assert!(x509.diagnosis().hint.contains("X509_GENERATED"), "{:?}", x509.diagnosis());
+    let _ = x509_xsuaa;
     let json = parse_service_key("{\n  \"clientid\": \"x\",\n  oops\n}").unwrap_err();
     assert!(matches!(json, ServiceKeyError::Json { line: 3, .. }), "JSON errors carry the line: {json:?}");
+}
+
+#[test]
+fn an_x509_key_sets_client_auth_and_cert_url_and_hands_back_certificate_and_key() {
+    let x509 = XSUAA_KEY
+        .replace(
+            "\"clientsecret\": \"a1b2c3d4-e5f6-7890-abcd-ef1234567890$Zk3j+f/9Qw==\",",
+            "\"certificate\": \"-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END CERTIFICATE-----\",\"key\": \"-----BEGIN RSA PRIVATE KEY-----\\nMIIE\\n-----END RSA PRIVATE KEY-----\",\"certurl\": \"https://acme-dev.authentication.cert.eu10.hana.ondemand.com/\",",
+        )
+        .replace("binding-secret", "x509");
+    // As `cf service-key` prints it: a heading line, then the JSON.
+    let cf_output = format!("Getting key orders-key for service instance orders-xsuaa as alice@acme.com...\n\n{x509}");
+    let mut profile = base_profile();
+    apply_service_key(&mut profile, parse_service_key(XSUAA_KEY).unwrap());
+    let applied = apply_service_key(&mut profile, parse_service_key(&cf_output).unwrap());
+    let xsuaa = profile.xsuaa.as_ref().unwrap();
+    assert_eq!(xsuaa.client_auth, ClientAuth::X509, "a certificate key switches to x509");
+    assert_eq!(xsuaa.cert_url.as_deref(), Some("https://acme-dev.authentication.cert.eu10.hana.ondemand.com"));
+    let kinds: Vec<SecretKind> = applied.secrets.iter().map(|(k, _)| *k).collect();
+    assert_eq!(kinds, [SecretKind::XsuaaClientCertificate, SecretKind::XsuaaClientKey]);
+    assert!(applied.changes.iter().any(|c| c == "xsuaa.client_auth: post → x509"), "{:?}", applied.changes);
+    assert!(applied.changes.iter().all(|c| !c.contains("PRIVATE KEY")), "changes never show key material");
+    let file = tokenhop_core::profile::file::to_toml(&profile);
+    assert!(!file.contains("BEGIN"), "neither certificate nor key reaches the profile file:\n{file}");
+    let errors = validate(&profile);
+    assert!(errors.iter().all(|e| e.field != "xsuaa.cert_url" && e.field != "xsuaa.url"), "the applied section is valid: {errors:?}");
+
+    // Back to a secret: x509 turns into post.
+    let applied = apply_service_key(&mut profile, parse_service_key(XSUAA_KEY).unwrap());
+    assert_eq!(profile.xsuaa.as_ref().unwrap().client_auth, ClientAuth::Post);
+    assert_eq!(applied.secrets.len(), 1);
 }

@@ -142,6 +142,9 @@ pub struct SandboxConfig {
     /// Polling interval the device code response asks for; faster polls get `slow_down`.
     pub device_poll_interval_secs: u64,
     /// Faults active from the start (none by default).
+    /// Certificate bindings: IAS serves over TLS (client certificates optional) and XSUAA gets its certificate
+    /// host (client certificate required), both with the sandbox's own CA; the demo clients get certificates.
+    pub x509: bool,
     pub faults: Vec<Fault>,
 }
 
@@ -200,6 +203,7 @@ impl Default for SandboxConfig {
             device_code_lifetime_secs: 900,
             device_poll_interval_secs: 5,
             faults: Vec::new(),
+            x509: false,
         }
     }
 }
@@ -237,6 +241,7 @@ impl fmt::Debug for SandboxConfig {
             .field("ias_users_only", &self.ias_users_only)
             .field("auto_sign_in", &self.auto_sign_in)
             .field("faults", &self.faults)
+            .field("x509", &self.x509)
             .finish_non_exhaustive()
     }
 }

@@ -22,6 +22,7 @@ use crate::faults::{Fault, Tamper, TokenKind};
 use crate::issued::{Service, TokensSeen};
 use crate::jwt::{Jwt, SignatureProblem};
 use crate::mint::{mint, Signer};
+use crate::mtls::{presented, Presented};
 use crate::state::{
     client_credentials, derived_uuid, parse_form, random_token, ClientCredentials, Form, Shared, UserGrant,
 };
@@ -102,17 +103,38 @@ async fn certs(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Json<Va
     Json(json!({ "keys": keys }))
 }
 
-async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn token(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    extensions: axum::http::Extensions,
+    body: Bytes,
+) -> Response {
     let form = parse_form(&body);
-    let Ok(creds) = client_credentials(&headers, &form) else {
+    let Ok(mut creds) = client_credentials(&headers, &form) else {
         return error(
             StatusCode::UNAUTHORIZED,
             "invalid_client",
             "Client authentication failed: malformed Authorization header.",
         );
     };
+    let presented = presented(&shared, &extensions);
+    let by_certificate = presented != Presented::Nothing && creds.secret.is_none();
+    if by_certificate {
+        creds.method = "tls_client_auth";
+    }
     shared.record(Service::Ias, "/oauth2/token", &headers, &form, &creds);
-    if let Err(response) = authenticate(&shared, &creds) {
+    // Over TLS a client may authenticate with its certificate and `client_id` in the body instead of a secret
+    // (IAS "Configure the Client to Call Identity Authentication JWT Bearer Token": X.509 among the schemes); the
+    // certificate must be the one issued to that client.
+    let authenticated = if by_certificate {
+        match (&presented, &creds.id) {
+            (Presented::Client(owner), Some(id)) if id == owner && *id == shared.config.ias_client_id => Ok(()),
+            _ => Err(error(StatusCode::UNAUTHORIZED, "invalid_client", "Client authentication failed.")),
+        }
+    } else {
+        authenticate(&shared, &creds)
+    };
+    if let Err(response) = authenticated {
         return response;
     }
     let client_id = shared.config.ias_client_id.clone();

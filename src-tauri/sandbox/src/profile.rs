@@ -19,19 +19,27 @@ fn quoted(value: &str) -> String {
     out
 }
 
-pub(crate) fn profile_toml(config: &SandboxConfig, urls: &SandboxUrls, name: &str) -> String {
+/// The profile of a sandbox. With `ca_file` (a sandbox serving certificate bindings, and where its CA was written),
+/// IAS and XSUAA authenticate with client certificates (`client_auth = "x509"`, XSUAA at its certificate host).
+pub(crate) fn profile_toml(config: &SandboxConfig, urls: &SandboxUrls, name: &str, ca_file: Option<&str>) -> String {
+    let x509 = ca_file.zip(urls.xsuaa_cert.as_deref());
+    let ca_line = x509.map(|(ca, _)| format!("ca_file = {}\n", quoted(ca))).unwrap_or_default();
+    let ias_auth = if x509.is_some() { "x509" } else { "post" };
+    let xsuaa_auth = x509
+        .map(|(_, cert_url)| format!("client_auth = \"x509\"\ncert_url = {}\n", quoted(cert_url)))
+        .unwrap_or_default();
     let redirect_host = if config.entra_redirect_uris.iter().any(|u| u.starts_with("http://localhost")) {
         "localhost"
     } else {
         "127.0.0.1"
     };
     format!(
-        "name = {name}\n\n\
+        "name = {name}\n{ca_line}\n\
          [entra]\nauthority = {authority}\ntenant = {tenant}\nclient_id = {entra_client}\nflow = \"authorization-code\"\n\
          scopes = [\"openid\", \"profile\", \"email\", \"offline_access\"]\nredirect_host = {redirect_host}\n\
          redirect_port = 0\nconfidential = {confidential}\n\n\
-         [ias]\nurl = {ias}\nclient_id = {ias_client}\nclient_auth = \"post\"\ntoken_format = \"jwt\"\n\n\
-         [xsuaa]\nurl = {xsuaa}\nclient_id = {xsuaa_client}\n\n\
+         [ias]\nurl = {ias}\nclient_id = {ias_client}\nclient_auth = \"{ias_auth}\"\ntoken_format = \"jwt\"\n\n\
+         [xsuaa]\nurl = {xsuaa}\nclient_id = {xsuaa_client}\n{xsuaa_auth}\n\
          [api]\nurl = {api}\nheader = \"authorization\"\n",
         name = quoted(name),
         authority = quoted(&urls.authority),

@@ -4,7 +4,7 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use axum::{middleware, Router};
 use tokio::net::TcpListener;
@@ -14,8 +14,13 @@ use tokio::task::JoinHandle;
 use crate::config::SandboxConfig;
 use crate::faults::Faults;
 use crate::issued::{Issued, Service};
+use crate::mtls::{ClientCredential, Pki, TlsListener, TlsPeer};
 use crate::state::{SandboxUrls, Shared, Store};
 use crate::{api, control, entra, ias, keys, transport, xsuaa};
+
+/// How long the demo clients' certificates are valid: BTP's default for certificates it manages is 7 days
+/// (SAP Help "Implementing Custom Token Retrieval … with mTLS").
+const DEMO_CERTIFICATE_LIFETIME: Duration = Duration::from_secs(7 * 86_400);
 
 /// Why a sandbox did not start.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +40,9 @@ pub enum SandboxError {
     /// The key generation task failed.
     #[error("could not generate the sandbox signing keys")]
     Keys,
+    /// The certificate authority or TLS configuration of `x509` could not be set up.
+    #[error("could not set up the sandbox's TLS: {0}")]
+    Tls(#[source] std::io::Error),
 }
 
 /// A running sandbox. Dropping it stops the servers too; `shutdown` waits until their ports are closed.
@@ -73,11 +81,24 @@ impl Sandbox {
         let (ias_l, ias) = bind("IAS", ports[1]).await?;
         let (xsuaa_l, xsuaa) = bind("XSUAA", ports[2]).await?;
         let (api_l, api) = bind("API", ports[3]).await?;
+        // Certificate bindings: IAS over TLS on its own port, and XSUAA's certificate host beside the plain one.
+        let (pki, ias, xsuaa_cert) = if config.x509 {
+            let pki = Pki::generate().map_err(SandboxError::Tls)?;
+            let (cert_l, cert_url) = bind("XSUAA certificate host", 0).await?;
+            (
+                Some(pki),
+                ias.replacen("http://", "https://", 1),
+                Some((cert_l, cert_url.replacen("http://", "https://", 1))),
+            )
+        } else {
+            (None, ias, None)
+        };
         let urls = SandboxUrls {
             entra: format!("{authority}/{}/v2.0", config.tenant_id),
             authority,
             ias,
             xsuaa,
+            xsuaa_cert: xsuaa_cert.as_ref().map(|(_, url)| url.clone()),
             api: format!("{api}/api/me"),
         };
         let (stop, stopped) = watch::channel(false);
@@ -90,33 +111,60 @@ impl Sandbox {
             clock_skew: AtomicI64::new(0),
             shutdown: stopped.clone(),
             control_token: control::new_token(),
+            pki,
         });
+        if let Some(pki) = &shared.pki {
+            let now = SystemTime::now() - Duration::from_secs(60);
+            for client in [&shared.config.ias_client_id, &shared.config.xsuaa_client_id] {
+                pki.issue_client(client, now, DEMO_CERTIFICATE_LIFETIME).map_err(SandboxError::Tls)?;
+            }
+        }
         let with_faults = |router: Router, service: Service| {
             router.layer(middleware::from_fn_with_state((shared.clone(), service), transport::apply))
         };
-        let servers = [
+        let mut servers = vec![
             (
                 entra_l,
                 with_faults(entra::router(shared.clone()).merge(control::router(shared.clone())), Service::Entra),
             ),
-            (ias_l, with_faults(ias::router(shared.clone()), Service::Ias)),
             (xsuaa_l, with_faults(xsuaa::router(shared.clone()), Service::Xsuaa)),
             (api_l, with_faults(api::router(shared.clone()), Service::Api)),
         ];
-        let tasks = servers
+        let mut tls_servers = Vec::new();
+        match (&shared.pki, xsuaa_cert) {
+            (Some(pki), Some((cert_l, _))) => {
+                let ias_tls = TlsListener::new(ias_l, pki.server_config(false).map_err(SandboxError::Tls)?)
+                    .map_err(SandboxError::Tls)?;
+                let cert_tls = TlsListener::new(cert_l, pki.server_config(true).map_err(SandboxError::Tls)?)
+                    .map_err(SandboxError::Tls)?;
+                tls_servers.push((ias_tls, with_faults(ias::router(shared.clone()), Service::Ias)));
+                tls_servers.push((cert_tls, with_faults(xsuaa::router(shared.clone()), Service::Xsuaa)));
+            }
+            _ => servers.push((ias_l, with_faults(ias::router(shared.clone()), Service::Ias))),
+        }
+        let shutdown_signal = |mut stopped: watch::Receiver<bool>| async move {
+            let _ = stopped.wait_for(|down| *down).await;
+        };
+        let mut tasks: Vec<JoinHandle<()>> = servers
             .into_iter()
             .map(|(listener, router)| {
-                let mut stopped = stopped.clone();
+                let signal = shutdown_signal(stopped.clone());
                 tokio::spawn(async move {
-                    let signal = async move {
-                        let _ = stopped.wait_for(|down| *down).await;
-                    };
                     if let Err(e) = axum::serve(listener, router).with_graceful_shutdown(signal).await {
                         tracing::warn!(error = %e, "sandbox server stopped with an error");
                     }
                 })
             })
             .collect();
+        for (listener, router) in tls_servers {
+            let signal = shutdown_signal(stopped.clone());
+            tasks.push(tokio::spawn(async move {
+                let service = router.into_make_service_with_connect_info::<TlsPeer>();
+                if let Err(e) = axum::serve(listener, service).with_graceful_shutdown(signal).await {
+                    tracing::warn!(error = %e, "sandbox TLS server stopped with an error");
+                }
+            }));
+        }
         tracing::debug!(urls = ?shared.urls, "sandbox started");
         Ok(Sandbox { shared, stop, tasks })
     }
@@ -151,6 +199,49 @@ impl Sandbox {
         self.shared.revoke_sign_ins(username)
     }
 
+    /// The CA that issued the TLS server certificates and the demo clients' certificates (PEM), when the sandbox
+    /// serves certificate bindings (`SandboxConfig::x509`).
+    pub fn ca_pem(&self) -> Option<String> {
+        self.shared.pki.as_ref().map(Pki::ca_pem)
+    }
+
+    /// Issues a client certificate from the sandbox CA for `client_id`, valid from `not_before` for `valid`
+    /// (tests issue expired ones); the token endpoints accept it for that client. `None` without `x509`.
+    pub fn issue_client_certificate(
+        &self,
+        client_id: &str,
+        not_before: SystemTime,
+        valid: Duration,
+    ) -> Option<ClientCredential> {
+        self.shared.pki.as_ref()?.issue_client(client_id, not_before, valid).ok()
+    }
+
+    /// An X.509 service key of a demo client (`ias_client_id` or `xsuaa_client_id`), as BTP hands it out: a new
+    /// certificate from the sandbox CA and its key. `None` without `x509` or for another client.
+    pub fn x509_service_key(&self, client_id: &str) -> Option<serde_json::Value> {
+        let config = &self.shared.config;
+        let urls = &self.shared.urls;
+        let credential = self.issue_client_certificate(
+            client_id,
+            SystemTime::now() - Duration::from_secs(60),
+            DEMO_CERTIFICATE_LIFETIME,
+        )?;
+        if client_id == config.xsuaa_client_id {
+            Some(serde_json::json!({ "credentials": {
+                "clientid": client_id, "credential-type": "x509", "certificate": credential.certificate, "key": credential.key,
+                "url": urls.xsuaa, "certurl": urls.xsuaa_cert, "uaadomain": "127.0.0.1", "xsappname": config.xsuaa_xsappname,
+                "identityzone": "sandbox", "tenantid": config.xsuaa_zid,
+            }}))
+        } else if client_id == config.ias_client_id {
+            Some(serde_json::json!({ "credentials": {
+                "clientid": client_id, "credential-type": "X509_GENERATED", "certificate": credential.certificate, "key": credential.key,
+                "url": urls.ias, "domains": ["127.0.0.1"], "app_tid": config.ias_tenant_id,
+            }}))
+        } else {
+            None
+        }
+    }
+
     /// Moves the sandbox clock forward (codes, tokens and lockouts expire without sleeping).
     pub fn advance_clock(&self, by: Duration) {
         self.shared.clock_skew.fetch_add(by.as_secs() as i64, Ordering::Relaxed);
@@ -164,7 +255,14 @@ impl Sandbox {
 
     /// The matching TokenHop profile (DESIGN §3).
     pub fn profile_toml(&self, name: &str) -> String {
-        crate::profile::profile_toml(&self.shared.config, &self.shared.urls, name)
+        crate::profile::profile_toml(&self.shared.config, &self.shared.urls, name, None)
+    }
+
+    /// The matching profile for certificate bindings: `client_auth = "x509"` at IAS and XSUAA, XSUAA's
+    /// `cert_url`, and `ca_file` naming where the caller wrote [`Sandbox::ca_pem`]. Plain [`Self::profile_toml`]
+    /// without `x509`.
+    pub fn x509_profile_toml(&self, name: &str, ca_file: &str) -> String {
+        crate::profile::profile_toml(&self.shared.config, &self.shared.urls, name, Some(ca_file))
     }
 
     /// Stops serving; returns once every port is closed.

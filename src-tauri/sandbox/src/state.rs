@@ -31,6 +31,10 @@ pub struct SandboxUrls {
     pub ias: String,
     /// The XSUAA origin.
     pub xsuaa: String,
+    /// XSUAA's certificate host (the X.509 key's `certurl`), `https://127.0.0.1:P`, when the sandbox serves
+    /// certificate bindings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub xsuaa_cert: Option<String>,
     /// The full URL of the sample API, `{origin}/api/me`.
     pub api: String,
 }
@@ -132,6 +136,8 @@ pub(crate) struct Shared {
     pub shutdown: watch::Receiver<bool>,
     /// The bearer token the control endpoint requires, new for every sandbox.
     pub control_token: String,
+    /// The CA and client certificates of certificate bindings (`SandboxConfig::x509`).
+    pub pki: Option<crate::mtls::Pki>,
 }
 
 impl Shared {

@@ -20,6 +20,7 @@ use crate::ias::{ias_keys, JWT_BEARER};
 use crate::issued::{Service, TokensSeen};
 use crate::jwt::Jwt;
 use crate::mint::{mint, Signer};
+use crate::mtls::{presented, Presented};
 use crate::state::{
     client_credentials, derived_uuid, java_url_decode, parse_form, random_token, ClientCredentials, Form, Shared, UserGrant,
 };
@@ -93,20 +94,42 @@ async fn token_keys(State(shared): State<Arc<Shared>>) -> Json<Value> {
     Json(json!({ "keys": keys }))
 }
 
-async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn token(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    extensions: axum::http::Extensions,
+    body: Bytes,
+) -> Response {
     let form = parse_form(&body);
-    let Ok(creds) = client_credentials(&headers, &form) else {
+    let Ok(mut creds) = client_credentials(&headers, &form) else {
         return client_auth_failed("Failed to decode basic authentication token");
     };
+    let presented = presented(&shared, &extensions);
+    if presented != Presented::Nothing {
+        creds.method = "tls_client_auth";
+    }
     shared.record(Service::Xsuaa, "/oauth/token", &headers, &form, &creds);
     let config = &shared.config;
-    let (client_id, secret) = match uaa_client_credentials(&headers, &creds) {
-        Ok(c) => c,
-        Err(response) => return response,
+    // The certificate host (`certurl`) authenticates the client by the certificate of the TLS handshake and the
+    // `client_id` of the body, no secret (SAP Help "Implementing Custom Token Retrieval … with mTLS"); the
+    // certificate must be the one issued to that client.
+    let client_id = match presented {
+        Presented::Client(owner) => match creds.id.clone() {
+            Some(id) if id == owner && id == config.xsuaa_client_id => id,
+            _ => return bad_credentials(),
+        },
+        Presented::Unknown => return bad_credentials(),
+        Presented::Nothing => {
+            let (client_id, secret) = match uaa_client_credentials(&headers, &creds) {
+                Ok(c) => c,
+                Err(response) => return response,
+            };
+            if client_id != config.xsuaa_client_id || secret != config.xsuaa_client_secret {
+                return bad_credentials();
+            }
+            client_id
+        }
     };
-    if client_id != config.xsuaa_client_id || secret != config.xsuaa_client_secret {
-        return bad_credentials();
-    }
     match form.get("grant_type").map(String::as_str) {
         Some(JWT_BEARER) => {
             let zid = headers.get("x-zid").and_then(|v| v.to_str().ok());

@@ -4,6 +4,7 @@ import { Channel, invoke } from "@tauri-apps/api/core";
 import { writeText } from "@tauri-apps/plugin-clipboard-manager";
 import type {
   AppInfo,
+  CertificateFacts,
   ExportFormat,
   FieldError,
   HistoryList,
@@ -95,6 +96,9 @@ export const secretsSet = (slug: string, kind: SecretKind, value: string) =>
   call<void>("secrets_set", { slug, kind, value });
 export const secretsDelete = (slug: string, kind: SecretKind) => call<void>("secrets_delete", { slug, kind });
 export const secretsStatus = (slug: string) => call<SecretsStatus>("secrets_status", { slug });
+/** Public facts of the stored client certificate (never its key), or null when none is stored. */
+export const secretsCertificate = (slug: string, kind: "ias-client-certificate" | "xsuaa-client-certificate") =>
+  call<CertificateFacts | null>("secrets_certificate", { slug, kind });
 
 // ---- chain ----
 export interface RunRequest {

@@ -7,7 +7,7 @@ export const STEPS: Step[] = ["entra", "ias", "xsuaa", "api"];
 
 export type Flow = "authorization-code" | "device-code" | "password";
 export type RedirectHost = "localhost" | "127.0.0.1";
-export type ClientAuth = "post" | "basic";
+export type ClientAuth = "post" | "basic" | "x509";
 export type TokenFormat = "jwt" | "opaque";
 export type ApiHeader = "authorization" | "x-approuter-authorization";
 export type HttpMethod = "GET" | "POST";
@@ -18,7 +18,22 @@ export type SecretKind =
   | "entra-password"
   | "entra-refresh-token"
   | "ias-refresh-token"
-  | "xsuaa-refresh-token";
+  | "xsuaa-refresh-token"
+
+  | "ias-client-certificate"
+  | "ias-client-key"
+  | "xsuaa-client-certificate"
+  | "xsuaa-client-key";
+
+/** Public facts of a stored client certificate; its key never reaches the webview. */
+export interface CertificateFacts {
+  subject: string;
+  issuer: string;
+  not_before: string;
+  not_after: string;
+  days_left: number;
+  sha256_thumbprint: string;
+}
 
 export interface EntraConfig {
   authority: string;
@@ -45,6 +60,7 @@ export interface XsuaaConfig {
   url: string;
   client_id: string;
   client_auth: ClientAuth;
+  cert_url?: string;
   scope?: string;
   zid?: string;
   trust_client_id?: string;
@@ -64,6 +80,7 @@ export interface Profile {
   remember_sign_in?: boolean;
   /** Keep IAS's and XSUAA's refresh tokens in the keychain too; absent means no. */
   keep_refresh_tokens?: boolean;
+  ca_file?: string;
   entra: EntraConfig;
   ias?: IasConfig;
   xsuaa?: XsuaaConfig;

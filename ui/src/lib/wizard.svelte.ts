@@ -61,9 +61,12 @@ export class WizardState {
     url: "",
     client_id: "",
     client_auth: "post" as ClientAuth,
+    cert_url: "",
     scope: "",
     trust_client_id: "",
   });
+  /** A loaded profile's `ca_file`, kept as it is (the wizard does not edit it). */
+  #caFile: string | undefined = undefined;
   apiCall = $state({ enabled: false, url: "", header: "authorization" as ApiHeader, method: "GET" as HttpMethod });
   meta = $state({ name: "", environment: "dev" });
 
@@ -108,6 +111,7 @@ export class WizardState {
       schema_version: 1,
       name: this.meta.name.trim() || "New profile",
       environment: this.meta.environment.trim() || undefined,
+      ca_file: this.#caFile,
       entra: {
         authority: e.authority.trim() || DEFAULT_AUTHORITY,
         tenant: e.tenant.trim(),
@@ -135,6 +139,7 @@ export class WizardState {
         url: this.xsuaa.url.trim(),
         client_id: this.xsuaa.client_id.trim(),
         client_auth: this.xsuaa.client_auth,
+        cert_url: this.xsuaa.cert_url.trim() || undefined,
         scope: this.xsuaa.scope.trim() || undefined,
         trust_client_id: this.xsuaa.trust_client_id.trim() || undefined,
       };
@@ -157,9 +162,16 @@ export class WizardState {
     if (p.ias) Object.assign(this.ias, { ...p.ias, scope: p.ias.scope ?? "", resource: p.ias.resource ?? "" });
     if (p.xsuaa) {
       const x = p.xsuaa;
-      Object.assign(this.xsuaa, { enabled: true, ...x, scope: x.scope ?? "", trust_client_id: x.trust_client_id ?? "" });
+      Object.assign(this.xsuaa, {
+        enabled: true,
+        ...x,
+        cert_url: x.cert_url ?? "",
+        scope: x.scope ?? "",
+        trust_client_id: x.trust_client_id ?? "",
+      });
     }
     if (p.api) Object.assign(this.apiCall, { enabled: true, ...p.api });
+    this.#caFile = p.ca_file;
     this.meta.name = p.name;
     this.meta.environment = p.environment ?? "";
     await this.refreshSecrets();
@@ -227,8 +239,25 @@ export class WizardState {
     this.#problem = null;
     try {
       const key = await api.serviceKeyParse(this.secretSlug, json);
-      if (key.xsuaa) Object.assign(this.xsuaa, { enabled: true, url: key.xsuaa.url, client_id: key.xsuaa.client_id });
-      if (key.ias) Object.assign(this.ias, { url: key.ias.url, client_id: key.ias.client_id });
+      // The same fields `tokenhop-cli profile key` applies: a certificate key switches to x509 (and brings certurl),
+      // a secret key leaves post/basic as chosen.
+      const auth = (next: ClientAuth, old: ClientAuth): ClientAuth => (next === "x509" || old === "x509" ? next : old);
+      if (key.xsuaa) {
+        Object.assign(this.xsuaa, {
+          enabled: true,
+          url: key.xsuaa.url,
+          client_id: key.xsuaa.client_id,
+          client_auth: auth(key.xsuaa.client_auth, this.xsuaa.client_auth),
+          cert_url: key.xsuaa.cert_url ?? this.xsuaa.cert_url,
+        });
+      }
+      if (key.ias) {
+        Object.assign(this.ias, {
+          url: key.ias.url,
+          client_id: key.ias.client_id,
+          client_auth: auth(key.ias.client_auth, this.ias.client_auth),
+        });
+      }
       await this.refreshSecrets();
       return key.kind;
     } catch (e) {

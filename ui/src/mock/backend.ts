@@ -324,8 +324,29 @@ export function createFakeBackend(options: FakeOptions = {}) {
       case "secrets_delete":
         secrets.delete(`${slug}/${args.kind}`);
         return null;
+      case "secrets_certificate":
+        // Public facts only, as the real command returns them; a mock certificate exists once "stored".
+        return secrets.has(`${slug}/${args.kind}`)
+          ? {
+              subject: "CN=sb-demo!t1, OU=TokenHop Sandbox Clients",
+              issuer: "CN=TokenHop Sandbox CA",
+              not_before: "2026-11-01T00:00:00Z",
+              not_after: "2026-11-08T00:00:00Z",
+              days_left: 5,
+              sha256_thumbprint: "AB:CD",
+            }
+          : null;
       case "secrets_status": {
-        const kinds: SecretKind[] = ["entra-client-secret", "ias-client-secret", "xsuaa-client-secret", "entra-password"];
+        const kinds: SecretKind[] = [
+          "entra-client-secret",
+          "ias-client-secret",
+          "xsuaa-client-secret",
+          "entra-password",
+          "ias-client-certificate",
+          "ias-client-key",
+          "xsuaa-client-certificate",
+          "xsuaa-client-key",
+        ];
         return Object.fromEntries(kinds.map((k) => [k, secrets.get(`${slug}/${k}`) ?? (slug === "sandbox" ? "session" : "missing")]));
       }
       case "chain_run": {

@@ -6,7 +6,9 @@
 //! distribution and in Xcode's command-line tools), falling back to `jq` when python3 is missing. Secrets
 //! and tokens reach curl through process substitution (`@<(...)`), never on its command line, where
 //! other users could read them in `ps`. Each exchange is the request `crate::token_request` builds for the
-//! chain, so Basic client authentication is encoded (or not) exactly as the chain sends it.
+//! chain, so Basic client authentication is encoded (or not) exactly as the chain sends it. Certificate clients
+//! (`client_auth = "x509"`) get `--cert`/`--key` with PEM files the user names in
+//! `TOKENHOP_<SERVICE>_CLIENT_CERT_FILE` / `…_KEY_FILE`: the export never writes a private key.
 
 use std::fmt::Write as _;
 
@@ -73,9 +75,21 @@ pub(super) fn render(vars: &Vars) -> ExportFile {
     let _ = writeln!(w, "# Each step is one curl command; the tokens it gets feed the next step. Progress goes to stderr,");
     let _ = writeln!(w, "# the last answer (the API's, or the last token response) to stdout.");
     let _ = writeln!(w, "# Needs bash, curl 7.76+, and python3 (or jq) to read JSON.");
-    let env_secrets: Vec<String> = services(vars).filter(|(_, s)| s.client_secret.is_none()).map(|(p, _)| format!("TOKENHOP_{p}_CLIENT_SECRET")).collect();
+    let env_secrets: Vec<String> = services(vars)
+        .filter(|(_, s)| s.client_secret.is_none() && !s.request.client_certificate)
+        .map(|(p, _)| format!("TOKENHOP_{p}_CLIENT_SECRET"))
+        .collect();
     if !env_secrets.is_empty() {
         let _ = writeln!(w, "# Client secrets are read from the environment: {}.", env_secrets.join(", "));
+    }
+    let cert_files: Vec<String> = services(vars)
+        .filter(|(_, s)| s.request.client_certificate)
+        .map(|(p, _)| format!("TOKENHOP_{p}_CLIENT_CERT_FILE and TOKENHOP_{p}_CLIENT_KEY_FILE"))
+        .collect();
+    if !cert_files.is_empty() {
+        let _ = writeln!(w, "# Certificate clients (mutual TLS): curl reads the PEM certificate and private key from the files named");
+        let _ = writeln!(w, "# by {}. TokenHop keeps keys in the keychain and", cert_files.join(", "));
+        let _ = writeln!(w, "# never writes them: save them yourself (chmod 600) and delete them afterwards.");
     }
     let _ = writeln!(w, "# Set ENTRA_ID_TOKEN to start from a fresh Entra ID token. It holds live tokens: keep it private.");
     let _ = writeln!(w, "set -euo pipefail\n");
@@ -93,6 +107,13 @@ pub(super) fn render(vars: &Vars) -> ExportFile {
         let _ = writeln!(w, "{prefix}_TOKEN_URL={}", quote(&svc.token_url));
         let _ = writeln!(w, "{prefix}_CLIENT_ID={}", quote(&svc.client_id));
         let env = format!("TOKENHOP_{prefix}_CLIENT_SECRET");
+        if svc.request.client_certificate {
+            for (var, what) in [("CERT", "PEM client certificate"), ("KEY", "PEM private key")] {
+                let env = format!("TOKENHOP_{prefix}_CLIENT_{var}_FILE");
+                let _ = writeln!(w, "{prefix}_CLIENT_{var}_FILE=${{{env}:?set {env} to the file of the {prefix} {what}}}");
+            }
+            continue;
+        }
         match &svc.client_secret {
             Some(secret) => {
                 let _ = writeln!(w, "{prefix}_CLIENT_SECRET=${{{env}:-{}}}", quote(secret.expose_secret()));
@@ -166,6 +187,9 @@ fn step(w: &mut String, prefix: &str, svc: &ServiceVars, assertion: &str, zid_kn
             Value::Input(Input::Zid) if !zid_known => {}
             Value::Input(input) => args.push(format!("--header \"{name}: ${}\"", var(*input))),
         }
+    }
+    if request.client_certificate {
+        args.push(format!("--cert \"${prefix}_CLIENT_CERT_FILE\" --key \"${prefix}_CLIENT_KEY_FILE\""));
     }
     match request.basic {
         Some(BasicEncoding::UrlEncoded) => args.push(format!("--header @<(basic_auth \"${prefix}_CLIENT_ID\" \"${prefix}_CLIENT_SECRET\")")),

@@ -29,6 +29,13 @@ pub(super) fn render(vars: &Vars) -> ExportFile {
     for (name, svc) in services(vars) {
         let _ = writeln!(w, "@{name}_token_url = {}", value(&svc.token_url));
         let _ = writeln!(w, "@{name}_client_id = {}", value(&svc.client_id));
+        if svc.request.client_certificate {
+            let _ = writeln!(w, "# {name} authenticates the client by certificate (mutual TLS), with no secret. Neither client sends a");
+            let _ = writeln!(w, "# certificate by itself: in VS Code REST Client, set \"rest-client.certificates\" for this host (cert and key");
+            let _ = writeln!(w, "# file paths); in JetBrains, the environment's \"SSLConfiguration\" → \"clientCertificate\". TokenHop keeps the key");
+            let _ = writeln!(w, "# in the keychain and never writes it.");
+            continue;
+        }
         match (&svc.client_secret, svc.request.basic) {
             (Some(secret), Some(encoding)) => {
                 let header = basic_header(&svc.client_id, secret.expose_secret(), encoding);

@@ -30,6 +30,11 @@ pub struct Profile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub keep_refresh_tokens: Option<bool>,
+    /// A PEM file of CA certificates trusted for every request of this profile, besides the OS trust store (or
+    /// `SSL_CERT_FILE` / `SSL_CERT_DIR` when set): a corporate TLS-inspecting proxy, a private CA.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub ca_file: Option<String>,
     pub entra: EntraConfig,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
@@ -137,6 +142,16 @@ pub enum ClientAuth {
     Post,
     /// HTTP Basic: at XSUAA URL-encoded with `X-CF-ENCODED-CREDENTIALS: true`, at IAS unencoded.
     Basic,
+    /// Mutual TLS with the client certificate of an X.509 binding (RFC 8705 §2), `client_id` in the body. The
+    /// certificate and its key come from the keychain; XSUAA is called at its `cert_url`, IAS at its own host.
+    X509,
+}
+
+impl ClientAuth {
+    /// True when the client authenticates with a certificate instead of a secret.
+    pub fn uses_certificate(self) -> bool {
+        self == Self::X509
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -179,6 +194,11 @@ pub struct XsuaaConfig {
     pub client_id: String,
     #[serde(default)]
     pub client_auth: ClientAuth,
+    /// The mutual-TLS origin of an X.509 service key (its `certurl`),
+    /// `https://<subdomain>.authentication.cert.<landscape>`: where `client_auth = "x509"` sends the token request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub cert_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub scope: Option<String>,
@@ -195,6 +215,14 @@ pub struct XsuaaConfig {
 }
 
 impl XsuaaConfig {
+    /// Where token requests go: `cert_url` for certificate clients (when set), else `url`.
+    pub fn token_origin(&self) -> &str {
+        match (&self.cert_url, self.client_auth) {
+            (Some(cert_url), ClientAuth::X509) => cert_url,
+            _ => &self.url,
+        }
+    }
+
     /// [`Self::trust_client_id`], else the IAS client ID of the profile.
     pub fn relying_party<'a>(&'a self, ias: Option<&'a IasConfig>) -> Option<&'a str> {
         self.trust_client_id.as_deref().or(ias.map(|i| i.client_id.as_str()))

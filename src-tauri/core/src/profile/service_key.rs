@@ -2,9 +2,10 @@
 //! the matching profile section plus the client secret.
 //!
 //! Accepts the bare credentials object, `{"credentials": …}`, or a `VCAP_SERVICES`-style
-//! `{"xsuaa": [{"credentials": …}]}` with one binding. The secret comes back as a [`Secret`] for the caller to
-//! put into a `SecretStore`; it never reaches the profile. Certificate (X.509) bindings are refused: the
-//! jwt-bearer exchanges TokenHop runs authenticate with a client secret.
+//! `{"xsuaa": [{"credentials": …}]}` with one binding, and so the output of `cf service-key` (its heading line
+//! is skipped). The secret — or, for an X.509 binding (`credential-type: x509` at XSUAA, `X509_GENERATED` at
+//! IAS), the certificate and its private key — comes back as [`Secret`]s for the caller to put into a secret
+//! store; it never reaches the profile. The app's paste and `tokenhop-cli profile key` both go through here.
 
 use serde_json::{Map, Value};
 
@@ -14,13 +15,31 @@ use crate::secrets::SecretKind;
 
 use super::model::{ClientAuth, IasConfig, Profile, TokenFormat, XsuaaConfig};
 
+/// How a service key's client authenticates.
+#[derive(Debug)]
+pub enum Credential {
+    /// `clientsecret`.
+    Secret(Secret),
+    /// `certificate` (PEM chain) and `key` (PEM private key) of an X.509 binding.
+    Certificate { certificate: Secret, key: Secret },
+}
+
+impl Credential {
+    pub fn client_auth(&self) -> ClientAuth {
+        match self {
+            Self::Secret(_) => ClientAuth::Post,
+            Self::Certificate { .. } => ClientAuth::X509,
+        }
+    }
+}
+
 /// What a service key held.
 #[derive(Debug)]
 pub enum ServiceKey {
     /// An XSUAA service key (`uaadomain`, `identityzone`, `xsappname`, …).
     Xsuaa {
         config: XsuaaConfig,
-        secret: Secret,
+        credential: Credential,
         /// `identityzone`: the subaccount's subdomain.
         identity_zone: Option<String>,
         /// `tenantid` / `identityzoneid`: the subaccount's zone ID.
@@ -28,15 +47,23 @@ pub enum ServiceKey {
         xsappname: Option<String>,
     },
     /// An SAP Cloud Identity Services binding (`domains`, `app_tid`, …).
-    Ias { config: IasConfig, secret: Secret, app_tid: Option<String> },
+    Ias { config: IasConfig, credential: Credential, app_tid: Option<String> },
 }
 
 impl ServiceKey {
-    /// Which keychain entry the secret belongs in.
-    pub fn secret_kind(&self) -> SecretKind {
-        match self {
-            Self::Xsuaa { .. } => SecretKind::XsuaaClientSecret,
-            Self::Ias { .. } => SecretKind::IasClientSecret,
+    /// The keychain entries the key's credential belongs in, with their values.
+    pub fn secrets(&self) -> Vec<(SecretKind, Secret)> {
+        let (credential, secret, certificate, key) = match self {
+            Self::Xsuaa { credential, .. } => {
+                (credential, SecretKind::XsuaaClientSecret, SecretKind::XsuaaClientCertificate, SecretKind::XsuaaClientKey)
+            }
+            Self::Ias { credential, .. } => {
+                (credential, SecretKind::IasClientSecret, SecretKind::IasClientCertificate, SecretKind::IasClientKey)
+            }
+        };
+        match credential {
+            Credential::Secret(s) => vec![(secret, s.clone())],
+            Credential::Certificate { certificate: c, key: k } => vec![(certificate, c.clone()), (key, k.clone())],
         }
     }
 
@@ -62,9 +89,9 @@ pub enum ServiceKeyError {
     /// A field every key of this kind has is missing or empty.
     #[error("the {kind} service key has no {field:?}")]
     MissingField { kind: &'static str, field: &'static str },
-    /// A certificate binding: no client secret to use.
-    #[error("this {kind} service key uses an X.509 certificate instead of a client secret")]
-    X509 { kind: &'static str },
+    /// A certificate binding without the private key (`X509_PROVIDED`: the key stayed with whoever made it).
+    #[error("this {kind} service key has a certificate but no private key")]
+    X509WithoutKey { kind: &'static str },
 }
 
 impl ServiceKeyError {
@@ -77,16 +104,16 @@ impl ServiceKeyError {
                  SAP Cloud Identity service binding (with clientid, clientsecret, url, domains)."
             }
             Self::MissingField { .. } => "Copy the complete key again; the cockpit shows it under the instance's Service Keys.",
-            Self::X509 { .. } => {
-                "TokenHop needs a secret-based binding: create a service key with the parameter \
-                 {\"credential-type\": \"binding-secret\"} (XSUAA) or {\"credential-type\": \"SECRET\"} (Identity)."
+            Self::X509WithoutKey { .. } => {
+                "Keys of your own certificate (X509_PROVIDED) stay with you: store the certificate and its key with \
+                 `tokenhop-cli secret set`, or create a service key with a generated certificate (X509_GENERATED)."
             }
         };
         let code = match self {
             Self::Json { .. } => "service_key.json",
             Self::NotAKey(_) => "service_key.unrecognized",
             Self::MissingField { .. } => "service_key.missing_field",
-            Self::X509 { .. } => "service_key.x509",
+            Self::X509WithoutKey { .. } => "service_key.x509_without_key",
         };
         Diagnosis::new(code, self.to_string(), hint)
     }
@@ -94,7 +121,13 @@ impl ServiceKeyError {
 
 /// Reads an XSUAA service key or an IAS binding.
 pub fn parse_service_key(json: &str) -> Result<ServiceKey, ServiceKeyError> {
-    let value: Value = serde_json::from_str(json.trim()).map_err(|e| ServiceKeyError::Json {
+    // `cf service-key APP KEY` prints "Getting key KEY for service instance … as user…" before the JSON.
+    let json = json.trim();
+    let json = match json.find('{') {
+        Some(at) if !json.starts_with('{') && !json[..at].contains(['[', '"']) => &json[at..],
+        _ => json,
+    };
+    let value: Value = serde_json::from_str(json).map_err(|e| ServiceKeyError::Json {
         line: e.line(),
         column: e.column(),
         message: e.to_string().split(" at line ").next().unwrap_or_default().to_owned(),
@@ -111,15 +144,25 @@ pub fn parse_service_key(json: &str) -> Result<ServiceKey, ServiceKeyError> {
     };
     let client_id = field(creds, kind, "clientid")?;
     let url = field(creds, kind, "url")?.trim_end_matches('/').to_owned();
-    let secret = match text(creds, "clientsecret") {
-        Some(s) => Secret::new(s),
-        None if is_x509(creds) => return Err(ServiceKeyError::X509 { kind }),
-        None => return Err(ServiceKeyError::MissingField { kind, field: "clientsecret" }),
+    let credential = match (text(creds, "clientsecret"), text(creds, "certificate"), text(creds, "key")) {
+        (_, Some(certificate), Some(key)) if is_x509(creds) => {
+            Credential::Certificate { certificate: Secret::new(certificate), key: Secret::new(key) }
+        }
+        (Some(s), _, _) => Credential::Secret(Secret::new(s)),
+        (None, Some(_), None) => return Err(ServiceKeyError::X509WithoutKey { kind }),
+        (None, _, _) => return Err(ServiceKeyError::MissingField { kind, field: "clientsecret" }),
     };
+    let client_auth = credential.client_auth();
     Ok(if kind == "XSUAA" {
+        let cert_url = match &credential {
+            Credential::Certificate { .. } => {
+                Some(field(creds, kind, "certurl")?.trim_end_matches('/').to_owned())
+            }
+            Credential::Secret(_) => None,
+        };
         ServiceKey::Xsuaa {
-            config: XsuaaConfig { url, client_id, client_auth: ClientAuth::Post, scope: None, zid: None, trust_client_id: None },
-            secret,
+            config: XsuaaConfig { url, client_id, client_auth, cert_url, scope: None, zid: None, trust_client_id: None },
+            credential,
             identity_zone: text(creds, "identityzone"),
             tenant_id: text(creds, "tenantid").or_else(|| text(creds, "identityzoneid")),
             xsappname: text(creds, "xsappname"),
@@ -129,37 +172,83 @@ pub fn parse_service_key(json: &str) -> Result<ServiceKey, ServiceKeyError> {
             config: IasConfig {
                 url,
                 client_id,
-                client_auth: ClientAuth::Post,
+                client_auth,
                 token_format: TokenFormat::Jwt,
                 scope: None,
                 resource: None,
             },
-            secret,
+            credential,
             app_tid: text(creds, "app_tid"),
         }
     })
 }
 
-/// Fills the matching section of `profile` (keeping choices such as `client_auth` and `scope` of an existing
-/// section) and hands back the secret and where it belongs; the caller stores it with a `SecretStore`.
-pub fn apply_service_key(profile: &mut Profile, key: ServiceKey) -> (SecretKind, Secret) {
-    let kind = key.secret_kind();
-    match key {
-        ServiceKey::Xsuaa { config, secret, .. } => {
-            profile.xsuaa = Some(match profile.xsuaa.take() {
-                Some(old) => XsuaaConfig { url: config.url, client_id: config.client_id, ..old },
-                None => config,
-            });
-            (kind, secret)
+/// What applying a key did: the profile fields it changed (`xsuaa.client_auth: post → x509`), and the secrets
+/// to store, with their keychain kinds.
+#[derive(Debug)]
+pub struct AppliedKey {
+    pub changes: Vec<String>,
+    pub secrets: Vec<(SecretKind, Secret)>,
+}
+
+/// Fills the matching section of `profile` from `key`: `url`, `client_id`, `client_auth` and, at XSUAA,
+/// `cert_url`. A certificate key sets `client_auth = "x509"`; a secret key keeps the section's `post` or
+/// `basic` (and turns `x509` into `post`). Other choices (`scope`, `resource`, …) of an existing section stay.
+/// The caller stores [`AppliedKey::secrets`] in a secret store.
+pub fn apply_service_key(profile: &mut Profile, key: ServiceKey) -> AppliedKey {
+    let secrets = key.secrets();
+    let auth_of = |new: ClientAuth, old: ClientAuth| match (new, old) {
+        (ClientAuth::X509, _) | (_, ClientAuth::X509) => new,
+        (_, old) => old,
+    };
+    let mut changes = Vec::new();
+    let mut note = |field: &str, old: Option<String>, new: Option<String>| {
+        if old != new {
+            let show = |v: Option<String>| v.unwrap_or_else(|| "(none)".into());
+            changes.push(format!("{field}: {} → {}", show(old), show(new)));
         }
-        ServiceKey::Ias { config, secret, .. } => {
-            profile.ias = Some(match profile.ias.take() {
-                Some(old) => IasConfig { url: config.url, client_id: config.client_id, ..old },
+    };
+    match key {
+        ServiceKey::Xsuaa { config, .. } => {
+            let old = profile.xsuaa.take();
+            let new = match old.clone() {
+                Some(old) => XsuaaConfig {
+                    client_auth: auth_of(config.client_auth, old.client_auth),
+                    url: config.url,
+                    client_id: config.client_id,
+                    cert_url: config.cert_url.or(old.cert_url.clone()),
+                    ..old
+                },
                 None => config,
-            });
-            (kind, secret)
+            };
+            note("xsuaa.url", old.as_ref().map(|o| o.url.clone()), Some(new.url.clone()));
+            note("xsuaa.client_id", old.as_ref().map(|o| o.client_id.clone()), Some(new.client_id.clone()));
+            note("xsuaa.client_auth", old.as_ref().map(|o| auth_name(o.client_auth)), Some(auth_name(new.client_auth)));
+            note("xsuaa.cert_url", old.as_ref().and_then(|o| o.cert_url.clone()), new.cert_url.clone());
+            profile.xsuaa = Some(new);
+        }
+        ServiceKey::Ias { config, .. } => {
+            let old = profile.ias.take();
+            let new = match old.clone() {
+                Some(old) => IasConfig {
+                    client_auth: auth_of(config.client_auth, old.client_auth),
+                    url: config.url,
+                    client_id: config.client_id,
+                    ..old
+                },
+                None => config,
+            };
+            note("ias.url", old.as_ref().map(|o| o.url.clone()), Some(new.url.clone()));
+            note("ias.client_id", old.as_ref().map(|o| o.client_id.clone()), Some(new.client_id.clone()));
+            note("ias.client_auth", old.as_ref().map(|o| auth_name(o.client_auth)), Some(auth_name(new.client_auth)));
+            profile.ias = Some(new);
         }
     }
+    AppliedKey { changes, secrets }
+}
+
+fn auth_name(auth: ClientAuth) -> String {
+    serde_json::to_value(auth).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
 /// The credentials object: the value itself, its `credentials`, or the one binding of a VCAP-style map.

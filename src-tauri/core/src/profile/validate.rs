@@ -7,7 +7,7 @@ use serde::Serialize;
 use ts_rs::TS;
 use url::{Host, Url};
 
-use super::model::{Flow, Profile, SCHEMA_VERSION};
+use super::model::{ClientAuth, Flow, Profile, SCHEMA_VERSION};
 use super::store::slugify;
 
 /// One problem with one field. `field` is the TOML path (`entra.tenant`, `ias.url`, …).
@@ -105,6 +105,20 @@ pub fn validate(profile: &Profile) -> Vec<FieldError> {
             UrlKind::Origin { token_path: "/oauth/token", example: "https://acme-dev.authentication.eu10.hana.ondemand.com" },
         ));
         push(check_client_id("xsuaa.client_id", &xsuaa.client_id, "the clientid of the XSUAA service key (sb-…)"));
+        match (&xsuaa.cert_url, xsuaa.client_auth) {
+            (Some(cert_url), _) => push(check_url(
+                "xsuaa.cert_url",
+                cert_url,
+                UrlKind::Origin { token_path: "/oauth/token", example: "https://acme-dev.authentication.cert.eu10.hana.ondemand.com" },
+            )),
+            (None, ClientAuth::X509) => push(Some(FieldError::new(
+                "xsuaa.cert_url",
+                "client_auth = \"x509\" needs the certificate URL",
+                "Copy `certurl` from the X.509 service key (https://<subdomain>.authentication.cert.<landscape>), or apply the key \
+                 with `tokenhop-cli profile key`: XSUAA authenticates certificates only there.",
+            ))),
+            (None, _) => {}
+        }
         if let Some(trust) = xsuaa.trust_client_id.as_deref() {
             push(check_client_id("xsuaa.trust_client_id", trust, "the client ID of the IAS application the subaccount's trust created"));
         }
@@ -118,6 +132,9 @@ pub fn validate(profile: &Profile) -> Vec<FieldError> {
     }
     if let Some(api) = &profile.api {
         push(check_url("api.url", &api.url, UrlKind::Any));
+    }
+    if profile.ca_file.as_deref().is_some_and(|f| f.trim().is_empty()) {
+        push(Some(FieldError::new("ca_file", "ca_file is empty", "Give the path of a PEM file of CA certificates, or remove the key.")));
     }
     errors.extend(control_characters(profile));
     errors

@@ -39,10 +39,15 @@ pub enum SecretKind {
     IasRefreshToken,
     /// XSUAA's refresh token, kept only when the profile opts in (`keep_refresh_tokens`).
     XsuaaRefreshToken,
+    // Certificate credentials (`client_auth = "x509"`): the PEM certificate chain and its private key.
+    IasClientCertificate,
+    IasClientKey,
+    XsuaaClientCertificate,
+    XsuaaClientKey,
 }
 
 impl SecretKind {
-    pub const ALL: [SecretKind; 7] = [
+    pub const ALL: [SecretKind; 11] = [
         Self::EntraClientSecret,
         Self::IasClientSecret,
         Self::XsuaaClientSecret,
@@ -50,11 +55,23 @@ impl SecretKind {
         Self::EntraRefreshToken,
         Self::IasRefreshToken,
         Self::XsuaaRefreshToken,
+        Self::IasClientCertificate,
+        Self::IasClientKey,
+        Self::XsuaaClientCertificate,
+        Self::XsuaaClientKey,
     ];
 
     /// What the user configures (as opposed to what a sign-in leaves behind).
-    pub const CREDENTIALS: [SecretKind; 4] =
-        [Self::EntraClientSecret, Self::IasClientSecret, Self::XsuaaClientSecret, Self::EntraPassword];
+    pub const CREDENTIALS: [SecretKind; 8] = [
+        Self::EntraClientSecret,
+        Self::IasClientSecret,
+        Self::XsuaaClientSecret,
+        Self::EntraPassword,
+        Self::IasClientCertificate,
+        Self::IasClientKey,
+        Self::XsuaaClientCertificate,
+        Self::XsuaaClientKey,
+    ];
 
     /// What a sign-in leaves behind: forgotten by `profile sign-out`, never copied to a duplicate.
     pub const SIGN_IN: [SecretKind; 3] = [Self::EntraRefreshToken, Self::IasRefreshToken, Self::XsuaaRefreshToken];
@@ -69,6 +86,10 @@ impl SecretKind {
             Self::EntraRefreshToken => "entra-refresh-token",
             Self::IasRefreshToken => "ias-refresh-token",
             Self::XsuaaRefreshToken => "xsuaa-refresh-token",
+            Self::IasClientCertificate => "ias-client-certificate",
+            Self::IasClientKey => "ias-client-key",
+            Self::XsuaaClientCertificate => "xsuaa-client-certificate",
+            Self::XsuaaClientKey => "xsuaa-client-key",
         }
     }
 
@@ -82,6 +103,10 @@ impl SecretKind {
             Self::EntraRefreshToken => "TOKENHOP_ENTRA_REFRESH_TOKEN",
             Self::IasRefreshToken => "TOKENHOP_IAS_REFRESH_TOKEN",
             Self::XsuaaRefreshToken => "TOKENHOP_XSUAA_REFRESH_TOKEN",
+            Self::IasClientCertificate => "TOKENHOP_IAS_CLIENT_CERTIFICATE",
+            Self::IasClientKey => "TOKENHOP_IAS_CLIENT_KEY",
+            Self::XsuaaClientCertificate => "TOKENHOP_XSUAA_CLIENT_CERTIFICATE",
+            Self::XsuaaClientKey => "TOKENHOP_XSUAA_CLIENT_KEY",
         }
     }
 

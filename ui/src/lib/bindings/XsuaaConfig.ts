@@ -8,7 +8,12 @@ export type XsuaaConfig = {
 /**
  * `https://<subdomain>.authentication.<region>.hana.ondemand.com`
  */
-url: string, client_id: string, client_auth: ClientAuth, scope?: string, 
+url: string, client_id: string, client_auth: ClientAuth, 
+/**
+ * The mutual-TLS origin of an X.509 service key (its `certurl`),
+ * `https://<subdomain>.authentication.cert.<landscape>`: where `client_auth = "x509"` sends the token request.
+ */
+cert_url?: string, scope?: string, 
 /**
  * Sent as `X-zid`; defaults to the IAS token's `app_tid`.
  */

@@ -177,8 +177,30 @@ fn description(vars: &Vars) -> String {
          request's test script stores the tokens it got in the environment for the next one. The environment already \
          holds the tokens of the TokenHop run; to start from scratch, use \"Entra: sign in\" first.\n\n\
          Client secrets are only in the environment if you chose to export them; otherwise fill in `ias_client_secret` \
-         and `xsuaa_client_secret` and enable them.",
-        vars.profile_name, vars.exported_at_human
+         and `xsuaa_client_secret` and enable them.{}",
+        vars.profile_name,
+        vars.exported_at_human,
+        certificate_note(vars)
+    )
+}
+
+/// Postman sends a client certificate only if one is configured for the host (Settings → Certificates → Add
+/// Certificate: host and port, CRT and KEY files); the collection cannot carry it.
+fn certificate_note(vars: &Vars) -> String {
+    let hosts: Vec<String> = [vars.ias.as_ref(), vars.xsuaa.as_ref()]
+        .into_iter()
+        .flatten()
+        .filter(|s| s.request.client_certificate)
+        .map(|s| url::Url::parse(&s.token_url).ok().and_then(|u| u.host_str().map(|h| format!("{h}:{}", u.port_or_known_default().unwrap_or(443)))).unwrap_or_else(|| s.token_url.clone()))
+        .collect();
+    if hosts.is_empty() {
+        return String::new();
+    }
+    format!(
+        "\n\nCertificate clients (mutual TLS): Postman keeps client certificates per host, not in collections. Add the \
+         certificate and key files under Settings → Certificates → Add Certificate for {}. TokenHop keeps the key in the \
+         keychain and never exports it.",
+        hosts.join(" and ")
     )
 }
 
