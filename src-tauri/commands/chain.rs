@@ -7,7 +7,7 @@ use tauri::State;
 use tokenhop_core::profile::Profile;
 use tokenhop_core::progress::Batcher;
 use tokenhop_core::run_clock::RunClock;
-use tokenhop_core::secrets::{reusable_by_draft, OnlyKinds, SecretKind};
+use tokenhop_core::secrets::{reusable_by_draft, OnlyKinds, SecretKind, SecretStore};
 use tokenhop_core::{chain, refresh, Progress, RunReport, RunRequest, Secret, SignInPolicy, Step, StepOutcome};
 use tokio_util::sync::CancellationToken;
 
@@ -59,7 +59,13 @@ pub async fn chain_run(
         Some(saved) => reusable_by_draft(saved, &profile),
         None => SecretKind::ALL.to_vec(),
     };
-    let secrets = OnlyKinds::new(all, secret_kinds.clone());
+    // A draft run under a saved profile reads only the secrets it may reuse and writes nothing; a saved profile's
+    // own run (or a new draft's) uses the store as it is, so that it can keep its sign-in.
+    let limited = saved.as_ref().map(|_| OnlyKinds::new(all, secret_kinds.clone()));
+    let secrets: &dyn SecretStore = match &limited {
+        Some(limited) => limited,
+        None => all,
+    };
     let cancel = Running::start(&state)?;
     // Nothing at once: every message costs the page's process CPU the chain's requests need.
     let progress = Batcher::start(|_| false, move |batch| drop(on_progress.send(batch)));
@@ -72,7 +78,7 @@ pub async fn chain_run(
         profile: &profile,
         slug: &slug,
         until,
-        secrets: &secrets,
+        secrets,
         sign_in: SignInPolicy {
             reuse_cached: !std::env::var(FRESH_SIGN_IN_ENV).is_ok_and(|v| v == "1"),
             interactive: true,

@@ -13,6 +13,16 @@ export type Profile = { schema_version: number, name: string,
  */
 environment?: string, 
 /**
+ * Keep the Entra sign-in (its refresh token) in the OS keychain so that the next run is silent.
+ * Absent means yes; `false` signs in through the browser every run and stores nothing.
+ */
+remember_sign_in?: boolean, 
+/**
+ * Keep IAS's and XSUAA's refresh tokens in the OS keychain too (for `run --refresh`). Absent means no:
+ * they then live only in memory, for the app's "Refresh".
+ */
+keep_refresh_tokens?: boolean, 
+/**
  * A PEM file of CA certificates trusted for every request of this profile, besides the OS trust store (or
  * `SSL_CERT_FILE` / `SSL_CERT_DIR` when set): a corporate TLS-inspecting proxy, a private CA.
  */
