@@ -112,7 +112,8 @@ fn wizard_builds_a_profile_that_reaches_the_api_and_saves_it_with_its_environmen
         assert!(!text.contains(secret.as_str()), "no client secret may reach the profile file");
     }
     let opened = browser.opened();
-    assert!(opened.len() >= 4 && opened.iter().all(|u| u.contains("code_challenge=")), "each try signed in with PKCE: {opened:?}");
+    // The first try signs in through the browser with PKCE; later tries reuse that sign-in silently (issue 26).
+    assert!(!opened.is_empty() && opened.iter().all(|u| u.contains("code_challenge=")), "the sign-in used PKCE: {opened:?}");
 }
 
 #[test]
