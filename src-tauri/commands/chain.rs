@@ -101,17 +101,24 @@ pub async fn chain_run(
 #[tauri::command]
 #[tracing::instrument(skip_all)]
 pub async fn chain_refresh(state: State<'_, AppState>, step: Step) -> Result<StepOutcome, AppError> {
-    let (profile, slug, refresh_token) = {
+    let (profile, slug, secret_kinds, refresh_token) = {
         let last = state.last_run.lock().unwrap_or_else(|p| p.into_inner());
         let last = last.as_ref().ok_or_else(nothing_to_refresh)?;
         let token = last.report.step(step).and_then(|o| o.token("refresh_token")).ok_or_else(nothing_to_refresh)?;
-        (last.profile.clone(), last.slug.clone(), Secret::new(token))
+        (last.profile.clone(), last.slug.clone(), last.secret_kinds.clone(), Secret::new(token))
+    };
+    // The refresh sends the client secret where the run sent it: a draft's run could use only some secrets.
+    let all = state.secrets().await;
+    let limited = (secret_kinds != SecretKind::ALL).then(|| OnlyKinds::new(all, secret_kinds));
+    let secrets: &dyn SecretStore = match &limited {
+        Some(limited) => limited,
+        None => all,
     };
     let req = RunRequest {
         profile: &profile,
         slug: &slug,
         until: Some(step),
-        secrets: state.secrets().await,
+        secrets,
         sign_in: Default::default(),
         refresh: true,
     };
