@@ -92,7 +92,8 @@ pub async fn chain_run(
     if from_saved {
         state.record_run(&slug, &report);
     }
-    *state.last_run.lock().unwrap_or_else(|p| p.into_inner()) = Some(LastRun { profile, slug, secret_kinds, report: report.clone() });
+    *state.last_run.lock().unwrap_or_else(|p| p.into_inner()) =
+        Some(LastRun { profile, slug, secret_kinds, report: report.clone() });
     Ok(report)
 }
 

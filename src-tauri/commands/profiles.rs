@@ -133,7 +133,11 @@ pub async fn profiles_import(
 /// Asks where to write the profile (a native dialog; no secret is in the file); `false` when cancelled.
 #[tauri::command]
 #[tracing::instrument(skip_all)]
-pub async fn profiles_export(window: WebviewWindow, state: State<'_, AppState>, slug: String) -> Result<bool, AppError> {
+pub async fn profiles_export(
+    window: WebviewWindow,
+    state: State<'_, AppState>,
+    slug: String,
+) -> Result<bool, AppError> {
     let file_name = format!("{slug}.toml");
     let Some(path) = dialogs::save_path(&window, "Export profile", &file_name, "toml").await else {
         return Ok(false);

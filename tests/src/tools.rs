@@ -89,9 +89,13 @@ pub fn native_driver() -> PathBuf {
 pub fn chromium() -> PathBuf {
     std::env::var_os("TOKENHOP_E2E_CHROMIUM")
         .map(PathBuf::from)
-        .or_else(|| ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"].into_iter().find_map(which))
+        .or_else(|| {
+            ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"].into_iter().find_map(which)
+        })
         .filter(|p| p.is_file())
-        .unwrap_or_else(|| panic!("no Chromium or Chrome found: `apt-get install chromium` (or set TOKENHOP_E2E_CHROMIUM)"))
+        .unwrap_or_else(|| {
+            panic!("no Chromium or Chrome found: `apt-get install chromium` (or set TOKENHOP_E2E_CHROMIUM)")
+        })
 }
 
 /// newman from `tests/newman/node_modules` (the xtask runs `npm ci` there).

@@ -39,7 +39,8 @@ fn wrong_ias_secret_fails_the_ias_node_with_its_diagnosis_and_stops_the_chain() 
 
     // A copy of the Sandbox profile with its secrets, then a wrong IAS secret typed over the copied one.
     app.click(&app.find(&format!("{sandbox_row} {}", id("profile-select"))).expect("the row")).expect("selecting");
-    app.click(&app.find(&format!("{sandbox_row} {}", id("profile-menu"))).expect("the menu")).expect("opening the menu");
+    app.click(&app.find(&format!("{sandbox_row} {}", id("profile-menu"))).expect("the menu"))
+        .expect("opening the menu");
     app.click(&app.wait_for_element(&id("profile-duplicate"), SHORT).expect("Duplicate…")).expect("duplicating");
     let name = app.wait_for_element(&id("name-input"), SHORT).expect("the name dialog");
     app.clear(&name).expect("clearing the name");
@@ -103,7 +104,8 @@ fn wrong_ias_secret_fails_the_ias_node_with_its_diagnosis_and_stops_the_chain() 
     // The raw response: closed at first, one click opens it.
     let raw = app.find(&format!("{diagnosis} {}", id("diagnosis-raw"))).expect("the raw response section");
     assert_eq!(app.property(&raw, "open").ok(), Some(Value::Bool(false)), "the raw response starts folded");
-    app.click(&app.find(&format!("{diagnosis} {} summary", id("diagnosis-raw"))).expect("Raw response")).expect("one click");
+    app.click(&app.find(&format!("{diagnosis} {} summary", id("diagnosis-raw"))).expect("Raw response"))
+        .expect("one click");
     assert_eq!(app.property(&raw, "open").ok(), Some(Value::Bool(true)), "one click unfolds the raw response");
     let raw_text = app.text(&raw).expect("the raw response");
     assert!(raw_text.contains("HTTP 401") && raw_text.contains("Client authentication failed"), "raw: {raw_text}");
@@ -117,8 +119,11 @@ fn wrong_ias_secret_fails_the_ias_node_with_its_diagnosis_and_stops_the_chain() 
     app.wait_for_element(&inspector, SHORT).expect("the Entra hop's token opens in the inspector");
     let user = format!("{inspector} [data-testid=claim][data-claim=preferred_username] {}", id("claim-value"));
     app.wait_for_text(&user, SIGN_IN_AS, SHORT).expect("the inspector shows the signed-in user");
-    app.execute("document.querySelector(arguments[0]).scrollIntoView({ block: 'start' });", vec![Value::from(inspector)])
-        .expect("scrolling the inspector into view");
+    app.execute(
+        "document.querySelector(arguments[0]).scrollIntoView({ block: 'start' });",
+        vec![Value::from(inspector)],
+    )
+    .expect("scrolling the inspector into view");
     shot(&app, "03-inspector");
 }
 

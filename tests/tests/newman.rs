@@ -44,7 +44,8 @@ impl Browser for SandboxBrowser {
 
 /// The sandbox's own profile, with the client authentication under test.
 fn profile(sandbox: &Sandbox, auth: ClientAuth) -> Profile {
-    let mut profile: Profile = toml::from_str(&sandbox.profile_toml("Sandbox newman")).expect("the sandbox profile parses");
+    let mut profile: Profile =
+        toml::from_str(&sandbox.profile_toml("Sandbox newman")).expect("the sandbox profile parses");
     profile.ias.as_mut().expect("the sandbox profile has IAS").client_auth = auth;
     profile.xsuaa.as_mut().expect("the sandbox profile has XSUAA").client_auth = auth;
     profile
@@ -64,7 +65,8 @@ async fn real_run(sandbox: &Sandbox, profile: &Profile) -> RunReport {
     let secrets = MemoryStore::new();
     secrets.set(SLUG, SecretKind::IasClientSecret, &Secret::new(config.ias_client_secret.clone())).unwrap();
     secrets.set(SLUG, SecretKind::XsuaaClientSecret, &Secret::new(config.xsuaa_client_secret.clone())).unwrap();
-    let browser = SandboxBrowser { runtime: tokio::runtime::Handle::current(), username: config.users[0].username.clone() };
+    let browser =
+        SandboxBrowser { runtime: tokio::runtime::Handle::current(), username: config.users[0].username.clone() };
     let engine = Engine::new(HttpClient::new(HttpConfig::default()).unwrap(), Box::new(browser));
     let request =
         RunRequest { profile, slug: SLUG, until: None, secrets: &secrets, sign_in: Default::default(), refresh: false };
@@ -93,11 +95,21 @@ async fn require_newman() {
 }
 
 fn show(output: &Output) -> String {
-    format!("status {}\n--- stdout\n{}\n--- stderr\n{}", output.status, String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+    format!(
+        "status {}\n--- stdout\n{}\n--- stderr\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
 }
 
 /// Exports `report` as Postman files into `dir`; returns (collection, environment).
-fn export_postman(profile: &Profile, report: &RunReport, secrets: Option<ExportSecrets>, dir: &Path) -> (PathBuf, PathBuf) {
+fn export_postman(
+    profile: &Profile,
+    report: &RunReport,
+    secrets: Option<ExportSecrets>,
+    dir: &Path,
+) -> (PathBuf, PathBuf) {
     let options = ExportOptions { now: time::OffsetDateTime::now_utc(), ids: IdSource::random(), secrets };
     let files = render(ExportFormat::Postman, profile, report, &options).unwrap();
     let paths = write_files(&files, dir).unwrap();
@@ -121,7 +133,8 @@ async fn newman(dir: &Path, collection: &Path, environment: &Path, extra: &[&str
         .await
         .expect("node runs");
     let json = |p: &Path| -> Value {
-        let text = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("newman wrote no {} ({e}):\n{}", p.display(), show(&output)));
+        let text = std::fs::read_to_string(p)
+            .unwrap_or_else(|e| panic!("newman wrote no {} ({e}):\n{}", p.display(), show(&output)));
         serde_json::from_str(&text).unwrap()
     };
     let run = json(&report)["run"].clone();
@@ -145,7 +158,11 @@ fn assert_all_passed(run: &Value, case: &str) {
     }
     let executions = run["executions"].as_array().unwrap();
     let names: Vec<&str> = executions.iter().map(|e| e["item"]["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["Entra: sign in", "IAS: exchange Entra token", "XSUAA: exchange IAS token", "API: call"], "{case}");
+    assert_eq!(
+        names,
+        ["Entra: sign in", "IAS: exchange Entra token", "XSUAA: exchange IAS token", "API: call"],
+        "{case}"
+    );
     for e in executions {
         assert_eq!(e["response"]["code"], 200, "{case}: {} must get 200", e["item"]["name"]);
     }
@@ -159,13 +176,17 @@ async fn newman_replays_the_chain(auth: ClientAuth) {
     let dir = tempfile::tempdir().unwrap();
     let case = format!("{auth:?} client auth");
 
-    let (collection, environment) = export_postman(&profile, &report, Some(client_secrets(sandbox.config())), dir.path());
+    let (collection, environment) =
+        export_postman(&profile, &report, Some(client_secrets(sandbox.config())), dir.path());
     let (run, env_after) = newman(dir.path(), &collection, &environment, &[]).await;
     assert_all_passed(&run, &case);
     let exported = report.steps[1].token("id_token").unwrap();
     let replayed = env_value(&env_after, "ias_id_token").expect("the test script stored the IAS ID token");
     assert_ne!(replayed, exported, "{case}: the collection replays the exchange and stores the new token");
-    assert!(env_value(&env_after, "xsuaa_access_token").is_some_and(|t| t.split('.').count() == 3), "{case}: XSUAA token stored");
+    assert!(
+        env_value(&env_after, "xsuaa_access_token").is_some_and(|t| t.split('.').count() == 3),
+        "{case}: XSUAA token stored"
+    );
 
     // Without the opt-in the secrets are empty and disabled; supplying them on the command line works.
     let (collection, environment) = export_postman(&profile, &report, None, dir.path());
@@ -196,7 +217,9 @@ async fn the_exported_curl_script_and_env_file_work_against_the_sandbox() {
         let profile = profile(&sandbox, auth);
         let report = real_run(&sandbox, &profile).await;
         let options = ExportOptions { now: time::OffsetDateTime::now_utc(), ids: IdSource::random(), secrets: None };
-        let script = write_files(&render(ExportFormat::Curl, &profile, &report, &options).unwrap(), dir.path()).unwrap().remove(0);
+        let script = write_files(&render(ExportFormat::Curl, &profile, &report, &options).unwrap(), dir.path())
+            .unwrap()
+            .remove(0);
         let output = Command::new("bash")
             .arg(&script)
             .env("TOKENHOP_IAS_CLIENT_SECRET", &config.ias_client_secret)
@@ -210,11 +233,23 @@ async fn the_exported_curl_script_and_env_file_work_against_the_sandbox() {
             .unwrap_or_else(|e| panic!("{auth:?}: the API's JSON answer is printed ({e}):\n{}", show(&output)));
         assert!(answer.is_object(), "{auth:?}: {answer}");
 
-        let wrong = Command::new("bash").arg(&script).env("TOKENHOP_IAS_CLIENT_SECRET", "wrong").env("TOKENHOP_XSUAA_CLIENT_SECRET", "wrong").output().await.unwrap();
+        let wrong = Command::new("bash")
+            .arg(&script)
+            .env("TOKENHOP_IAS_CLIENT_SECRET", "wrong")
+            .env("TOKENHOP_XSUAA_CLIENT_SECRET", "wrong")
+            .output()
+            .await
+            .unwrap();
         assert!(!wrong.status.success(), "{auth:?}: a wrong secret must fail the script");
-        assert!(String::from_utf8_lossy(&wrong.stderr).contains("IAS refused the request"), "{auth:?}: says which hop failed:\n{}", show(&wrong));
+        assert!(
+            String::from_utf8_lossy(&wrong.stderr).contains("IAS refused the request"),
+            "{auth:?}: says which hop failed:\n{}",
+            show(&wrong)
+        );
 
-        let env_file = write_files(&render(ExportFormat::Env, &profile, &report, &options).unwrap(), dir.path()).unwrap().remove(0);
+        let env_file = write_files(&render(ExportFormat::Env, &profile, &report, &options).unwrap(), dir.path())
+            .unwrap()
+            .remove(0);
         let api = &sandbox.urls().api;
         let sourced = Command::new("bash")
             .args(["-c", r#"set -euo pipefail; source "$1"; curl --silent --show-error --fail-with-body -H "authorization: Bearer $XSUAA_ACCESS_TOKEN" "$2""#, "env-test"])

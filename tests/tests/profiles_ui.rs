@@ -127,7 +127,10 @@ fn sidebar(app: &TestApp) -> anyhow::Result<Vec<(String, String)>> {
                     [li.dataset.slug, li.querySelector('[data-testid=profile-name]')?.textContent?.trim() ?? '']);";
     let rows = app.execute(script, vec![])?;
     let rows = rows.as_array().context("the sidebar script returns a list")?;
-    Ok(rows.iter().map(|r| (r[0].as_str().unwrap_or("").to_string(), r[1].as_str().unwrap_or("").to_string())).collect())
+    Ok(rows
+        .iter()
+        .map(|r| (r[0].as_str().unwrap_or("").to_string(), r[1].as_str().unwrap_or("").to_string()))
+        .collect())
 }
 
 /// The `*.toml` file names in the profiles dir (temp files of an atomic write are not profiles).

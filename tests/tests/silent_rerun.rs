@@ -50,7 +50,8 @@ fn the_second_run_is_silent_and_sign_out_forgets_the_sign_in() {
         .env("TOKENHOP_SANDBOX_AUTO_SIGN_IN", SIGN_IN_AS)
         .start("the_second_run_is_silent_and_sign_out_forgets_the_sign_in");
     // The suite's tests share one keyring: an earlier test's run may have left a sign-in for this profile.
-    let status = app.wait_for_element("[data-testid=sign-in-status]", UI_LOADED).expect("the profile view shows the sign-in");
+    let status =
+        app.wait_for_element("[data-testid=sign-in-status]", UI_LOADED).expect("the profile view shows the sign-in");
     if app.property(&status, "dataset").ok().and_then(|d| d.get("signedIn").cloned()) == Some(json!("true")) {
         let sign_out = app.find("[data-testid=sign-out]").expect("Sign out is offered for a kept sign-in");
         app.click(&sign_out).expect("clicking Sign out");

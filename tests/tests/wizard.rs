@@ -61,8 +61,11 @@ fn wizard_builds_a_profile_that_reaches_the_api_and_saves_it_with_its_environmen
     assert_eq!(auth, sandbox.ias_client_auth, "the wizard's default client auth is the one the sandbox expects");
     store_secret(&app, "ias-client-secret", &demo.ias_client_secret);
     // The step explains more than fits the window: bring the button into view, as a person scrolls to it.
-    app.execute("document.querySelector('[data-testid=\"wizard-exchange-ias\"]').scrollIntoView({block: 'center'})", vec![])
-        .expect("scrolling to Exchange at IAS");
+    app.execute(
+        "document.querySelector('[data-testid=\"wizard-exchange-ias\"]').scrollIntoView({block: 'center'})",
+        vec![],
+    )
+    .expect("scrolling to Exchange at IAS");
     app.click(&app.find(&id("wizard-exchange-ias")).expect("the exchange button")).expect("clicking Exchange at IAS");
     expect_step_ok(&app, &browser, "ias");
     shot(&app, "03-ias-exchanged");
@@ -72,7 +75,8 @@ fn wizard_builds_a_profile_that_reaches_the_api_and_saves_it_with_its_environmen
     fill(&app, "input-xsuaa.url", &sandbox.xsuaa_url);
     fill(&app, "input-xsuaa.client_id", &sandbox.xsuaa_client_id);
     store_secret(&app, "xsuaa-client-secret", &demo.xsuaa_client_secret);
-    app.click(&app.find(&id("wizard-exchange-xsuaa")).expect("the exchange button")).expect("clicking Exchange at XSUAA");
+    app.click(&app.find(&id("wizard-exchange-xsuaa")).expect("the exchange button"))
+        .expect("clicking Exchange at XSUAA");
     expect_step_ok(&app, &browser, "xsuaa");
     shot(&app, "04-xsuaa-exchanged");
     next(&app, "api");
@@ -113,7 +117,10 @@ fn wizard_builds_a_profile_that_reaches_the_api_and_saves_it_with_its_environmen
     }
     let opened = browser.opened();
     // The first try signs in through the browser with PKCE; later tries reuse that sign-in silently (issue 26).
-    assert!(!opened.is_empty() && opened.iter().all(|u| u.contains("code_challenge=")), "the sign-in used PKCE: {opened:?}");
+    assert!(
+        !opened.is_empty() && opened.iter().all(|u| u.contains("code_challenge=")),
+        "the sign-in used PKCE: {opened:?}"
+    );
 }
 
 #[test]
@@ -156,8 +163,9 @@ struct SandboxValues {
 impl SandboxValues {
     fn read(app: &TestApp) -> SandboxValues {
         let path = app.config_dir().join("profiles/sandbox.toml");
-        let text = wait_for(UI_LOADED, "the app to write the Sandbox profile", || Ok(std::fs::read_to_string(&path).ok()))
-            .expect("the app writes its Sandbox profile on start-up");
+        let text =
+            wait_for(UI_LOADED, "the app to write the Sandbox profile", || Ok(std::fs::read_to_string(&path).ok()))
+                .expect("the app writes its Sandbox profile on start-up");
         let t: toml::Table = text.parse().expect("the Sandbox profile is TOML");
         let s = |section: &str, key: &str| {
             t[section][key].as_str().with_context(|| format!("{section}.{key} in {text}")).unwrap().to_string()
@@ -201,7 +209,8 @@ fn store_secret(app: &TestApp, kind: &str, value: &str) {
     app.type_text(&input, value).expect("typing the secret");
     app.click(&app.find(&id(&format!("secret-save-{kind}"))).expect("Store")).expect("clicking Store");
     let stored = format!("{}:not([data-source=missing])", id(&format!("secret-source-{kind}")));
-    app.wait_for_element(&stored, SHORT).unwrap_or_else(|e| panic!("the {kind} must be stored: {e:#}\n{}", problem(app)));
+    app.wait_for_element(&stored, SHORT)
+        .unwrap_or_else(|e| panic!("the {kind} must be stored: {e:#}\n{}", problem(app)));
     let input = app.find(&id(&format!("secret-input-{kind}"))).expect("the secret field");
     assert_eq!(app.property(&input, "value").ok(), Some(Value::from("")), "a stored secret is never shown again");
 }

@@ -111,7 +111,9 @@ mod tests {
 
     #[test]
     fn vitest_summary_is_read_through_colour_codes() {
-        let out = lines("\u{1b}[2m      Tests \u{1b}[22m \u{1b}[1m\u{1b}[32m5 passed\u{1b}[39m\u{1b}[22m\u{1b}[90m (5)\u{1b}[39m");
+        let out = lines(
+            "\u{1b}[2m      Tests \u{1b}[22m \u{1b}[1m\u{1b}[32m5 passed\u{1b}[39m\u{1b}[22m\u{1b}[90m (5)\u{1b}[39m",
+        );
         assert_eq!(from_vitest(&out), Some(Counts { passed: 5, failed: 0, skipped: 0 }));
     }
 

@@ -91,10 +91,7 @@ pub struct Captured {
 pub fn run_captured(cmd: &mut Command, limit: Duration) -> Result<Captured> {
     let shown = describe(cmd);
     note(format!("$ {shown}   (time limit {})", minutes(limit)));
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .spawn()
-        .with_context(|| format!("could not start `{shown}`"))?;
+    let mut child = cmd.stdout(Stdio::piped()).spawn().with_context(|| format!("could not start `{shown}`"))?;
     let stdout = child.stdout.take().expect("stdout was piped");
     let (line_tx, line_rx) = mpsc::channel::<String>();
     let reader = std::thread::spawn(move || {

@@ -134,7 +134,9 @@ fn bindings_committed(ws: &Workspace) -> Outcome {
         .output();
     let problem = match out {
         Err(err) => Some(format!("could not run git: {err}")),
-        Ok(out) if !out.status.success() => Some(format!("git status failed: {}", String::from_utf8_lossy(&out.stderr).trim())),
+        Ok(out) if !out.status.success() => {
+            Some(format!("git status failed: {}", String::from_utf8_lossy(&out.stderr).trim()))
+        }
         Ok(out) if out.stdout.is_empty() => None,
         Ok(out) => Some(format!(
             "the generated bindings differ from the committed ones; commit them:\n{}",

@@ -218,9 +218,7 @@ mod tests {
         assert!(!xml.contains("s3cret-value") && !xml.contains("eyJhbGci"), "secrets and tokens are redacted:\n{xml}");
         assert!(!xml.contains('\u{1}'), "no character XML 1.0 forbids");
         assert!(
-            xml.contains(
-                "<testcase name=\"xsuaa\" classname=\"tokenhop.acme-test\" time=\"0.000\">\n      <skipped/>"
-            ),
+            xml.contains("<testcase name=\"xsuaa\" classname=\"tokenhop.acme-test\" time=\"0.000\">\n      <skipped/>"),
             "{xml}"
         );
         assert!(xml.contains(r#"tests="3" failures="1" errors="0" skipped="1""#), "{xml}");

@@ -38,4 +38,3 @@ pub enum Cmd {
     /// Serve the simulated Entra, IAS, XSUAA and API on 127.0.0.1 until interrupted.
     Sandbox(sandbox::SandboxArgs),
 }
-

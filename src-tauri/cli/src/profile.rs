@@ -10,9 +10,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Subcommand;
+use std::time::SystemTime;
 use tokenhop_core::entra::cache;
 use tokenhop_core::profile::file::to_toml;
-use std::time::SystemTime;
 
 use tokenhop_core::certificate::load_identity;
 use tokenhop_core::profile::{apply_service_key, parse_service_key, Credential, ProfileList, ProfileStore, ServiceKey};
@@ -202,13 +202,14 @@ fn dispatch(
 
 /// The key's text from FILE, or standard input for `-`.
 fn read_key(file: &std::path::Path) -> Result<String, Diagnosis> {
-    let read = if file.as_os_str() == "-" {
-        std::io::read_to_string(std::io::stdin())
-    } else {
-        std::fs::read_to_string(file)
-    };
+    let read =
+        if file.as_os_str() == "-" { std::io::read_to_string(std::io::stdin()) } else { std::fs::read_to_string(file) };
     read.map_err(|e| {
-        Diagnosis::new("cli.read_key", format!("could not read {}: {e}", file.display()), "Give the path of the key's JSON, or - to read it from standard input.")
+        Diagnosis::new(
+            "cli.read_key",
+            format!("could not read {}: {e}", file.display()),
+            "Give the path of the key's JSON, or - to read it from standard input.",
+        )
     })
 }
 
@@ -219,12 +220,22 @@ fn check_certificate(key: &ServiceKey, out: &mut dyn Write) -> Result<(), Diagno
         ServiceKey::Xsuaa { credential, .. } | ServiceKey::Ias { credential, .. } => credential,
     };
     let Credential::Certificate { certificate, key: private_key } = credential else { return Ok(()) };
-    let identity = load_identity(certificate.expose_secret(), private_key, SystemTime::now()).map_err(|e| e.diagnosis())?;
+    let identity =
+        load_identity(certificate.expose_secret(), private_key, SystemTime::now()).map_err(|e| e.diagnosis())?;
     let facts = &identity.facts;
-    writeln!(out, "certificate: {}\n  issuer: {}\n  not after: {} ({} days left)\n  SHA-256: {}", facts.subject, facts.issuer, facts.not_after, facts.days_left, facts.sha256_thumbprint)
-        .map_err(io)?;
+    writeln!(
+        out,
+        "certificate: {}\n  issuer: {}\n  not after: {} ({} days left)\n  SHA-256: {}",
+        facts.subject, facts.issuer, facts.not_after, facts.days_left, facts.sha256_thumbprint
+    )
+    .map_err(io)?;
     if facts.expires_soon() {
-        writeln!(out, "warning: the certificate expires in {} days; create a new service key before then", facts.days_left).map_err(io)?;
+        writeln!(
+            out,
+            "warning: the certificate expires in {} days; create a new service key before then",
+            facts.days_left
+        )
+        .map_err(io)?;
     }
     Ok(())
 }
@@ -265,5 +276,9 @@ pub fn print_diagnosis(err: &mut dyn Write, d: &Diagnosis) -> std::io::Result<()
 }
 
 fn io(e: std::io::Error) -> Diagnosis {
-    Diagnosis::new("cli.output", format!("could not write the output: {e}"), "Check the pipe or file the output goes to.")
+    Diagnosis::new(
+        "cli.output",
+        format!("could not write the output: {e}"),
+        "Check the pipe or file the output goes to.",
+    )
 }

@@ -164,7 +164,10 @@ pub async fn run(args: RunArgs, config_dir: Option<PathBuf>) -> anyhow::Result<E
     Ok(if report.ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
-fn open_profile(config_dir: Option<PathBuf>, name: &str) -> Result<(String, tokenhop_core::profile::Profile), Diagnosis> {
+fn open_profile(
+    config_dir: Option<PathBuf>,
+    name: &str,
+) -> Result<(String, tokenhop_core::profile::Profile), Diagnosis> {
     let store = open_store(config_dir)?;
     let slug = store.resolve(name).map_err(|e| e.diagnosis())?;
     let profile = store.get(&slug).map_err(|e| e.diagnosis())?;

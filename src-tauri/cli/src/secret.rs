@@ -83,7 +83,9 @@ fn dispatch(
     let store = open_store(config_dir)?;
     let slug = store.resolve(name).map_err(|e| e.diagnosis())?;
     let keychain = keychain.map_err(|e| no_keychain(&e, *kind))?;
-    let io = |e: std::io::Error| Diagnosis::new("cli.output", format!("could not write the output: {e}"), "Check the pipe the output goes to.");
+    let io = |e: std::io::Error| {
+        Diagnosis::new("cli.output", format!("could not write the output: {e}"), "Check the pipe the output goes to.")
+    };
     match cmd {
         SecretCmd::Set { kind, .. } => {
             let value = read_value(input, input_is_tty, &slug, kind)?;
@@ -104,7 +106,11 @@ fn dispatch(
 /// The value: typed without echo on a terminal, else all of `input` minus one trailing newline.
 fn read_value(input: &mut dyn Read, is_tty: bool, slug: &str, kind: SecretKind) -> Result<Secret, Diagnosis> {
     let read_failed = |e: std::io::Error| {
-        Diagnosis::new("cli.stdin", format!("could not read the secret from standard input: {e}"), "Pipe the value in, or type it at the prompt.")
+        Diagnosis::new(
+            "cli.stdin",
+            format!("could not read the secret from standard input: {e}"),
+            "Pipe the value in, or type it at the prompt.",
+        )
     };
     let mut value = if is_tty {
         rpassword::prompt_password(format!("{kind} for profile {slug} (not shown): ")).map_err(read_failed)?

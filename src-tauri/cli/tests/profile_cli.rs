@@ -89,11 +89,16 @@ fn import_list_show_export_and_rm_work_by_name_or_slug() {
     keychain.set("acme-dev", SecretKind::IasClientSecret, &"hidden-value".into()).unwrap();
     let run = cli(config.path(), &["profile", "show", "ACME Dev"], Some(keychain), "");
     assert!(ok(&run) && run.out.contains("tenant = \"contoso.onmicrosoft.com\""), "{}", run.out);
-    assert!(run.out.contains("ias-client-secret: keychain") && run.out.contains("entra-password: missing"), "{}", run.out);
+    assert!(
+        run.out.contains("ias-client-secret: keychain") && run.out.contains("entra-password: missing"),
+        "{}",
+        run.out
+    );
     assert!(!run.out.contains("hidden-value"), "show must never print a secret value");
 
     let exported = config.path().join("out.toml");
-    let run = cli(config.path(), &["profile", "export", "acme-dev", "--out", exported.to_str().unwrap()], Some(keychain), "");
+    let run =
+        cli(config.path(), &["profile", "export", "acme-dev", "--out", exported.to_str().unwrap()], Some(keychain), "");
     assert!(ok(&run), "{}", run.err);
     assert!(std::fs::read_to_string(&exported).unwrap().contains("name = \"ACME Dev\""));
     let run = cli(config.path(), &["profile", "export", "acme-dev"], Some(keychain), "");
@@ -101,7 +106,10 @@ fn import_list_show_export_and_rm_work_by_name_or_slug() {
 
     let run = cli(config.path(), &["profile", "rm", "ACME Dev"], Some(keychain), "");
     assert!(ok(&run), "{}", run.err);
-    assert!(keychain.get("acme-dev", SecretKind::IasClientSecret).unwrap().is_none(), "rm deletes the profile's secrets");
+    assert!(
+        keychain.get("acme-dev", SecretKind::IasClientSecret).unwrap().is_none(),
+        "rm deletes the profile's secrets"
+    );
     let run = cli(config.path(), &["profile", "show", "acme-dev"], Some(keychain), "");
     assert!(!ok(&run), "a deleted profile is gone");
 }
@@ -123,7 +131,11 @@ fn errors_print_message_and_hint_without_debug_output() {
     std::fs::write(config.path().join("profiles/broken.toml"), "name = \"x\"\n[entra]\ncolour = 1\n").unwrap();
     let run = cli(config.path(), &["profile", "list"], None, "");
     assert!(ok(&run) && run.out.contains("dup"), "the good profiles still list: {}", run.out);
-    assert!(run.err.contains("broken.toml:3:1") && run.err.contains("colour"), "corrupt files warned with position: {}", run.err);
+    assert!(
+        run.err.contains("broken.toml:3:1") && run.err.contains("colour"),
+        "corrupt files warned with position: {}",
+        run.err
+    );
 }
 
 #[test]
@@ -160,6 +172,7 @@ fn secret_commands_explain_a_missing_keychain_and_unknown_kinds() {
     assert!(!ok(&run), "with no keychain nothing is stored");
     assert!(run.err.contains("No keychain available") && run.err.contains("TOKENHOP_IAS_CLIENT_SECRET"), "{}", run.err);
 
-    let err = Cli::try_parse_from(["tokenhop-cli", "secret", "set", "dev", "api-key"]).err().expect("unknown kind refused");
+    let err =
+        Cli::try_parse_from(["tokenhop-cli", "secret", "set", "dev", "api-key"]).err().expect("unknown kind refused");
     assert!(err.to_string().contains("ias-client-secret"), "the error lists the kinds: {err}");
 }

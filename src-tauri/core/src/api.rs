@@ -33,8 +33,14 @@ pub async fn call(http: &HttpClient, api: &ApiConfig, token: &str, progress: Pro
                     403 => "The token is valid but lacks a scope the API needs: assign the role collection to the user.",
                     _ => "Check the API URL and its logs.",
                 };
-                out.error = Some(Diagnosis::new("api.status", format!("The API answered HTTP {} {reason}", resp.status).trim().to_owned(), hint)
-                    .with_raw(format!("HTTP {}\n{}", resp.status, resp.body)));
+                out.error = Some(
+                    Diagnosis::new(
+                        "api.status",
+                        format!("The API answered HTTP {} {reason}", resp.status).trim().to_owned(),
+                        hint,
+                    )
+                    .with_raw(format!("HTTP {}\n{}", resp.status, resp.body)),
+                );
             }
         }
         Err(e) => {

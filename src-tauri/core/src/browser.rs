@@ -83,7 +83,9 @@ mod tests {
             .filter(|stat| {
                 let (name, rest) = stat.split_once(") ").unwrap_or_default();
                 let fields: Vec<&str> = rest.split(' ').collect();
-                name.ends_with(&format!("({comm}")) && fields.first() == Some(&"Z") && fields.get(1) == Some(&me.as_str())
+                name.ends_with(&format!("({comm}"))
+                    && fields.first() == Some(&"Z")
+                    && fields.get(1) == Some(&me.as_str())
             })
             .count()
     }

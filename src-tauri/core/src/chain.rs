@@ -39,6 +39,7 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::browser::Browser;
+use crate::certificate::load_identity;
 use crate::diagnose::{http_failure, Diagnosis};
 use crate::entra::cache::{self, SignedInUser};
 use crate::entra::id_token::NonceCheck;
@@ -46,7 +47,6 @@ use crate::entra::loopback::LoopbackConfig;
 use crate::entra::refresh::RefreshFailure;
 use crate::entra::{self, SignInContext, SignInSecrets};
 use crate::exchange::{self, Service};
-use crate::certificate::load_identity;
 use crate::http::{parse_url, HttpClient};
 use crate::keep::Keeper;
 use crate::oauth::TokenResponse;
@@ -55,9 +55,9 @@ use crate::profile::{Flow, Profile, TokenFormat};
 use crate::report::{
     Check, Progress, RunReport, SignInInfo, SignInMethod, SignatureStatus, Step, StepOutcome, TokenString,
 };
-use crate::token_request::{Inputs, TokenRequest};
 use crate::secrets::{SecretKind, SecretStore};
 use crate::token::{decode, DecodedJwt};
+use crate::token_request::{Inputs, TokenRequest};
 
 /// The clock every check uses; tests pin it.
 pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
@@ -94,7 +94,10 @@ impl Net {
         match profile.ca_file.as_deref() {
             None => Ok(Self { http: engine.http.clone(), jwks: engine.jwks.clone() }),
             Some(path) => {
-                let http = engine.http.with_ca_file(std::path::Path::new(path)).map_err(|e| http_failure("The profile's ca_file", &e))?;
+                let http = engine
+                    .http
+                    .with_ca_file(std::path::Path::new(path))
+                    .map_err(|e| http_failure("The profile's ca_file", &e))?;
                 let jwks = Arc::new(JwksCache::new(http.clone(), std::time::Duration::from_secs(30)));
                 Ok(Self { http, jwks })
             }
@@ -134,7 +137,12 @@ impl Default for SignInPolicy {
 
 pub type ProgressFn<'a> = &'a (dyn Fn(Progress) + Send + Sync);
 
-pub async fn run(engine: &Engine, req: RunRequest<'_>, progress: ProgressFn<'_>, cancel: CancellationToken) -> RunReport {
+pub async fn run(
+    engine: &Engine,
+    req: RunRequest<'_>,
+    progress: ProgressFn<'_>,
+    cancel: CancellationToken,
+) -> RunReport {
     let started_at = time::OffsetDateTime::from(engine.now())
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
@@ -236,11 +244,14 @@ async fn run_step(
 ) -> StepOutcome {
     let input = previous.and_then(forwarded);
     let not_configured = |section: &str| {
-        failed(step, Diagnosis::new(
-            format!("{section}.not_configured"),
-            format!("The profile has no [{section}] section, so the {step} step cannot run."),
-            format!("Add the [{section}] section to the profile, or run only up to the previous step."),
-        ))
+        failed(
+            step,
+            Diagnosis::new(
+                format!("{section}.not_configured"),
+                format!("The profile has no [{section}] section, so the {step} step cannot run."),
+                format!("Add the [{section}] section to the profile, or run only up to the previous step."),
+            ),
+        )
     };
     match step {
         Step::Entra => entra_step(engine, net, req, keeper, progress, cancel).await,
@@ -249,7 +260,15 @@ async fn run_step(
             None => not_configured("ias"),
             Some(ias) => {
                 let request = TokenRequest::ias_jwt_bearer(ias);
-                exchange_step(engine, net, req, &request, ExchangeInputs { issuer: &ias.url, assertion: input, zid: None }, progress).await
+                exchange_step(
+                    engine,
+                    net,
+                    req,
+                    &request,
+                    ExchangeInputs { issuer: &ias.url, assertion: input, zid: None },
+                    progress,
+                )
+                .await
             }
         },
         Step::Xsuaa => match &req.profile.xsuaa {
@@ -259,7 +278,15 @@ async fn run_step(
                 let app_tid = || previous?.claims.get("id_token")?.get("app_tid")?.as_str();
                 let zid = x.zid.as_deref().or_else(app_tid);
                 let request = TokenRequest::xsuaa_jwt_bearer(x);
-                exchange_step(engine, net, req, &request, ExchangeInputs { issuer: &x.url, assertion: input, zid }, progress).await
+                exchange_step(
+                    engine,
+                    net,
+                    req,
+                    &request,
+                    ExchangeInputs { issuer: &x.url, assertion: input, zid },
+                    progress,
+                )
+                .await
             }
         },
         Step::Api => match &req.profile.api {
@@ -277,7 +304,11 @@ pub(crate) fn failed(step: Step, d: Diagnosis) -> StepOutcome {
 
 pub(crate) fn secret(req: &RunRequest<'_>, kind: SecretKind) -> Result<Option<crate::Secret>, Diagnosis> {
     req.secrets.get(req.slug, kind).map_err(|e| {
-        Diagnosis::new("secrets.unavailable", format!("The {kind} could not be read: {e}"), format!("Set {} for this run, or unlock the keychain.", kind.env_var()))
+        Diagnosis::new(
+            "secrets.unavailable",
+            format!("The {kind} could not be read: {e}"),
+            format!("Set {} for this run, or unlock the keychain.", kind.env_var()),
+        )
     })
 }
 
@@ -285,7 +316,10 @@ pub(crate) fn missing_secret(kind: SecretKind, slug: &str) -> Diagnosis {
     Diagnosis::new(
         "secrets.missing",
         format!("No {kind} is stored for this profile."),
-        format!("Store it with `tokenhop-cli secret set {slug} {kind}` (or in the app), or set {} for this run.", kind.env_var()),
+        format!(
+            "Store it with `tokenhop-cli secret set {slug} {kind}` (or in the app), or set {} for this run.",
+            kind.env_var()
+        ),
     )
 }
 
@@ -456,11 +490,23 @@ async fn finish_entra(
     out.sign_in = Some(signed_in.how);
     let tokens = signed_in.tokens;
     let Some(id_token) = tokens.id_token.as_ref() else {
-        out.error = Some(Diagnosis::new("entra.no_id_token", "Entra returned no ID token.", "Add the `openid` scope to the profile's Entra scopes."));
+        out.error = Some(Diagnosis::new(
+            "entra.no_id_token",
+            "Entra returned no ID token.",
+            "Add the `openid` scope to the profile's Entra scopes.",
+        ));
         return out;
     };
     let now = chrono::DateTime::<chrono::Utc>::from(engine.now());
-    let check = entra::id_token::verify(id_token.expose_secret(), discovery, &net.jwks, &entra_cfg.client_id, signed_in.nonce, now).await;
+    let check = entra::id_token::verify(
+        id_token.expose_secret(),
+        discovery,
+        &net.jwks,
+        &entra_cfg.client_id,
+        signed_in.nonce,
+        now,
+    )
+    .await;
     out.checks = check.checks;
     add_tokens(&mut out, &tokens, Some((check.signature, check.decoded)));
     tenant_check(&mut out, entra_cfg, &discovery.issuer);
@@ -556,7 +602,6 @@ fn sign_in_required(req: &RunRequest<'_>, refused: Option<&str>) -> Diagnosis {
     )
 }
 
-
 /// `iss` must be `{authority}/{tid}/v2.0`, and `tid` the profile's tenant when that is a GUID.
 fn tenant_check(out: &mut StepOutcome, entra_cfg: &crate::profile::EntraConfig, issuer: &str) {
     let Some(claims) = out.claims.get("id_token") else { return };
@@ -609,7 +654,14 @@ async fn exchange_step(
         Err(e) => return failed(step, http_failure(service.name(), &e)),
     };
     let Some(assertion) = handed.assertion else {
-        return failed(step, Diagnosis::new("chain.no_input", "The previous step produced no ID token to exchange.", "Run the chain from the start."));
+        return failed(
+            step,
+            Diagnosis::new(
+                "chain.no_input",
+                "The previous step produced no ID token to exchange.",
+                "Run the chain from the start.",
+            ),
+        );
     };
     let mut checks = Vec::new();
     let (client, secret) = if request.client_certificate {
@@ -628,7 +680,8 @@ async fn exchange_step(
         }
     };
     progress(Progress::Request { step, url: url.to_string() });
-    let inputs = Inputs { client_secret: secret.as_ref(), assertion: Some(assertion), refresh_token: None, zid: handed.zid };
+    let inputs =
+        Inputs { client_secret: secret.as_ref(), assertion: Some(assertion), refresh_token: None, zid: handed.zid };
     let (result, http) = exchange::send(&client, request, &url, &inputs).await;
     let mut out = StepOutcome::new(step);
     out.http = Some(http);
@@ -652,7 +705,12 @@ async fn exchange_step(
 
 /// The HTTP client that presents the service's client certificate, once the certificate and key from the
 /// keychain passed their checks, and a check that shows the certificate's validity (warning 14 days ahead).
-fn certificate_client(engine: &Engine, net: &Net, req: &RunRequest<'_>, service: Service) -> Result<(HttpClient, Check), Diagnosis> {
+fn certificate_client(
+    engine: &Engine,
+    net: &Net,
+    req: &RunRequest<'_>,
+    service: Service,
+) -> Result<(HttpClient, Check), Diagnosis> {
     let (cert_kind, key_kind) = match service {
         Service::Ias => (SecretKind::IasClientCertificate, SecretKind::IasClientKey),
         Service::Xsuaa => (SecretKind::XsuaaClientCertificate, SecretKind::XsuaaClientKey),
@@ -683,8 +741,16 @@ fn missing_certificate(kind: SecretKind, slug: &str) -> Diagnosis {
 
 /// Puts the tokens of a response into the outcome: raw, claims and views. `checked_id_token` is what the Entra
 /// ID-token check already found: its signature status and, so it is not decoded again, the token taken apart.
-pub(crate) fn add_tokens(out: &mut StepOutcome, tokens: &TokenResponse, mut checked_id_token: Option<(SignatureStatus, Option<DecodedJwt>)>) {
-    for (name, value) in [("id_token", &tokens.id_token), ("access_token", &tokens.access_token), ("refresh_token", &tokens.refresh_token)] {
+pub(crate) fn add_tokens(
+    out: &mut StepOutcome,
+    tokens: &TokenResponse,
+    mut checked_id_token: Option<(SignatureStatus, Option<DecodedJwt>)>,
+) {
+    for (name, value) in [
+        ("id_token", &tokens.id_token),
+        ("access_token", &tokens.access_token),
+        ("refresh_token", &tokens.refresh_token),
+    ] {
         let Some(value) = value else { continue };
         let raw = value.expose_secret();
         out.tokens.insert(name.to_owned(), TokenString(raw.to_owned()));
@@ -692,7 +758,8 @@ pub(crate) fn add_tokens(out: &mut StepOutcome, tokens: &TokenResponse, mut chec
             Some((signature, decoded)) => (signature, decoded.or_else(|| decode(raw).ok())),
             None => {
                 let decoded = decode(raw).ok();
-                let reason = if decoded.is_some() { "not checked yet" } else { "opaque token: only its issuer can read it" };
+                let reason =
+                    if decoded.is_some() { "not checked yet" } else { "opaque token: only its issuer can read it" };
                 (SignatureStatus::Unverified { reason: reason.into() }, decoded)
             }
         };
@@ -707,22 +774,31 @@ pub(crate) fn add_tokens(out: &mut StepOutcome, tokens: &TokenResponse, mut chec
 /// Checks every unverified JWT of the outcome against the issuer's keys, refetching once on an unknown kid.
 /// `ias_client_id` is set for IAS, whose keys request carries `x-client_id`, `x-app_tid` and `x-azp` as SAP's
 /// security libraries send them (`SapIdJwtSignatureValidator`, `@sap/xssec` `fetchJwks`).
-pub(crate) async fn verify_outcome(jwks: &JwksCache, out: &mut StepOutcome, keys_url: &Url, ias_client_id: Option<&str>) {
+pub(crate) async fn verify_outcome(
+    jwks: &JwksCache,
+    out: &mut StepOutcome,
+    keys_url: &Url,
+    ias_client_id: Option<&str>,
+) {
     for view in out.views.iter_mut().filter(|v| v.claims.is_some() && v.name != "refresh_token") {
         let raw = view.raw.expose().to_owned();
         let claim = |name: &str| view.claims.as_ref()?.get(name)?.as_str().map(str::to_owned);
         let headers: Vec<(&str, String)> = match ias_client_id {
             None => vec![],
-            Some(client_id) => [("x-client_id", Some(client_id.to_owned())), ("x-app_tid", claim("app_tid")), ("x-azp", claim("azp"))]
-                .into_iter()
-                .filter_map(|(k, v)| v.map(|v| (k, v)))
-                .collect(),
+            Some(client_id) => {
+                [("x-client_id", Some(client_id.to_owned())), ("x-app_tid", claim("app_tid")), ("x-azp", claim("azp"))]
+                    .into_iter()
+                    .filter_map(|(k, v)| v.map(|v| (k, v)))
+                    .collect()
+            }
         };
         let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
         view.signature = crate::token::inspect::verify_at(jwks, &raw, keys_url, &headers).await;
         let ok = matches!(view.signature, SignatureStatus::Verified { .. });
         let detail = match &view.signature {
-            SignatureStatus::Verified { kid, .. } => format!("signed by the issuer's key {}", kid.as_deref().unwrap_or("(no kid)")),
+            SignatureStatus::Verified { kid, .. } => {
+                format!("signed by the issuer's key {}", kid.as_deref().unwrap_or("(no kid)"))
+            }
             SignatureStatus::Invalid { reason } | SignatureStatus::Unverified { reason } => reason.clone(),
         };
         out.checks.push(Check::new("signature", ok, detail).on(view.name.clone()));
@@ -736,7 +812,11 @@ pub(crate) fn service_checks(engine: &Engine, req: &RunRequest<'_>, out: &mut St
         if let Some(exp) = view.expires_at {
             // `exp` is whatever the server wrote: saturate rather than overflow.
             let mins = exp.saturating_sub(now) / 60;
-            let (ok, detail) = if exp > now { (true, format!("expires in {mins} min")) } else { (false, format!("expired {} min ago", mins.saturating_neg())) };
+            let (ok, detail) = if exp > now {
+                (true, format!("expires in {mins} min"))
+            } else {
+                (false, format!("expired {} min ago", mins.saturating_neg()))
+            };
             out.checks.push(Check::new("exp", ok, detail).on(view.name.clone()));
         }
     }
@@ -745,25 +825,57 @@ pub(crate) fn service_checks(engine: &Engine, req: &RunRequest<'_>, out: &mut St
         Step::Ias => {
             if let Some(c) = &id_claims {
                 let app_tid = c.get("app_tid").and_then(Value::as_str);
-                out.checks.push(Check::new("app_tid", true, match app_tid {
-                    Some(t) => format!("app_tid {t} (sent to XSUAA as X-zid)"),
-                    None => "no app_tid: X-zid is not sent, so XSUAA takes the zone from its own host name".into(),
-                }).on("id_token"));
+                out.checks.push(
+                    Check::new(
+                        "app_tid",
+                        true,
+                        match app_tid {
+                            Some(t) => format!("app_tid {t} (sent to XSUAA as X-zid)"),
+                            None => {
+                                "no app_tid: X-zid is not sent, so XSUAA takes the zone from its own host name".into()
+                            }
+                        },
+                    )
+                    .on("id_token"),
+                );
                 out.checks.extend(ias_issuer_check(req.profile, c));
                 if let Some(check) = trust_audience_check(req.profile, c) {
                     out.checks.push(check);
                 }
             } else {
-                out.checks.push(Check::new("id_token", false, "IAS returned no ID token, which the XSUAA exchange needs").on("id_token"));
+                out.checks.push(
+                    Check::new("id_token", false, "IAS returned no ID token, which the XSUAA exchange needs")
+                        .on("id_token"),
+                );
             }
-            if req.profile.ias.as_ref().is_some_and(|i| i.token_format == TokenFormat::Jwt) && !out.claims.contains_key("access_token") {
-                out.checks.push(Check::new("token_format", false, "the access token is opaque although token_format=jwt was asked").on("access_token"));
+            if req.profile.ias.as_ref().is_some_and(|i| i.token_format == TokenFormat::Jwt)
+                && !out.claims.contains_key("access_token")
+            {
+                out.checks.push(
+                    Check::new("token_format", false, "the access token is opaque although token_format=jwt was asked")
+                        .on("access_token"),
+                );
             }
         }
         Step::Xsuaa => {
             if let Some(c) = out.claims.get("access_token") {
-                let scopes: Vec<&str> = c.get("scope").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
-                out.checks.push(Check::new("scope", !scopes.is_empty(), if scopes.is_empty() { "no scopes: assign role collections to the user".into() } else { scopes.join(" ") }).on("access_token"));
+                let scopes: Vec<&str> = c
+                    .get("scope")
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                out.checks.push(
+                    Check::new(
+                        "scope",
+                        !scopes.is_empty(),
+                        if scopes.is_empty() {
+                            "no scopes: assign role collections to the user".into()
+                        } else {
+                            scopes.join(" ")
+                        },
+                    )
+                    .on("access_token"),
+                );
             }
         }
         _ => {}
@@ -793,7 +905,8 @@ fn ias_issuer_check(profile: &Profile, claims: &Value) -> Option<Check> {
     }
     let ias_iss = claims.get("ias_iss").and_then(Value::as_str);
     let ok = [Some(iss), ias_iss].into_iter().flatten().any(|i| i.trim_end_matches('/') == expected);
-    let detail = if ok { format!("issued by {iss}") } else { format!("iss {iss} is not the profile's IAS tenant {expected}") };
+    let detail =
+        if ok { format!("issued by {iss}") } else { format!("iss {iss} is not the profile's IAS tenant {expected}") };
     Some(Check::new("iss", ok, detail).on("id_token"))
 }
 

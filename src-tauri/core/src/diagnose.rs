@@ -118,7 +118,9 @@ impl Text {
         match self {
             Self::Exact(t) => description == t,
             Self::Template(prefix, suffix) => {
-                description.len() >= prefix.len() + suffix.len() && description.starts_with(prefix) && description.ends_with(suffix)
+                description.len() >= prefix.len() + suffix.len()
+                    && description.starts_with(prefix)
+                    && description.ends_with(suffix)
             }
             Self::Any => true,
         }
@@ -322,7 +324,8 @@ const RULES: &[Rule] = &[
 ];
 
 /// What to check when IAS answers with nothing TokenHop recognises: the usual causes, no verdict.
-const IAS_UNKNOWN: &str = "TokenHop does not recognise this answer. The usual causes at this step: the IAS application is \
+const IAS_UNKNOWN: &str =
+    "TokenHop does not recognise this answer. The usual causes at this step: the IAS application is \
 not confidential or lacks the JWT bearer grant; the client ID or secret is wrong (five failures lock the client for 60 \
 minutes); Entra is not trusted as a corporate identity provider with the token's issuer and audience.";
 
@@ -368,7 +371,10 @@ fn oauth_error(body: &str) -> (String, String) {
 pub fn unexpected_body(service: &str, status: u16, content_type: Option<&str>, body: &str) -> Diagnosis {
     let raw = format!("HTTP {status}\n{body}");
     let looks_html = content_type.is_some_and(|ct| ct.contains("html"))
-        || body.trim_start().get(..15).is_some_and(|s| s.to_ascii_lowercase().starts_with("<!doctype html") || s.starts_with("<html"));
+        || body
+            .trim_start()
+            .get(..15)
+            .is_some_and(|s| s.to_ascii_lowercase().starts_with("<!doctype html") || s.starts_with("<html"));
     if looks_html {
         return Diagnosis::new(
             "http.html_page",
@@ -435,7 +441,8 @@ fn tls_failure(service: &str, err: &crate::http::HttpError, reason: crate::http:
         crate::http::HttpError::Tls { detail, .. } => detail.as_str(),
         _ => "",
     };
-    Diagnosis::new(code, format!("{service}: the TLS connection to {host} failed: {reason}."), hint).with_raw(detail.to_owned())
+    Diagnosis::new(code, format!("{service}: the TLS connection to {host} failed: {reason}."), hint)
+        .with_raw(detail.to_owned())
 }
 
 #[cfg(test)]
@@ -450,7 +457,13 @@ mod tests {
             assert_eq!(d.code, rule.code, "rule {} must fire on its own sample {body}", rule.code);
             for other in RULES.iter().filter(|o| o.code != rule.code) {
                 let (status, body) = other.sample;
-                assert_ne!(token_error(other.service, status, body).code, rule.code, "rule {} must not fire on {}'s sample", rule.code, other.code);
+                assert_ne!(
+                    token_error(other.service, status, body).code,
+                    rule.code,
+                    "rule {} must not fire on {}'s sample",
+                    rule.code,
+                    other.code
+                );
             }
             assert!(!rule.source.is_empty(), "rule {} names its source", rule.code);
         }
@@ -466,7 +479,11 @@ mod tests {
 
     #[test]
     fn an_unexpected_iss_is_not_read_as_an_expired_token() {
-        let d = token_error(Service::Ias, 400, r#"{"error":"invalid_grant","error_description":"unexpected \"iss\" claim value"}"#);
+        let d = token_error(
+            Service::Ias,
+            400,
+            r#"{"error":"invalid_grant","error_description":"unexpected \"iss\" claim value"}"#,
+        );
         assert_eq!(d.code, "ias.assertion_refused");
         assert!(d.message.contains(r#"unexpected "iss" claim value"#), "IAS's words stay verbatim: {}", d.message);
     }

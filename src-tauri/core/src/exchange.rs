@@ -119,7 +119,13 @@ mod tests {
         let uaa = Url::parse("https://acme.authentication.eu10.hana.ondemand.com").unwrap();
         assert_eq!(Service::Ias.token_url(&ias).as_str(), "https://acme.accounts.ondemand.com/oauth2/token");
         assert_eq!(Service::Ias.keys_url(&ias).as_str(), "https://acme.accounts.ondemand.com/oauth2/certs");
-        assert_eq!(Service::Xsuaa.token_url(&uaa).as_str(), "https://acme.authentication.eu10.hana.ondemand.com/oauth/token");
-        assert_eq!(Service::Xsuaa.keys_url(&uaa).as_str(), "https://acme.authentication.eu10.hana.ondemand.com/token_keys");
+        assert_eq!(
+            Service::Xsuaa.token_url(&uaa).as_str(),
+            "https://acme.authentication.eu10.hana.ondemand.com/oauth/token"
+        );
+        assert_eq!(
+            Service::Xsuaa.keys_url(&uaa).as_str(),
+            "https://acme.authentication.eu10.hana.ondemand.com/token_keys"
+        );
     }
 }

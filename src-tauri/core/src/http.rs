@@ -30,7 +30,11 @@ pub struct HttpConfig {
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        Self { connect_timeout: Duration::from_secs(10), timeout: Duration::from_secs(30), body_limit: DEFAULT_BODY_LIMIT }
+        Self {
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            body_limit: DEFAULT_BODY_LIMIT,
+        }
     }
 }
 
@@ -46,10 +50,18 @@ pub enum HttpError {
     Insecure { url: String },
     /// The host name did not resolve.
     #[error("could not resolve the host of {url}")]
-    Dns { url: String, #[source] source: reqwest::Error },
+    Dns {
+        url: String,
+        #[source]
+        source: reqwest::Error,
+    },
     /// TCP connection refused or unreachable.
     #[error("could not connect to {url}")]
-    Connect { url: String, #[source] source: reqwest::Error },
+    Connect {
+        url: String,
+        #[source]
+        source: reqwest::Error,
+    },
     /// TLS handshake or certificate failure.
     #[error("the TLS connection to {host} failed: {reason}")]
     Tls { url: String, host: String, reason: TlsFailure, detail: String },
@@ -131,8 +143,8 @@ impl HttpResponse {
 
 /// Checks scheme and host: `https` anywhere, `http` only for loopback (RFC 8252 §8.3 spirit).
 pub fn parse_url(raw: &str) -> Result<Url, HttpError> {
-    let url = Url::parse(raw.trim())
-        .map_err(|e| HttpError::InvalidUrl { url: raw.to_owned(), reason: e.to_string() })?;
+    let url =
+        Url::parse(raw.trim()).map_err(|e| HttpError::InvalidUrl { url: raw.to_owned(), reason: e.to_string() })?;
     match url.scheme() {
         "https" => Ok(url),
         "http" if is_loopback(&url) => Ok(url),
@@ -160,7 +172,10 @@ pub struct HttpClient {
 
 impl std::fmt::Debug for Tls {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Tls").field("extra_roots", &self.extra_roots.len()).field("identity", &self.identity.is_some()).finish()
+        f.debug_struct("Tls")
+            .field("extra_roots", &self.extra_roots.len())
+            .field("identity", &self.identity.is_some())
+            .finish()
     }
 }
 
@@ -389,10 +404,12 @@ fn rustls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rust
 fn tls_failure(e: &rustls::Error, presented: bool) -> TlsFailure {
     use rustls::{AlertDescription as A, CertificateError as C, Error as E};
     match e {
-        E::InvalidCertificate(C::UnknownIssuer | C::BadSignature | C::UnhandledCriticalExtension) => TlsFailure::UnknownCa,
-        E::InvalidCertificate(C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. }) => {
-            TlsFailure::Expired
+        E::InvalidCertificate(C::UnknownIssuer | C::BadSignature | C::UnhandledCriticalExtension) => {
+            TlsFailure::UnknownCa
         }
+        E::InvalidCertificate(
+            C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. },
+        ) => TlsFailure::Expired,
         E::InvalidCertificate(C::NotValidForName | C::NotValidForNameContext { .. }) => TlsFailure::WrongHost,
         E::AlertReceived(A::CertificateRequired) if !presented => TlsFailure::ClientCertificateRequired,
         E::AlertReceived(

@@ -129,7 +129,8 @@ async fn run_one(
         on_event(MatrixEvent::Progress { slug: slug.clone(), progress: p });
     };
     // Cached sign-ins are reused (issue 26), so a re-run matrix signs in silently where it can.
-    let request = RunRequest { profile: &entry.profile, slug, until, secrets, sign_in: Default::default(), refresh: false };
+    let request =
+        RunRequest { profile: &entry.profile, slug, until, secrets, sign_in: Default::default(), refresh: false };
     let report = chain::run(engine, request, &progress, entry.cancel.clone()).await;
     release();
     on_event(MatrixEvent::Finished { slug: slug.clone(), report: report.clone() });

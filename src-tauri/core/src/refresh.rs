@@ -11,12 +11,12 @@
 use crate::chain::{self, add_tokens, failed, secret, service_checks, verify_outcome, Engine, ProgressFn, RunRequest};
 use crate::diagnose::{http_failure, Diagnosis};
 use crate::exchange::{self, Service};
-use crate::token_request::{Inputs, TokenRequest, Value};
 use crate::http::parse_url;
 use crate::profile::{ClientAuth, TokenFormat};
 use crate::report::{Progress, Step, StepOutcome};
 use crate::secret::Secret;
 use crate::secrets::SecretKind;
+use crate::token_request::{Inputs, TokenRequest, Value};
 
 /// Where a hop's refresh grant goes, and with which client.
 struct Hop<'a> {
@@ -102,7 +102,8 @@ pub async fn refresh_step(
         Err(e) => return failed(step, http_failure(hop.service.name(), &e)),
     };
     progress(Progress::Request { step, url: url.to_string() });
-    let inputs = Inputs { client_secret: Some(&client_secret), assertion: None, refresh_token: Some(refresh_token), zid: None };
+    let inputs =
+        Inputs { client_secret: Some(&client_secret), assertion: None, refresh_token: Some(refresh_token), zid: None };
     let (result, http) = exchange::send(&engine.http, &request, &url, &inputs).await;
     let mut out = StepOutcome::new(step);
     out.http = Some(http);

@@ -229,15 +229,36 @@ impl RunReport {
 #[serde(tag = "type", rename_all = "snake_case")]
 #[ts(export)]
 pub enum Progress {
-    StepStarted { step: Step },
+    StepStarted {
+        step: Step,
+    },
     /// The authorization URL, for the user to open by hand if the browser did not start.
-    BrowserOpened { url: String },
-    BrowserFailed { url: String, reason: String },
-    WaitingForSignIn { redirect_uri: String },
-    DeviceCode { user_code: String, verification_uri: String, message: String },
+    BrowserOpened {
+        url: String,
+    },
+    BrowserFailed {
+        url: String,
+        reason: String,
+    },
+    WaitingForSignIn {
+        redirect_uri: String,
+    },
+    DeviceCode {
+        user_code: String,
+        verification_uri: String,
+        message: String,
+    },
     CallbackReceived,
     /// A request is on its way (`exchanging at IAS`, …).
-    Request { step: Step, url: String },
-    Warning { step: Step, message: String },
-    StepFinished { outcome: StepOutcome },
+    Request {
+        step: Step,
+        url: String,
+    },
+    Warning {
+        step: Step,
+        message: String,
+    },
+    StepFinished {
+        outcome: StepOutcome,
+    },
 }

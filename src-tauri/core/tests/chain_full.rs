@@ -33,7 +33,12 @@ fn assert_tokens(report: &RunReport) {
     let entra_id = entra.views.iter().filter(|v| v.name == "id_token");
     let sap = ias.views.iter().chain(&xsuaa.views).filter(|v| v.name != "refresh_token" && v.claims.is_some());
     for view in entra_id.chain(sap) {
-        assert!(matches!(view.signature, SignatureStatus::Verified { .. }), "{} verified: {:?}", view.name, view.signature);
+        assert!(
+            matches!(view.signature, SignatureStatus::Verified { .. }),
+            "{} verified: {:?}",
+            view.name,
+            view.signature
+        );
     }
 }
 
@@ -130,7 +135,9 @@ async fn device_code_flow_signs_in_and_runs_the_chain() {
     let progress = move |p: tokenhop_core::Progress| {
         if let tokenhop_core::Progress::DeviceCode { user_code, verification_uri, .. } = p {
             runtime.spawn(async move {
-                tokenhop_sandbox::browser::complete_device_sign_in(&verification_uri, &user_code, ALICE).await.expect("device sign-in");
+                tokenhop_sandbox::browser::complete_device_sign_in(&verification_uri, &user_code, ALICE)
+                    .await
+                    .expect("device sign-in");
             });
         }
     };
@@ -144,7 +151,14 @@ async fn device_code_flow_signs_in_and_runs_the_chain() {
     };
     let report = tokenhop_core::chain::run(&h.engine, req, &progress, Default::default()).await;
     assert_all_ok(&report);
-    let grants: Vec<_> = h.sandbox.last_issued().requests.iter().filter(|r| r.service == Service::Entra).filter_map(|r| r.grant_type().map(String::from)).collect();
+    let grants: Vec<_> = h
+        .sandbox
+        .last_issued()
+        .requests
+        .iter()
+        .filter(|r| r.service == Service::Entra)
+        .filter_map(|r| r.grant_type().map(String::from))
+        .collect();
     assert!(grants.iter().all(|g| g == "urn:ietf:params:oauth:grant-type:device_code"), "{grants:?}");
     assert!(h.browser.lock().unwrap().opened.is_empty(), "the device flow opens no browser");
 }

@@ -49,7 +49,8 @@ async fn a_token_from_another_issuer_is_refused() {
 #[tokio::test]
 async fn a_token_for_another_app_is_refused() {
     let other = json!("99999999-8888-7777-6666-555555555555");
-    let report = assert_refused(Tamper::SetClaim { claim: "aud".into(), value: other }, "token.wrong_audience", "aud").await;
+    let report =
+        assert_refused(Tamper::SetClaim { claim: "aud".into(), value: other }, "token.wrong_audience", "aud").await;
     assert!(failure(&report).error.as_ref().unwrap().message.contains("99999999-8888"), "names the audience it saw");
 }
 
@@ -65,7 +66,12 @@ async fn a_token_without_the_nonce_is_refused() {
 
 #[tokio::test]
 async fn a_token_with_another_sign_ins_nonce_is_refused() {
-    assert_refused(Tamper::SetClaim { claim: "nonce".into(), value: json!("nonce-of-another-sign-in") }, "token.nonce_mismatch", "nonce").await;
+    assert_refused(
+        Tamper::SetClaim { claim: "nonce".into(), value: json!("nonce-of-another-sign-in") },
+        "token.nonce_mismatch",
+        "nonce",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -80,7 +86,12 @@ async fn an_hs256_token_keyed_with_the_public_key_is_refused() {
 
 #[tokio::test]
 async fn a_token_naming_an_unpublished_kid_is_refused() {
-    assert_refused(Tamper::SetHeader { name: "kid".into(), value: json!("no-such-key") }, "token.unknown_kid", "signature").await;
+    assert_refused(
+        Tamper::SetHeader { name: "kid".into(), value: json!("no-such-key") },
+        "token.unknown_kid",
+        "signature",
+    )
+    .await;
 }
 
 #[tokio::test]

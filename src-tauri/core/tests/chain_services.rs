@@ -28,7 +28,10 @@ async fn ias_without_trust_in_the_entra_issuer_is_diagnosed() {
     let (_h, report) = run_with(Fault::IasDistrustsEntra).await;
     assert_fails(&report, Step::Ias, "ias.assertion_refused");
     let d = failure(&report).error.clone().unwrap();
-    assert!(d.raw.as_deref().is_some_and(|r| r.contains("No trusted corporate identity provider")), "IAS's text is kept verbatim: {d:?}");
+    assert!(
+        d.raw.as_deref().is_some_and(|r| r.contains("No trusted corporate identity provider")),
+        "IAS's text is kept verbatim: {d:?}"
+    );
 }
 
 #[tokio::test]
@@ -50,7 +53,9 @@ async fn a_locked_ias_client_is_explained_with_the_wait_and_the_unlock() {
     for _ in 0..h.sandbox.config().ias_lockout_threshold {
         assert_fails(&h.run_until(Some(Step::Ias)).await, Step::Ias, "ias.invalid_client");
     }
-    h.secrets.set(SLUG, SecretKind::IasClientSecret, &Secret::new(h.sandbox.config().ias_client_secret.as_str())).unwrap();
+    h.secrets
+        .set(SLUG, SecretKind::IasClientSecret, &Secret::new(h.sandbox.config().ias_client_secret.as_str()))
+        .unwrap();
     let report = h.run_until(Some(Step::Ias)).await;
     assert_fails(&report, Step::Ias, "ias.invalid_client");
     let hint = failure(&report).error.clone().unwrap().hint;
@@ -61,7 +66,10 @@ async fn a_locked_ias_client_is_explained_with_the_wait_and_the_unlock() {
 async fn xsuaa_without_trust_in_ias_is_unmapped_issuer() {
     let (_h, report) = run_with(Fault::XsuaaDistrustsIas).await;
     assert_fails(&report, Step::Xsuaa, "xsuaa.unmapped_issuer");
-    assert!(failure(&report).error.as_ref().unwrap().message.contains("Unable to map issuer"), "UAA's message verbatim");
+    assert!(
+        failure(&report).error.as_ref().unwrap().message.contains("Unable to map issuer"),
+        "UAA's message verbatim"
+    );
 }
 
 /// UAA checks the IAS token's `aud` against the relying party of the subaccount's trust, the IAS application the
@@ -83,7 +91,10 @@ async fn an_ias_application_other_than_the_trusts_is_flagged_then_refused_with_t
     h.profile.xsuaa.as_mut().unwrap().trust_client_id = Some(relying_party.clone());
     let report = h.run().await;
     let aud = check(report.step(Step::Ias).unwrap(), "aud_trust", Some("id_token")).unwrap();
-    assert!(!aud.ok && aud.detail.contains(&relying_party), "with trust_client_id the check warns before XSUAA refuses: {aud:?}");
+    assert!(
+        !aud.ok && aud.detail.contains(&relying_party),
+        "with trust_client_id the check warns before XSUAA refuses: {aud:?}"
+    );
 }
 
 /// With `xsuaa-cross-consumption: true` IAS adds the trust application's client ID to `aud`, and XSUAA accepts.
@@ -167,7 +178,11 @@ async fn a_missing_ias_secret_is_diagnosed_before_any_request() {
     let report = h.run().await;
     assert_fails(&report, Step::Ias, "secrets.missing");
     let d = failure(&report).error.clone().unwrap();
-    assert!(d.hint.contains("TOKENHOP_IAS_CLIENT_SECRET") && d.hint.contains("ias-client-secret"), "the hint says how to store it: {}", d.hint);
+    assert!(
+        d.hint.contains("TOKENHOP_IAS_CLIENT_SECRET") && d.hint.contains("ias-client-secret"),
+        "the hint says how to store it: {}",
+        d.hint
+    );
     assert_eq!(requests_to(&h, Service::Ias), 0);
 }
 
@@ -217,10 +232,14 @@ async fn ias_keys_are_requested_with_the_headers_sap_libraries_send() {
     let report = h.run_until(Some(Step::Ias)).await;
     assert!(report.step(Step::Ias).is_some(), "{}", summary(&report));
     let seen = h.sandbox.last_issued().ias_keys_requests;
-    assert!(seen.iter().all(|r| r.x_client_id.as_deref() == Some(ias_client.as_str())), "every keys request names the client: {seen:?}");
+    assert!(
+        seen.iter().all(|r| r.x_client_id.as_deref() == Some(ias_client.as_str())),
+        "every keys request names the client: {seen:?}"
+    );
     let config = h.sandbox.config();
     assert!(
-        seen.iter().any(|r| r.x_app_tid.as_deref() == Some(config.ias_tenant_id.as_str()) && r.x_azp.as_deref() == Some(ias_client.as_str())),
+        seen.iter().any(|r| r.x_app_tid.as_deref() == Some(config.ias_tenant_id.as_str())
+            && r.x_azp.as_deref() == Some(ias_client.as_str())),
         "the refetch for the unknown kid carries the token's app_tid and azp: {seen:?}"
     );
 }

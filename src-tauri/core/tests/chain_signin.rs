@@ -69,7 +69,8 @@ async fn a_second_callback_after_success_finds_the_port_closed() {
 async fn error_access_denied_in_the_callback_is_diagnosed() {
     let mut h = start().await;
     let statuses = Arc::new(Mutex::new(Vec::new()));
-    h.engine.browser = answering_browser("error=access_denied&error_description=The+user+declined+the+consent", statuses.clone());
+    h.engine.browser =
+        answering_browser("error=access_denied&error_description=The+user+declined+the+consent", statuses.clone());
     let report = h.run().await;
     assert_fails(&report, Step::Entra, "entra.access_denied");
     assert!(failure(&report).error.as_ref().unwrap().message.contains("declined"), "Entra's description is shown");
@@ -125,9 +126,10 @@ async fn cancel_while_waiting_ends_the_run_and_frees_the_port() {
             sign_in: Default::default(),
             refresh: false,
         };
-        let report = tokio::time::timeout(Duration::from_secs(10), tokenhop_core::chain::run(&h.engine, req, &progress, cancel))
-            .await
-            .expect("cancel ends the run at once");
+        let report =
+            tokio::time::timeout(Duration::from_secs(10), tokenhop_core::chain::run(&h.engine, req, &progress, cancel))
+                .await
+                .expect("cancel ends the run at once");
         assert_fails(&report, Step::Entra, "cancelled");
         let port = port.lock().unwrap().expect("the listener was waiting");
         // Waits for the port to be released (the listener closes as the run ends), up to five seconds.
@@ -178,7 +180,8 @@ fn iss_rewriting_browser(iss: Option<&'static str>, user: &'static str) -> Box<d
             let real = browser::sign_in_redirect(&url, user).await.expect("sign-in");
             assert!(query(&real, "iss").is_some(), "the sandbox sends iss when configured to");
             let mut forged = real.clone();
-            let pairs: Vec<(String, String)> = real.query_pairs().filter(|(k, _)| k != "iss").map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+            let pairs: Vec<(String, String)> =
+                real.query_pairs().filter(|(k, _)| k != "iss").map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
             forged.query_pairs_mut().clear().extend_pairs(pairs);
             if let Some(iss) = iss {
                 forged.query_pairs_mut().append_pair("iss", iss);
@@ -205,7 +208,10 @@ async fn a_callback_whose_iss_names_another_issuer_is_a_mix_up() {
     h.engine.browser = iss_rewriting_browser(Some("https://attacker.example/v2.0"), ALICE);
     let report = h.run().await;
     assert_fails(&report, Step::Entra, "entra.issuer_mismatch");
-    assert!(h.sandbox.last_issued().last_request(tokenhop_sandbox::Service::Entra).is_none(), "the code was not redeemed");
+    assert!(
+        h.sandbox.last_issued().last_request(tokenhop_sandbox::Service::Entra).is_none(),
+        "the code was not redeemed"
+    );
 }
 
 #[tokio::test]

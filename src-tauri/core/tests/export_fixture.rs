@@ -12,7 +12,8 @@ use time::macros::datetime;
 use time::OffsetDateTime;
 use tokenhop_core::export::{ExportOptions, ExportSecrets, IdSource};
 use tokenhop_core::profile::{
-    ApiConfig, ApiHeader, ClientAuth, EntraConfig, Flow, HttpMethod, IasConfig, Profile, RedirectHost, TokenFormat, XsuaaConfig,
+    ApiConfig, ApiHeader, ClientAuth, EntraConfig, Flow, HttpMethod, IasConfig, Profile, RedirectHost, TokenFormat,
+    XsuaaConfig,
 };
 use tokenhop_core::report::{SignatureStatus, TokenString};
 use tokenhop_core::{RunReport, Secret, Step, StepOutcome, TokenView};
@@ -113,13 +114,28 @@ pub fn report() -> RunReport {
         profile: "ACME dev".into(),
         started_at: "2026-11-14T09:29:40Z".into(),
         steps: vec![
-            outcome(Step::Entra, vec![("id_token", jwt(&entra_id), Some(entra_id.clone())), ("refresh_token", "0.AXEA-entra-refresh".into(), None)]),
-            outcome(Step::Ias, vec![
-                ("id_token", jwt(&ias_id), Some(ias_id.clone())),
-                ("access_token", jwt(&ias_access), Some(ias_access.clone())),
-                ("refresh_token", "3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c".into(), None),
-            ]),
-            outcome(Step::Xsuaa, vec![("access_token", jwt(&xsuaa_access), Some(xsuaa_access.clone())), ("refresh_token", "9c8d7e6f5a4b-r".into(), None)]),
+            outcome(
+                Step::Entra,
+                vec![
+                    ("id_token", jwt(&entra_id), Some(entra_id.clone())),
+                    ("refresh_token", "0.AXEA-entra-refresh".into(), None),
+                ],
+            ),
+            outcome(
+                Step::Ias,
+                vec![
+                    ("id_token", jwt(&ias_id), Some(ias_id.clone())),
+                    ("access_token", jwt(&ias_access), Some(ias_access.clone())),
+                    ("refresh_token", "3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c".into(), None),
+                ],
+            ),
+            outcome(
+                Step::Xsuaa,
+                vec![
+                    ("access_token", jwt(&xsuaa_access), Some(xsuaa_access.clone())),
+                    ("refresh_token", "9c8d7e6f5a4b-r".into(), None),
+                ],
+            ),
             outcome(Step::Api, vec![]),
         ],
     }
@@ -133,6 +149,10 @@ pub fn options_with_secrets() -> ExportOptions {
     ExportOptions {
         now: NOW,
         ids: IdSource::seeded(42),
-        secrets: Some(ExportSecrets { entra: None, ias: Some(Secret::new(IAS_SECRET)), xsuaa: Some(Secret::new(XSUAA_SECRET)) }),
+        secrets: Some(ExportSecrets {
+            entra: None,
+            ias: Some(Secret::new(IAS_SECRET)),
+            xsuaa: Some(Secret::new(XSUAA_SECRET)),
+        }),
     }
 }

@@ -52,7 +52,11 @@ fn every_format_matches_its_golden_file_with_basic_ias_and_post_xsuaa() {
 
 #[test]
 fn every_format_matches_its_golden_file_with_opted_in_secrets() {
-    render_all("opted-in-secrets", &fixture::profile(ClientAuth::Post, ClientAuth::Basic), fixture::options_with_secrets);
+    render_all(
+        "opted-in-secrets",
+        &fixture::profile(ClientAuth::Post, ClientAuth::Basic),
+        fixture::options_with_secrets,
+    );
 }
 
 #[test]

@@ -50,7 +50,8 @@ fn the_collection_validates_against_the_published_v2_1_0_schema() {
     for (case, profile) in all_profiles() {
         let (collection, _) = postman(&profile, &fixture::options());
         let doc = json(&collection);
-        let errors: Vec<String> = validator.iter_errors(&doc).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+        let errors: Vec<String> =
+            validator.iter_errors(&doc).map(|e| format!("{} at {}", e, e.instance_path())).collect();
         assert!(errors.is_empty(), "{case}: the collection must be valid v2.1.0:\n{}", errors.join("\n"));
         assert_eq!(doc["info"]["schema"], "https://schema.getpostman.com/json/collection/v2.1.0/collection.json");
     }
@@ -92,7 +93,12 @@ fn the_collection_replays_the_chain_in_order_with_postmans_oauth2_helper_first()
 
     let ias = &doc["item"][1];
     let form = |item: &Value, k: &str| {
-        item["request"]["body"]["urlencoded"].as_array().unwrap().iter().find(|p| p["key"] == k).map(|p| p["value"].clone())
+        item["request"]["body"]["urlencoded"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["key"] == k)
+            .map(|p| p["value"].clone())
     };
     assert_eq!(form(ias, "grant_type"), Some("urn:ietf:params:oauth:grant-type:jwt-bearer".into()));
     assert_eq!(form(ias, "assertion"), Some("{{entra_id_token}}".into()));
@@ -105,7 +111,10 @@ fn the_collection_replays_the_chain_in_order_with_postmans_oauth2_helper_first()
     assert_eq!(basic("username"), Some("{{ias_client_id}}".into()));
     assert_eq!(basic("password"), Some("{{ias_client_secret}}".into()));
     let test = script(ias, "test");
-    assert!(test.contains("pm.response.to.have.status(200)") && test.contains("pm.environment.set('ias_' + name"), "{test}");
+    assert!(
+        test.contains("pm.response.to.have.status(200)") && test.contains("pm.environment.set('ias_' + name"),
+        "{test}"
+    );
 
     let xsuaa = &doc["item"][2];
     assert_eq!(form(xsuaa, "assertion"), Some("{{ias_id_token}}".into()), "XSUAA exchanges the IAS ID token");
@@ -115,7 +124,11 @@ fn the_collection_replays_the_chain_in_order_with_postmans_oauth2_helper_first()
     assert!(headers.iter().any(|h| h["key"] == "X-zid" && h["value"] == "{{xsuaa_zid}}"), "X-zid is sent");
 
     let api = &doc["item"][3]["request"];
-    assert!(api["header"].as_array().unwrap().iter().any(|h| h["key"] == "x-approuter-authorization" && h["value"] == "Bearer {{xsuaa_access_token}}"));
+    assert!(api["header"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|h| h["key"] == "x-approuter-authorization" && h["value"] == "Bearer {{xsuaa_access_token}}"));
 }
 
 /// XSUAA compares Basic credentials raw unless told they are URL-encoded: the collection encodes them in a
@@ -130,7 +143,10 @@ fn basic_auth_at_xsuaa_is_url_encoded_and_announced_with_the_cf_header() {
     let pre = script(xsuaa, "prerequest");
     assert!(pre.contains("encodeURIComponent"), "the Basic header is built in a script: {pre}");
     assert!(pre.contains("pm.variables.get('xsuaa_client_secret')") && pre.contains("Basic "), "{pre}");
-    assert!(xsuaa["request"]["description"].as_str().unwrap().contains("X-CF-ENCODED-CREDENTIALS"), "the description explains why");
+    assert!(
+        xsuaa["request"]["description"].as_str().unwrap().contains("X-CF-ENCODED-CREDENTIALS"),
+        "the description explains why"
+    );
     assert_eq!(xsuaa["request"]["auth"]["type"], "noauth", "not Postman's unencoded helper");
 }
 
@@ -150,7 +166,11 @@ fn the_environment_has_the_shape_postman_exports() {
     assert_eq!(doc["_postman_variable_scope"], "environment");
     assert_eq!(doc["_postman_exported_at"], "2026-11-14T09:30:00.000Z");
     assert!(doc["_postman_exported_using"].as_str().unwrap().starts_with("TokenHop/"));
-    assert!(doc["name"].as_str().unwrap().contains("ACME dev") && doc["name"].as_str().unwrap().contains("2026-11-14 09:30"), "named after the profile and the time");
+    assert!(
+        doc["name"].as_str().unwrap().contains("ACME dev")
+            && doc["name"].as_str().unwrap().contains("2026-11-14 09:30"),
+        "named after the profile and the time"
+    );
     for v in doc["values"].as_array().unwrap() {
         assert!(v["key"].is_string() && v["value"].is_string(), "{v}");
         assert!(["default", "secret"].contains(&v["type"].as_str().unwrap()), "{v}");
@@ -185,8 +205,19 @@ fn tokens_are_secret_typed_and_endpoints_default_typed() {
         assert_eq!(v["value"].as_str(), report.step(step).unwrap().token(name), "{key} holds the run's token");
     }
     for key in [
-        "entra_authority", "entra_tenant", "entra_client_id", "entra_token_url", "ias_url", "ias_token_url", "ias_client_id",
-        "xsuaa_url", "xsuaa_token_url", "xsuaa_client_id", "api_url", "api_header", "xsuaa_zid",
+        "entra_authority",
+        "entra_tenant",
+        "entra_client_id",
+        "entra_token_url",
+        "ias_url",
+        "ias_token_url",
+        "ias_client_id",
+        "xsuaa_url",
+        "xsuaa_token_url",
+        "xsuaa_client_id",
+        "api_url",
+        "api_header",
+        "xsuaa_zid",
     ] {
         assert_eq!(value(&doc, key)["type"], "default", "{key} is an endpoint or id");
     }
@@ -204,7 +235,11 @@ fn client_secrets_stay_out_unless_the_user_opts_in() {
     for key in ["ias_client_secret", "xsuaa_client_secret"] {
         let v = value(&doc, key);
         assert_eq!(v["value"], "", "{key} is empty without opt-in");
-        assert_eq!((v["enabled"].clone(), v["disabled"].clone()), (false.into(), true.into()), "{key} is disabled for Postman and newman");
+        assert_eq!(
+            (v["enabled"].clone(), v["disabled"].clone()),
+            (false.into(), true.into()),
+            "{key} is disabled for Postman and newman"
+        );
     }
     assert!(!collection.contains_tokens, "the collection holds variables only");
 
@@ -212,7 +247,11 @@ fn client_secrets_stay_out_unless_the_user_opts_in() {
     let doc = json(&env);
     for (key, secret) in [("ias_client_secret", fixture::IAS_SECRET), ("xsuaa_client_secret", fixture::XSUAA_SECRET)] {
         let v = value(&doc, key);
-        assert_eq!((v["value"].as_str(), v["type"].as_str(), v["enabled"].as_bool()), (Some(secret), Some("secret"), Some(true)), "{key}");
+        assert_eq!(
+            (v["value"].as_str(), v["type"].as_str(), v["enabled"].as_bool()),
+            (Some(secret), Some("secret"), Some(true)),
+            "{key}"
+        );
         assert!(v.get("disabled").is_none());
         assert!(!collection.contents.contains(secret), "secrets never go into the collection");
     }

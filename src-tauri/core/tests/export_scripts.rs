@@ -18,7 +18,11 @@ fn curl_script(ias: ClientAuth, xsuaa: ClientAuth, secrets: bool) -> String {
 
 #[test]
 fn the_curl_script_is_valid_bash_for_every_client_auth() {
-    for (ias, xsuaa) in [(ClientAuth::Basic, ClientAuth::Basic), (ClientAuth::Post, ClientAuth::Post), (ClientAuth::Basic, ClientAuth::Post)] {
+    for (ias, xsuaa) in [
+        (ClientAuth::Basic, ClientAuth::Basic),
+        (ClientAuth::Post, ClientAuth::Post),
+        (ClientAuth::Basic, ClientAuth::Post),
+    ] {
         for secrets in [false, true] {
             let script = curl_script(ias, xsuaa, secrets);
             let out = Command::new("bash").args(["-n", "-c", &script]).output().expect("bash runs");
@@ -31,8 +35,14 @@ fn the_curl_script_is_valid_bash_for_every_client_auth() {
 #[test]
 fn client_secrets_are_read_from_the_environment_unless_opted_in() {
     let script = curl_script(ClientAuth::Basic, ClientAuth::Post, false);
-    assert!(!script.contains(fixture::IAS_SECRET) && !script.contains(fixture::XSUAA_SECRET), "no secret without opt-in");
-    assert!(script.contains("IAS_CLIENT_SECRET=${TOKENHOP_IAS_CLIENT_SECRET:?"), "a missing env var stops the script with a message");
+    assert!(
+        !script.contains(fixture::IAS_SECRET) && !script.contains(fixture::XSUAA_SECRET),
+        "no secret without opt-in"
+    );
+    assert!(
+        script.contains("IAS_CLIENT_SECRET=${TOKENHOP_IAS_CLIENT_SECRET:?"),
+        "a missing env var stops the script with a message"
+    );
     assert!(script.contains("XSUAA_CLIENT_SECRET=${TOKENHOP_XSUAA_CLIENT_SECRET:?"));
     let script = curl_script(ClientAuth::Basic, ClientAuth::Post, true);
     assert!(script.contains("${TOKENHOP_IAS_CLIENT_SECRET:-"), "opted in: the environment still wins");
@@ -45,18 +55,31 @@ fn certificate_clients_get_cert_and_key_files_and_no_secret() {
     assert!(out.status.success(), "bash -n: {}", String::from_utf8_lossy(&out.stderr));
     assert!(script.contains("--cert \"$XSUAA_CLIENT_CERT_FILE\" --key \"$XSUAA_CLIENT_KEY_FILE\""), "{script}");
     assert!(script.contains("XSUAA_CLIENT_KEY_FILE=${TOKENHOP_XSUAA_CLIENT_KEY_FILE:?"), "the user names the key file");
-    assert!(script.contains("https://acme-dev.authentication.cert.eu10.hana.ondemand.com/oauth/token"), "XSUAA's cert host");
+    assert!(
+        script.contains("https://acme-dev.authentication.cert.eu10.hana.ondemand.com/oauth/token"),
+        "XSUAA's cert host"
+    );
     assert!(!script.contains("CLIENT_SECRET"), "a certificate client sends no secret");
     assert!(script.contains("never writes them"), "the note says where the key is not");
-    let postman = render(ExportFormat::Postman, &fixture::profile(ClientAuth::X509, ClientAuth::X509), &fixture::report(), &fixture::options())
-        .unwrap()
-        .remove(0)
-        .contents;
+    let postman = render(
+        ExportFormat::Postman,
+        &fixture::profile(ClientAuth::X509, ClientAuth::X509),
+        &fixture::report(),
+        &fixture::options(),
+    )
+    .unwrap()
+    .remove(0)
+    .contents;
     assert!(postman.contains("Settings → Certificates"), "Postman keeps client certificates per host");
-    let http = render(ExportFormat::Http, &fixture::profile(ClientAuth::X509, ClientAuth::Post), &fixture::report(), &fixture::options())
-        .unwrap()
-        .remove(0)
-        .contents;
+    let http = render(
+        ExportFormat::Http,
+        &fixture::profile(ClientAuth::X509, ClientAuth::Post),
+        &fixture::report(),
+        &fixture::options(),
+    )
+    .unwrap()
+    .remove(0)
+    .contents;
     assert!(http.contains("# ias authenticates the client by certificate"), "{http}");
     assert!(http.contains("@xsuaa_client_secret"), "XSUAA on a secret keeps its variable");
 }
@@ -90,7 +113,9 @@ fn decoded(header: &str) -> String {
 /// Form-decoding both sides compares what a server sees: python3 and jq may pick different (equally
 /// valid) escapes for characters such as `~` and `*`.
 fn form_decode(pair: &str) -> Vec<String> {
-    pair.split(':').map(|p| url::form_urlencoded::parse(format!("v={p}").as_bytes()).next().unwrap().1.into_owned()).collect()
+    pair.split(':')
+        .map(|p| url::form_urlencoded::parse(format!("v={p}").as_bytes()).next().unwrap().1.into_owned())
+        .collect()
 }
 
 const CASES: [(&str, &str); 3] = [
@@ -140,7 +165,13 @@ fn which(tool: &str) -> Result<std::path::PathBuf, ()> {
 #[test]
 fn the_env_file_gives_back_every_token_of_the_run_when_sourced() {
     let report = fixture::report();
-    let files = render(ExportFormat::Env, &fixture::profile(ClientAuth::Basic, ClientAuth::Basic), &report, &fixture::options()).unwrap();
+    let files = render(
+        ExportFormat::Env,
+        &fixture::profile(ClientAuth::Basic, ClientAuth::Basic),
+        &report,
+        &fixture::options(),
+    )
+    .unwrap();
     assert!(files[0].contains_tokens);
     let dir = tempfile::tempdir().unwrap();
     let path = write_files(&files, dir.path()).unwrap().remove(0);
@@ -165,6 +196,12 @@ fn the_env_file_gives_back_every_token_of_the_run_when_sourced() {
 fn an_env_export_of_a_run_without_tokens_is_refused() {
     let mut report = fixture::report();
     report.steps.iter_mut().for_each(|s| s.tokens.clear());
-    let err = render(ExportFormat::Env, &fixture::profile(ClientAuth::Basic, ClientAuth::Basic), &report, &fixture::options()).unwrap_err();
+    let err = render(
+        ExportFormat::Env,
+        &fixture::profile(ClientAuth::Basic, ClientAuth::Basic),
+        &report,
+        &fixture::options(),
+    )
+    .unwrap_err();
     assert_eq!(err.code(), "export.no_tokens");
 }

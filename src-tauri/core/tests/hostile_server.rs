@@ -87,7 +87,15 @@ async fn an_issuer_that_is_not_a_url_is_a_diagnosis() {
         json!({ "ver": "2.0", "iss": "https://x/", "aud": "c", "sub": "s", "exp": 4_000_000_000u64, "iat": 1 });
     let token = format!("{}.{}.c2ln", part(json!({ "alg": "RS256", "kid": "k1" })), part(claims));
     let now = chrono::Utc::now();
-    let check = tokenhop_core::entra::id_token::verify(&token, &discovery(&base, "not a url"), &jwks, "c", tokenhop_core::entra::id_token::NonceCheck::NotSent, now).await;
+    let check = tokenhop_core::entra::id_token::verify(
+        &token,
+        &discovery(&base, "not a url"),
+        &jwks,
+        "c",
+        tokenhop_core::entra::id_token::NonceCheck::NotSent,
+        now,
+    )
+    .await;
     let error = check.error.expect("refused");
     assert_eq!(error.code, "entra.discovery_malformed", "a diagnosis, not a panic: {error:?}");
 }

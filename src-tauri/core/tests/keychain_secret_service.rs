@@ -45,8 +45,12 @@ fn in_real_secret_service(name: &str) -> bool {
         return true;
     }
     for tool in ["dbus-run-session", "gnome-keyring-daemon"] {
-        let found = Command::new("sh").args(["-c", &format!("command -v {tool}")]).output().is_ok_and(|o| o.status.success());
-        assert!(found, "{tool} is missing: install gnome-keyring and dbus (dbus-run-session) to run the keychain tests");
+        let found =
+            Command::new("sh").args(["-c", &format!("command -v {tool}")]).output().is_ok_and(|o| o.status.success());
+        assert!(
+            found,
+            "{tool} is missing: install gnome-keyring and dbus (dbus-run-session) to run the keychain tests"
+        );
     }
     let home = tempfile::tempdir().unwrap();
     let runtime = tempfile::tempdir().unwrap();
@@ -98,9 +102,15 @@ fn keychain_set_is_readable_from_a_fresh_process_then_delete_removes_it() {
     let account = format!("{slug}/ias-client-secret");
     match Command::new("secret-tool").args(["lookup", "service", "tokenhop", "username", &account]).output() {
         Ok(lookup) => {
-            assert_eq!(String::from_utf8_lossy(&lookup.stdout), value.expose_secret(), "secret-tool must find the entry")
+            assert_eq!(
+                String::from_utf8_lossy(&lookup.stdout),
+                value.expose_secret(),
+                "secret-tool must find the entry"
+            )
         }
-        Err(e) if std::env::var_os("CI").is_some() => panic!("secret-tool is missing in CI (install libsecret-tools): {e}"),
+        Err(e) if std::env::var_os("CI").is_some() => {
+            panic!("secret-tool is missing in CI (install libsecret-tools): {e}")
+        }
         Err(e) => eprintln!("NOT CHECKED: secret-tool is missing ({e}); install libsecret-tools for the cross-check"),
     }
 

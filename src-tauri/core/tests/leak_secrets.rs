@@ -32,11 +32,17 @@ fn secrets_of(sandbox: &Sandbox, reports: &[&RunReport], log: &BrowserLog) -> Ve
         needles.push(("Basic credentials".into(), basic_auth(id, secret).trim_start_matches("Basic ").to_owned()));
     }
     for (callback, _) in &log.callbacks {
-        let code = callback.query_pairs().find(|(k, _)| k == "code").map(|(_, v)| v.into_owned()).expect("a code came back");
+        let code =
+            callback.query_pairs().find(|(k, _)| k == "code").map(|(_, v)| v.into_owned()).expect("a code came back");
         needles.push(("authorization code".into(), code));
     }
     let issued = sandbox.last_issued();
-    let verifiers: Vec<_> = issued.requests.iter().filter(|r| r.service == Service::Entra).filter_map(|r| r.form.get("code_verifier").cloned()).collect();
+    let verifiers: Vec<_> = issued
+        .requests
+        .iter()
+        .filter(|r| r.service == Service::Entra)
+        .filter_map(|r| r.form.get("code_verifier").cloned())
+        .collect();
     assert!(!verifiers.is_empty(), "the sandbox saw the PKCE verifier");
     needles.extend(verifiers.into_iter().map(|v| ("PKCE verifier".to_owned(), v)));
     for report in reports {

@@ -24,7 +24,10 @@ fn expected(issuer: Option<&str>) -> Expected {
 }
 
 /// Binds, starts waiting in the background; returns the base URL (on 127.0.0.1) and the wait.
-async fn listen(issuer: Option<&str>, timeout: Duration) -> (String, u16, JoinHandle<Result<Secret, LoopbackError>>, CancellationToken) {
+async fn listen(
+    issuer: Option<&str>,
+    timeout: Duration,
+) -> (String, u16, JoinHandle<Result<Secret, LoopbackError>>, CancellationToken) {
     let lb = Loopback::bind(&config(RedirectHost::Localhost, timeout)).await.expect("binds");
     let port = lb.port();
     let cancel = CancellationToken::new();
@@ -33,7 +36,14 @@ async fn listen(issuer: Option<&str>, timeout: Duration) -> (String, u16, JoinHa
 }
 
 async fn status(url: &str) -> Result<u16, reqwest::Error> {
-    reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap().get(url).send().await.map(|r| r.status().as_u16())
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap()
+        .get(url)
+        .send()
+        .await
+        .map(|r| r.status().as_u16())
 }
 
 /// Whether the port becomes free within five seconds: waits for the event rather than a fixed sleep.
@@ -105,7 +115,11 @@ async fn idle_connections_do_not_block_the_callback() {
 async fn favicon_and_foreign_paths_get_404_and_do_not_end_the_wait() {
     let (base, _, wait, _) = listen(None, Duration::from_secs(5)).await;
     assert_eq!(status(&format!("{base}/favicon.ico")).await.unwrap(), 404);
-    assert_eq!(status(&format!("{base}/other?code=x&state={STATE}")).await.unwrap(), 404, "a callback on another path is not ours");
+    assert_eq!(
+        status(&format!("{base}/other?code=x&state={STATE}")).await.unwrap(),
+        404,
+        "a callback on another path is not ours"
+    );
     assert_eq!(status(&format!("{base}/")).await.unwrap(), 404, "the bare root carries no response");
     assert!(!wait.is_finished(), "still waiting");
     assert_eq!(status(&format!("{base}/?code=c&state={STATE}")).await.unwrap(), 200);
@@ -148,7 +162,9 @@ async fn an_error_callback_ends_the_wait_with_the_error() {
     let url = format!("{base}/?error=access_denied&error_description=declined&state={STATE}");
     assert_eq!(status(&url).await.unwrap(), 400, "the browser is told the sign-in failed");
     match wait.await.unwrap() {
-        Err(LoopbackError::Authorization { error, description }) => assert_eq!((error.as_str(), description.as_str()), ("access_denied", "declined")),
+        Err(LoopbackError::Authorization { error, description }) => {
+            assert_eq!((error.as_str(), description.as_str()), ("access_denied", "declined"))
+        }
         other => panic!("expected the authorization error, got {:?}", other.map(|_| "a code")),
     }
 }
@@ -160,7 +176,10 @@ async fn an_iss_other_than_the_expected_issuer_is_a_mix_up() {
     assert!(matches!(wait.await.unwrap(), Err(LoopbackError::IssuerMismatch { .. })));
 
     let (base, _, wait, _) = listen(Some("https://login.example/t/v2.0"), Duration::from_secs(5)).await;
-    assert_eq!(status(&format!("{base}/?code=c&state={STATE}&iss=https%3A%2F%2Flogin.example%2Ft%2Fv2.0")).await.unwrap(), 200);
+    assert_eq!(
+        status(&format!("{base}/?code=c&state={STATE}&iss=https%3A%2F%2Flogin.example%2Ft%2Fv2.0")).await.unwrap(),
+        200
+    );
     assert_eq!(wait.await.unwrap().unwrap().expose_secret(), "c");
 }
 
@@ -185,7 +204,10 @@ async fn dropping_the_wait_frees_the_port() {
 async fn a_taken_port_is_reported_with_its_number() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port();
-    let err = Loopback::bind(&LoopbackConfig { port, ..config(RedirectHost::Localhost, Duration::from_secs(1)) }).await.err().expect("in use");
+    let err = Loopback::bind(&LoopbackConfig { port, ..config(RedirectHost::Localhost, Duration::from_secs(1)) })
+        .await
+        .err()
+        .expect("in use");
     assert!(matches!(err, LoopbackError::PortInUse { port: p } if p == port), "{err:?}");
     assert!(err.to_string().contains(&port.to_string()));
 }
@@ -195,7 +217,8 @@ async fn a_fixed_port_held_by_another_program_on_ipv6_loopback_is_refused() {
     // Another program listens on [::1]:port only; a browser resolving localhost to ::1 would give it the code.
     let squatter = std::net::TcpListener::bind("[::1]:0").expect("this machine has IPv6 loopback");
     let port = squatter.local_addr().unwrap().port();
-    let result = Loopback::bind(&LoopbackConfig { port, ..config(RedirectHost::Localhost, Duration::from_secs(1)) }).await;
+    let result =
+        Loopback::bind(&LoopbackConfig { port, ..config(RedirectHost::Localhost, Duration::from_secs(1)) }).await;
     match result {
         Err(LoopbackError::PortInUse { port: p }) => assert_eq!(p, port),
         Err(other) => panic!("expected PortInUse, got {other:?}"),
@@ -225,9 +248,16 @@ async fn an_iss_is_checked_even_when_the_server_does_not_advertise_it() {
     };
     let (base, wait) = listen_unadvertised().await;
     assert_eq!(status(&format!("{base}/?code=c&state={STATE}&iss=https%3A%2F%2Fevil.example")).await.unwrap(), 400);
-    assert!(matches!(wait.await.unwrap(), Err(LoopbackError::IssuerMismatch { .. })), "a present iss is always checked");
+    assert!(
+        matches!(wait.await.unwrap(), Err(LoopbackError::IssuerMismatch { .. })),
+        "a present iss is always checked"
+    );
 
     let (base, wait) = listen_unadvertised().await;
-    assert_eq!(status(&format!("{base}/?code=c&state={STATE}")).await.unwrap(), 200, "no iss is fine when not advertised");
+    assert_eq!(
+        status(&format!("{base}/?code=c&state={STATE}")).await.unwrap(),
+        200,
+        "no iss is fine when not advertised"
+    );
     assert_eq!(wait.await.unwrap().unwrap().expose_secret(), "c");
 }

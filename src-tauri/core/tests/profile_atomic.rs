@@ -47,7 +47,9 @@ fn profile_atomic_writer_child() {
 /// The writer's temp files in `dir` (a write in progress, or one a kill interrupted).
 fn temp_files(dir: &Path) -> std::collections::BTreeSet<std::ffi::OsString> {
     std::fs::read_dir(dir)
-        .map(|entries| entries.flatten().map(|e| e.file_name()).filter(|n| n.to_string_lossy().ends_with(".tmp")).collect())
+        .map(|entries| {
+            entries.flatten().map(|e| e.file_name()).filter(|n| n.to_string_lossy().ends_with(".tmp")).collect()
+        })
         .unwrap_or_default()
 }
 

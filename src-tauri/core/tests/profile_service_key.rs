@@ -46,14 +46,17 @@ const IAS_BINDING: &str = r#"{
 }"#;
 
 fn base_profile() -> tokenhop_core::profile::Profile {
-    let text = "name = \"Pasted\"\n[entra]\ntenant = \"contoso.com\"\nclient_id = \"00000000-0000-0000-0000-000000000001\"\n";
+    let text =
+        "name = \"Pasted\"\n[entra]\ntenant = \"contoso.com\"\nclient_id = \"00000000-0000-0000-0000-000000000001\"\n";
     parse_profile(text, Path::new("p.toml")).unwrap()
 }
 
 #[test]
 fn an_xsuaa_service_key_fills_the_xsuaa_section_and_yields_its_secret() {
     let key = parse_service_key(XSUAA_KEY).unwrap();
-    let ServiceKey::Xsuaa { config, credential: Credential::Secret(secret), identity_zone, tenant_id, xsappname } = &key else {
+    let ServiceKey::Xsuaa { config, credential: Credential::Secret(secret), identity_zone, tenant_id, xsappname } =
+        &key
+    else {
         panic!("an XSUAA key must be recognised as such: {key:?}")
     };
     assert_eq!(config.url, "https://acme-dev.authentication.eu10.hana.ondemand.com");
@@ -79,7 +82,10 @@ fn an_ias_binding_fills_the_ias_section_and_the_secret_goes_to_the_store_not_the
 
     let store = MemoryStore::new();
     store.set("pasted", kind, &secret).unwrap();
-    assert_eq!(store.get("pasted", kind).unwrap().unwrap().expose_secret(), "pCghfbrLudwzXM2fPq7YSIhujAmpHj_I0DeMKHKRAqs=");
+    assert_eq!(
+        store.get("pasted", kind).unwrap().unwrap().expose_secret(),
+        "pCghfbrLudwzXM2fPq7YSIhujAmpHj_I0DeMKHKRAqs="
+    );
     let file = tokenhop_core::profile::file::to_toml(&profile);
     assert!(!file.contains("pCghfbr"), "the secret must never be part of the profile file:\n{file}");
 }
@@ -102,7 +108,8 @@ fn applying_a_key_keeps_the_users_choices_in_an_existing_section() {
 #[test]
 fn wrapped_keys_are_unwrapped() {
     let wrapped = format!("{{\"credentials\": {XSUAA_KEY}}}");
-    let vcap = format!("{{\"xsuaa\": [{{\"name\": \"orders-xsuaa\", \"label\": \"xsuaa\", \"credentials\": {XSUAA_KEY}}}]}}");
+    let vcap =
+        format!("{{\"xsuaa\": [{{\"name\": \"orders-xsuaa\", \"label\": \"xsuaa\", \"credentials\": {XSUAA_KEY}}}]}}");
     for (case, json) in [("credentials", wrapped), ("VCAP_SERVICES", vcap)] {
         assert!(matches!(parse_service_key(&json), Ok(ServiceKey::Xsuaa { .. })), "{case} wrapper");
     }
@@ -116,18 +123,51 @@ fn bad_pastes_get_errors_that_say_what_is_wrong() {
         .replace("\"clientsecret\": \"a1b2c3d4-e5f6-7890-abcd-ef1234567890$Zk3j+f/9Qw==\",", "\"certificate\": \"-----BEGIN CERTIFICATE-----\",\"key\": \"-----BEGIN RSA PRIVATE KEY-----\",\"certurl\": \"https://acme-dev.authentication.cert.eu10.hana.ondemand.com\",")
         .replace("binding-secret", "x509");
     let x509_ias = IAS_BINDING
-        .replace("\"clientsecret\": \"pCghfbrLudwzXM2fPq7YSIhujAmpHj_I0DeMKHKRAqs=\",", "\"certificate\": \"-----BEGIN CERTIFICATE-----\",")
+        .replace(
+            "\"clientsecret\": \"pCghfbrLudwzXM2fPq7YSIhujAmpHj_I0DeMKHKRAqs=\",",
+            "\"certificate\": \"-----BEGIN CERTIFICATE-----\",",
+        )
         .replace("\"SECRET\"", "\"X509_GENERATED\"");
     let two = format!("{{\"xsuaa\": [{{\"credentials\": {XSUAA_KEY}}}, {{\"credentials\": {XSUAA_KEY}}}]}}");
     type Check = fn(&ServiceKeyError) -> bool;
     let cases: Vec<(&str, String, Check, &str)> = vec![
-        ("truncated JSON", XSUAA_KEY[..200].to_owned(), |e| matches!(e, ServiceKeyError::Json { .. }), "service_key.json"),
+        (
+            "truncated JSON",
+            XSUAA_KEY[..200].to_owned(),
+            |e| matches!(e, ServiceKeyError::Json { .. }),
+            "service_key.json",
+        ),
         ("not an object", "[1, 2]".into(), |e| matches!(e, ServiceKeyError::NotAKey(_)), "service_key.unrecognized"),
-        ("unrelated JSON", r#"{"hello": "world"}"#.into(), |e| matches!(e, ServiceKeyError::NotAKey(_)), "service_key.unrecognized"),
-        ("no secret", no_secret, |e| matches!(e, ServiceKeyError::MissingField { field: "clientsecret", .. }), "service_key.missing_field"),
-        ("no url", no_url, |e| matches!(e, ServiceKeyError::MissingField { field: "url", kind: "IAS" }), "service_key.missing_field"),
-        ("IAS X.509 without key", x509_ias, |e| matches!(e, ServiceKeyError::X509WithoutKey { kind: "IAS" }), "service_key.x509_without_key"),
-        ("two bindings", two, |e| matches!(e, ServiceKeyError::NotAKey(m) if m.contains("2 bindings")), "service_key.unrecognized"),
+        (
+            "unrelated JSON",
+            r#"{"hello": "world"}"#.into(),
+            |e| matches!(e, ServiceKeyError::NotAKey(_)),
+            "service_key.unrecognized",
+        ),
+        (
+            "no secret",
+            no_secret,
+            |e| matches!(e, ServiceKeyError::MissingField { field: "clientsecret", .. }),
+            "service_key.missing_field",
+        ),
+        (
+            "no url",
+            no_url,
+            |e| matches!(e, ServiceKeyError::MissingField { field: "url", kind: "IAS" }),
+            "service_key.missing_field",
+        ),
+        (
+            "IAS X.509 without key",
+            x509_ias,
+            |e| matches!(e, ServiceKeyError::X509WithoutKey { kind: "IAS" }),
+            "service_key.x509_without_key",
+        ),
+        (
+            "two bindings",
+            two,
+            |e| matches!(e, ServiceKeyError::NotAKey(m) if m.contains("2 bindings")),
+            "service_key.unrecognized",
+        ),
     ];
     for (case, json, check, code) in cases {
         let err = parse_service_key(&json).expect_err(case);
@@ -166,7 +206,10 @@ fn an_x509_key_sets_client_auth_and_cert_url_and_hands_back_certificate_and_key(
     let file = tokenhop_core::profile::file::to_toml(&profile);
     assert!(!file.contains("BEGIN"), "neither certificate nor key reaches the profile file:\n{file}");
     let errors = validate(&profile);
-    assert!(errors.iter().all(|e| e.field != "xsuaa.cert_url" && e.field != "xsuaa.url"), "the applied section is valid: {errors:?}");
+    assert!(
+        errors.iter().all(|e| e.field != "xsuaa.cert_url" && e.field != "xsuaa.url"),
+        "the applied section is valid: {errors:?}"
+    );
 
     // Back to a secret: x509 turns into post.
     let applied = apply_service_key(&mut profile, parse_service_key(XSUAA_KEY).unwrap());

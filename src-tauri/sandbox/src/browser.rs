@@ -74,7 +74,11 @@ async fn text(response: Response, url: &Url) -> Result<String, BrowserError> {
 pub async fn sign_in_redirect(authorize_url: &str, username: &str) -> Result<Url, BrowserError> {
     let page_url = loopback(authorize_url)?;
     let http = client();
-    let response = http.get(page_url.clone()).send().await.map_err(|source| BrowserError::Http { url: page_url.to_string(), source })?;
+    let response = http
+        .get(page_url.clone())
+        .send()
+        .await
+        .map_err(|source| BrowserError::Http { url: page_url.to_string(), source })?;
     if response.status().is_redirection() {
         return location(&response, &page_url);
     }
@@ -91,7 +95,12 @@ pub async fn sign_in_redirect(authorize_url: &str, username: &str) -> Result<Url
         Some((name, value)) => fields.push((name.clone(), value.clone())),
         None => fields.push(("login".into(), username.to_string())),
     }
-    let response = http.post(action.clone()).form(&fields).send().await.map_err(|source| BrowserError::Http { url: action.to_string(), source })?;
+    let response = http
+        .post(action.clone())
+        .form(&fields)
+        .send()
+        .await
+        .map_err(|source| BrowserError::Http { url: action.to_string(), source })?;
     if response.status().is_redirection() {
         return location(&response, &action);
     }
@@ -108,25 +117,43 @@ pub async fn sign_in_redirect(authorize_url: &str, username: &str) -> Result<Url
 /// answer does not matter; only a failure to reach it is an error.
 pub async fn complete_sign_in(authorize_url: &str, username: &str) -> Result<Url, BrowserError> {
     let callback = sign_in_redirect(authorize_url, username).await?;
-    client().get(callback.clone()).send().await.map_err(|source| BrowserError::Http { url: callback.to_string(), source })?;
+    client()
+        .get(callback.clone())
+        .send()
+        .await
+        .map_err(|source| BrowserError::Http { url: callback.to_string(), source })?;
     Ok(callback)
 }
 
 /// Enters `user_code` on the device-code page at `verification_uri` and picks `username`.
-pub async fn complete_device_sign_in(verification_uri: &str, user_code: &str, username: &str) -> Result<(), BrowserError> {
+pub async fn complete_device_sign_in(
+    verification_uri: &str,
+    user_code: &str,
+    username: &str,
+) -> Result<(), BrowserError> {
     let page_url = loopback(verification_uri)?;
     let http = client();
-    let response = http.get(page_url.clone()).send().await.map_err(|source| BrowserError::Http { url: page_url.to_string(), source })?;
+    let response = http
+        .get(page_url.clone())
+        .send()
+        .await
+        .map_err(|source| BrowserError::Http { url: page_url.to_string(), source })?;
     let page = text(response, &page_url).await?;
     let form = form::find(&page, "device").ok_or_else(|| BrowserError::NoForm(page_url.to_string()))?;
-    let action = loopback(page_url.join(&form.action).map_err(|_| BrowserError::BadUrl(form.action.clone()))?.as_str())?;
+    let action =
+        loopback(page_url.join(&form.action).map_err(|_| BrowserError::BadUrl(form.action.clone()))?.as_str())?;
     let mut fields = form.hidden.clone();
     fields.push(("user_code".into(), user_code.to_string()));
     match form.buttons.iter().find(|(_, value)| value.eq_ignore_ascii_case(username)) {
         Some((name, value)) => fields.push((name.clone(), value.clone())),
         None => fields.push(("login".into(), username.to_string())),
     }
-    let response = http.post(action.clone()).form(&fields).send().await.map_err(|source| BrowserError::Http { url: action.to_string(), source })?;
+    let response = http
+        .post(action.clone())
+        .form(&fields)
+        .send()
+        .await
+        .map_err(|source| BrowserError::Http { url: action.to_string(), source })?;
     let page = text(response, &action).await?;
     match form::error_message(&page) {
         Some(message) => Err(BrowserError::Refused(message)),

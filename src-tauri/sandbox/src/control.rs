@@ -64,7 +64,8 @@ async fn guard(State(shared): State<Arc<Shared>>, request: Request, next: Next) 
     let host_ok = text(header::HOST)
         .is_some_and(|host| [format!("127.0.0.1:{port}"), format!("localhost:{port}")].iter().any(|h| h == host));
     if !host_ok {
-        let error = json!({ "error": "invalid_request", "error_description": "the Host header must be this sandbox's origin" });
+        let error =
+            json!({ "error": "invalid_request", "error_description": "the Host header must be this sandbox's origin" });
         return (StatusCode::MISDIRECTED_REQUEST, Json(error)).into_response();
     }
     let token_ok = text(header::AUTHORIZATION)
@@ -74,7 +75,8 @@ async fn guard(State(shared): State<Arc<Shared>>, request: Request, next: Next) 
         let error = json!({ "error": "invalid_token", "error_description": "send the sandbox's control token as Authorization: Bearer <token>" });
         return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], Json(error)).into_response();
     }
-    let json_ok = text(header::CONTENT_TYPE).is_some_and(|ct| ct.split(';').next().is_some_and(|m| m.trim() == "application/json"));
+    let json_ok = text(header::CONTENT_TYPE)
+        .is_some_and(|ct| ct.split(';').next().is_some_and(|m| m.trim() == "application/json"));
     if request.method() == axum::http::Method::POST && !json_ok {
         let error = json!({ "error": "invalid_request", "error_description": "the body must be application/json" });
         return (StatusCode::UNSUPPORTED_MEDIA_TYPE, Json(error)).into_response();

@@ -197,7 +197,8 @@ mod tests {
 
     #[test]
     fn faults_serialise_with_a_fault_tag() {
-        let fault = Fault::Tamper { token: TokenKind::EntraIdToken, tamper: Tamper::DropClaim { claim: "nonce".into() } };
+        let fault =
+            Fault::Tamper { token: TokenKind::EntraIdToken, tamper: Tamper::DropClaim { claim: "nonce".into() } };
         let json = serde_json::to_value(&fault).unwrap();
         assert_eq!(
             json,

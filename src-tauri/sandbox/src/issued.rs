@@ -140,7 +140,8 @@ impl Issued {
 }
 
 /// Form keys recorded for in-process tests, but redacted for the control endpoint.
-const OUTSIDE_SECRET_FIELDS: [&str; 6] = ["code", "code_verifier", "assertion", "refresh_token", "device_code", "subject_token"];
+const OUTSIDE_SECRET_FIELDS: [&str; 6] =
+    ["code", "code_verifier", "assertion", "refresh_token", "device_code", "subject_token"];
 
 /// Form keys whose values are never recorded.
 pub(crate) const SECRET_FIELDS: [&str; 3] = ["client_secret", "password", "client_assertion"];

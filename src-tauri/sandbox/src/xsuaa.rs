@@ -22,7 +22,8 @@ use crate::jwt::Jwt;
 use crate::mint::{mint, Signer};
 use crate::mtls::{presented, Presented};
 use crate::state::{
-    client_credentials, derived_uuid, java_url_decode, parse_form, random_token, ClientCredentials, Form, Shared, UserGrant,
+    client_credentials, derived_uuid, java_url_decode, parse_form, random_token, ClientCredentials, Form, Shared,
+    UserGrant,
 };
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {

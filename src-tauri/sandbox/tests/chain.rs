@@ -68,10 +68,26 @@ async fn the_full_chain_works_by_hand_from_sign_in_page_to_api() {
     assert_eq!(ic["aud"], c.ias_client_id.as_str(), "aud is the requesting IAS application, here the trust's own");
     assert_eq!(ic["azp"], c.ias_client_id.as_str());
     assert_eq!(ic["email"], "alice@sandbox.onmicrosoft.com");
-    for claim in ["ias_iss", "sub", "app_tid", "sap_id_type", "scim_id", "user_uuid", "given_name", "family_name", "groups", "iat", "exp"] {
+    for claim in [
+        "ias_iss",
+        "sub",
+        "app_tid",
+        "sap_id_type",
+        "scim_id",
+        "user_uuid",
+        "given_name",
+        "family_name",
+        "groups",
+        "iat",
+        "exp",
+    ] {
         assert!(ic.get(claim).is_some(), "IAS id_tokens carry {claim}");
     }
-    assert_eq!(claims(ias["access_token"].as_str().unwrap())["iss"], sb.urls().ias.as_str(), "token_format=jwt gives a JWT");
+    assert_eq!(
+        claims(ias["access_token"].as_str().unwrap())["iss"],
+        sb.urls().ias.as_str(),
+        "token_format=jwt gives a JWT"
+    );
 
     // 5. XSUAA: jwt-bearer with the IAS id_token and the X-zid header.
     let response = http()
@@ -125,7 +141,14 @@ async fn discovery_documents_point_at_the_sandbox_for_guid_and_domain_tenants() 
         let jwks: Value = http().get(doc["jwks_uri"].as_str().unwrap()).send().await.unwrap().json().await.unwrap();
         assert_eq!(jwks["keys"].as_array().unwrap().len(), 1);
     }
-    let ias: Value = http().get(format!("{}/.well-known/openid-configuration", sb.urls().ias)).send().await.unwrap().json().await.unwrap();
+    let ias: Value = http()
+        .get(format!("{}/.well-known/openid-configuration", sb.urls().ias))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(ias["token_endpoint"], format!("{}/oauth2/token", sb.urls().ias));
     assert_eq!(ias["jwks_uri"], format!("{}/oauth2/certs", sb.urls().ias));
     let keys: Value = http().get(format!("{}/token_keys", sb.urls().xsuaa)).send().await.unwrap().json().await.unwrap();
@@ -157,7 +180,8 @@ async fn the_fake_browser_delivers_the_callback_to_a_loopback_listener() {
 
 #[tokio::test]
 async fn the_fake_browser_refuses_non_loopback_hosts() {
-    let err = browser::complete_sign_in("https://login.microsoftonline.com/x/oauth2/v2.0/authorize", "a").await.unwrap_err();
+    let err =
+        browser::complete_sign_in("https://login.microsoftonline.com/x/oauth2/v2.0/authorize", "a").await.unwrap_err();
     assert!(matches!(err, browser::BrowserError::NotLoopback(_)), "must never leave the machine: {err}");
 }
 
@@ -167,19 +191,35 @@ async fn refresh_tokens_work_at_entra_ias_and_xsuaa() {
     let c = sb.config().clone();
     let (code, verifier) = code_for(&sb, "alice@sandbox.onmicrosoft.com").await;
     let entra: Value = redeem(&sb, &code, &verifier).await.json().await.unwrap();
-    let form = [("client_id", c.entra_client_id.as_str()), ("grant_type", "refresh_token"), ("refresh_token", entra["refresh_token"].as_str().unwrap())];
+    let form = [
+        ("client_id", c.entra_client_id.as_str()),
+        ("grant_type", "refresh_token"),
+        ("refresh_token", entra["refresh_token"].as_str().unwrap()),
+    ];
     let refreshed: Value = http().post(token_url(&sb)).form(&form).send().await.unwrap().json().await.unwrap();
     assert!(refreshed["id_token"].is_string(), "refresh at Entra gives a new ID token: {refreshed}");
     assert!(claims(refreshed["id_token"].as_str().unwrap()).get("nonce").is_none(), "no nonce on refresh");
 
     let ias: Value = ias_exchange(&sb, entra["id_token"].as_str().unwrap()).await.json().await.unwrap();
     let form = [("grant_type", "refresh_token"), ("refresh_token", ias["refresh_token"].as_str().unwrap())];
-    let r = http().post(format!("{}/oauth2/token", c_ias(&sb))).header("authorization", basic(&c.ias_client_id, &c.ias_client_secret)).form(&form).send().await.unwrap();
+    let r = http()
+        .post(format!("{}/oauth2/token", c_ias(&sb)))
+        .header("authorization", basic(&c.ias_client_id, &c.ias_client_secret))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200, "IAS refresh");
 
     let xsuaa: Value = xsuaa_exchange(&sb, ias["id_token"].as_str().unwrap()).await.json().await.unwrap();
     let form = [("grant_type", "refresh_token"), ("refresh_token", xsuaa["refresh_token"].as_str().unwrap())];
-    let r = http().post(format!("{}/oauth/token", sb.urls().xsuaa)).header("authorization", basic_raw(&c.xsuaa_client_id, &c.xsuaa_client_secret)).form(&form).send().await.unwrap();
+    let r = http()
+        .post(format!("{}/oauth/token", sb.urls().xsuaa))
+        .header("authorization", basic_raw(&c.xsuaa_client_id, &c.xsuaa_client_secret))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200, "XSUAA refresh");
     sb.shutdown().await;
 }
@@ -193,13 +233,19 @@ async fn password_grant_issues_tokens_for_the_right_password() {
     let sb = start().await;
     let c = sb.config().clone();
     let form = [
-        ("client_id", c.entra_client_id.as_str()), ("grant_type", "password"), ("scope", "openid profile"),
-        ("username", "bob@sandbox.onmicrosoft.com"), ("password", "bob-demo-password"),
+        ("client_id", c.entra_client_id.as_str()),
+        ("grant_type", "password"),
+        ("scope", "openid profile"),
+        ("username", "bob@sandbox.onmicrosoft.com"),
+        ("password", "bob-demo-password"),
     ];
     let r = http().post(token_url(&sb)).form(&form).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let body: Value = r.json().await.unwrap();
-    assert!(claims(body["id_token"].as_str().unwrap()).get("email").is_none(), "no email claim without the email scope");
+    assert!(
+        claims(body["id_token"].as_str().unwrap()).get("email").is_none(),
+        "no email claim without the email scope"
+    );
     assert!(body.get("refresh_token").is_none(), "no refresh token without offline_access");
     let recorded = sb.last_issued();
     assert_eq!(recorded.last_request(Service::Entra).unwrap().form["password"], "***", "passwords are never recorded");
@@ -212,16 +258,34 @@ async fn device_code_flow_polls_until_the_user_enters_the_code() {
     let sb = start_with(config).await;
     let c = sb.config().clone();
     let url = format!("{}/{}/oauth2/v2.0/devicecode", sb.urls().authority, c.tenant_id);
-    let dc: Value = http().post(url).form(&[("client_id", c.entra_client_id.as_str()), ("scope", "openid profile offline_access")]).send().await.unwrap().json().await.unwrap();
+    let dc: Value = http()
+        .post(url)
+        .form(&[("client_id", c.entra_client_id.as_str()), ("scope", "openid profile offline_access")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(dc["interval"], 5);
     assert!(dc["message"].as_str().unwrap().contains(dc["user_code"].as_str().unwrap()));
     let poll = || {
-        let form = [("client_id", c.entra_client_id.clone()), ("grant_type", "urn:ietf:params:oauth:grant-type:device_code".into()), ("device_code", dc["device_code"].as_str().unwrap().to_string())];
+        let form = [
+            ("client_id", c.entra_client_id.clone()),
+            ("grant_type", "urn:ietf:params:oauth:grant-type:device_code".into()),
+            ("device_code", dc["device_code"].as_str().unwrap().to_string()),
+        ];
         http().post(token_url(&sb)).form(&form).send()
     };
     assert_aadsts(poll().await.unwrap(), 400, "authorization_pending", 70016).await;
     assert_aadsts(poll().await.unwrap(), 400, "slow_down", 70016).await;
-    browser::complete_device_sign_in(dc["verification_uri"].as_str().unwrap(), dc["user_code"].as_str().unwrap(), "alice@sandbox.onmicrosoft.com").await.unwrap();
+    browser::complete_device_sign_in(
+        dc["verification_uri"].as_str().unwrap(),
+        dc["user_code"].as_str().unwrap(),
+        "alice@sandbox.onmicrosoft.com",
+    )
+    .await
+    .unwrap();
     sb.advance_clock(Duration::from_secs(6));
     let r = poll().await.unwrap();
     assert_eq!(r.status(), 200, "approved device code redeems");
@@ -233,9 +297,21 @@ async fn an_expired_device_code_answers_expired_token() {
     let sb = start().await;
     let c = sb.config().clone();
     let url = format!("{}/{}/oauth2/v2.0/devicecode", sb.urls().authority, c.tenant_id);
-    let dc: Value = http().post(url).form(&[("client_id", c.entra_client_id.as_str()), ("scope", "openid")]).send().await.unwrap().json().await.unwrap();
+    let dc: Value = http()
+        .post(url)
+        .form(&[("client_id", c.entra_client_id.as_str()), ("scope", "openid")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     sb.advance_clock(Duration::from_secs(901));
-    let form = [("client_id", c.entra_client_id.as_str()), ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"), ("device_code", dc["device_code"].as_str().unwrap())];
+    let form = [
+        ("client_id", c.entra_client_id.as_str()),
+        ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+        ("device_code", dc["device_code"].as_str().unwrap()),
+    ];
     assert_aadsts(http().post(token_url(&sb)).form(&form).send().await.unwrap(), 400, "expired_token", 70019).await;
     sb.shutdown().await;
 }
@@ -274,7 +350,16 @@ async fn profile_toml_names_the_sandbox_endpoints_and_no_secret() {
     let toml = sb.profile_toml("Sandbox");
     let c = sb.config();
     assert!(toml.starts_with("name = \"Sandbox\"\n"));
-    for needle in [&sb.urls().authority, &c.tenant_id, &c.entra_client_id, &sb.urls().ias, &c.ias_client_id, &sb.urls().xsuaa, &c.xsuaa_client_id, &sb.urls().api] {
+    for needle in [
+        &sb.urls().authority,
+        &c.tenant_id,
+        &c.entra_client_id,
+        &sb.urls().ias,
+        &c.ias_client_id,
+        &sb.urls().xsuaa,
+        &c.xsuaa_client_id,
+        &sb.urls().api,
+    ] {
         assert!(toml.contains(&format!("\"{needle}\"")), "profile names {needle}:\n{toml}");
     }
     for secret in [&c.ias_client_secret, &c.xsuaa_client_secret, &c.entra_client_secret] {

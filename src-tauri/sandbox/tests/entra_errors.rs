@@ -13,7 +13,9 @@ use tokenhop_sandbox::{browser, SandboxConfig};
 async fn unregistered_redirect_uri_shows_aadsts50011_instead_of_redirecting() {
     let sb = start().await;
     let (_, challenge) = pkce();
-    for (uri, why) in [("http://127.0.0.1:8400", "127.0.0.1 is not registered"), ("https://evil.example/cb", "a foreign host")] {
+    for (uri, why) in
+        [("http://127.0.0.1:8400", "127.0.0.1 is not registered"), ("https://evil.example/cb", "a foreign host")]
+    {
         let r = http().get(authorize_url(&sb, uri, &challenge)).send().await.unwrap();
         assert_eq!(r.status(), 400, "{why}");
         assert!(r.headers().get("location").is_none(), "never redirect to an unregistered URI ({why})");
@@ -28,7 +30,12 @@ async fn loopback_127_0_0_1_is_accepted_when_registered() {
     config.entra_redirect_uris.push("http://127.0.0.1".into());
     let sb = start_with(config).await;
     let (_, challenge) = pkce();
-    let callback = browser::sign_in_redirect(&authorize_url(&sb, "http://127.0.0.1:8400", &challenge), "alice@sandbox.onmicrosoft.com").await.unwrap();
+    let callback = browser::sign_in_redirect(
+        &authorize_url(&sb, "http://127.0.0.1:8400", &challenge),
+        "alice@sandbox.onmicrosoft.com",
+    )
+    .await
+    .unwrap();
     assert_eq!(callback.port(), Some(8400));
     sb.shutdown().await;
 }
@@ -37,12 +44,19 @@ async fn loopback_127_0_0_1_is_accepted_when_registered() {
 async fn unknown_client_is_aadsts700016_at_authorize_and_token() {
     let sb = start().await;
     let (_, challenge) = pkce();
-    let url = authorize_url(&sb, REDIRECT, &challenge).replace(&sb.config().entra_client_id, "00000000-0000-0000-0000-000000000000");
+    let url = authorize_url(&sb, REDIRECT, &challenge)
+        .replace(&sb.config().entra_client_id, "00000000-0000-0000-0000-000000000000");
     let page = http().get(url).send().await.unwrap();
     assert_eq!(page.status(), 400);
     assert!(page.text().await.unwrap().contains("AADSTS700016"));
-    let form = [("client_id", "00000000-0000-0000-0000-000000000000"), ("grant_type", "authorization_code"), ("code", "x"), ("redirect_uri", REDIRECT)];
-    assert_aadsts(http().post(token_url(&sb)).form(&form).send().await.unwrap(), 400, "unauthorized_client", 700016).await;
+    let form = [
+        ("client_id", "00000000-0000-0000-0000-000000000000"),
+        ("grant_type", "authorization_code"),
+        ("code", "x"),
+        ("redirect_uri", REDIRECT),
+    ];
+    assert_aadsts(http().post(token_url(&sb)).form(&form).send().await.unwrap(), 400, "unauthorized_client", 700016)
+        .await;
     sb.shutdown().await;
 }
 
@@ -51,7 +65,13 @@ async fn unknown_tenant_and_common_endpoint_are_refused() {
     let sb = start().await;
     let url = |t: &str| format!("{}/{t}/oauth2/v2.0/token", sb.urls().authority);
     let form = [("client_id", sb.config().entra_client_id.as_str()), ("grant_type", "authorization_code")];
-    assert_aadsts(http().post(url("contoso.onmicrosoft.com")).form(&form).send().await.unwrap(), 400, "invalid_request", 90002).await;
+    assert_aadsts(
+        http().post(url("contoso.onmicrosoft.com")).form(&form).send().await.unwrap(),
+        400,
+        "invalid_request",
+        90002,
+    )
+    .await;
     assert_aadsts(http().post(url("common")).form(&form).send().await.unwrap(), 400, "invalid_request", 50194).await;
     sb.shutdown().await;
 }
@@ -60,7 +80,14 @@ async fn unknown_tenant_and_common_endpoint_are_refused() {
 async fn a_public_client_sending_a_secret_is_aadsts700025() {
     let sb = start().await;
     let (code, verifier) = code_for(&sb, "alice@sandbox.onmicrosoft.com").await;
-    let form = [("client_id", sb.config().entra_client_id.as_str()), ("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", REDIRECT), ("code_verifier", &verifier), ("client_secret", "anything")];
+    let form = [
+        ("client_id", sb.config().entra_client_id.as_str()),
+        ("grant_type", "authorization_code"),
+        ("code", &code),
+        ("redirect_uri", REDIRECT),
+        ("code_verifier", &verifier),
+        ("client_secret", "anything"),
+    ];
     assert_aadsts(http().post(token_url(&sb)).form(&form).send().await.unwrap(), 401, "invalid_client", 700025).await;
     sb.shutdown().await;
 }
@@ -71,7 +98,13 @@ async fn a_confidential_client_needs_the_right_secret() {
     let sb = start_with(config).await;
     let c = sb.config().clone();
     let (code, verifier) = code_for(&sb, "alice@sandbox.onmicrosoft.com").await;
-    let base = vec![("client_id", c.entra_client_id.as_str()), ("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", REDIRECT), ("code_verifier", &verifier)];
+    let base = vec![
+        ("client_id", c.entra_client_id.as_str()),
+        ("grant_type", "authorization_code"),
+        ("code", &code),
+        ("redirect_uri", REDIRECT),
+        ("code_verifier", &verifier),
+    ];
     assert_aadsts(http().post(token_url(&sb)).form(&base).send().await.unwrap(), 401, "invalid_client", 7000218).await;
     let mut wrong = base.clone();
     wrong.push(("client_secret", "not-it"));
@@ -115,7 +148,13 @@ async fn an_expired_code_is_aadsts70008() {
 async fn redeeming_with_another_redirect_uri_is_aadsts500112() {
     let sb = start().await;
     let (code, verifier) = code_for(&sb, "alice@sandbox.onmicrosoft.com").await;
-    let form = [("client_id", sb.config().entra_client_id.as_str()), ("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", "http://localhost:1"), ("code_verifier", &verifier)];
+    let form = [
+        ("client_id", sb.config().entra_client_id.as_str()),
+        ("grant_type", "authorization_code"),
+        ("code", &code),
+        ("redirect_uri", "http://localhost:1"),
+        ("code_verifier", &verifier),
+    ];
     assert_aadsts(http().post(token_url(&sb)).form(&form).send().await.unwrap(), 400, "invalid_grant", 500112).await;
     sb.shutdown().await;
 }
@@ -124,11 +163,20 @@ async fn redeeming_with_another_redirect_uri_is_aadsts500112() {
 async fn an_unassigned_user_is_aadsts50105_at_authorize_and_with_a_password() {
     let sb = start().await;
     let (_, challenge) = pkce();
-    let callback = browser::sign_in_redirect(&authorize_url(&sb, REDIRECT, &challenge), "carol@sandbox.onmicrosoft.com").await.unwrap();
+    let callback =
+        browser::sign_in_redirect(&authorize_url(&sb, REDIRECT, &challenge), "carol@sandbox.onmicrosoft.com")
+            .await
+            .unwrap();
     assert_eq!(query(&callback, "error").as_deref(), Some("access_denied"));
     assert!(query(&callback, "error_description").unwrap().starts_with("AADSTS50105: "));
     assert_eq!(query(&callback, "state").as_deref(), Some("state-123"), "errors carry the state back");
-    let form = [("client_id", sb.config().entra_client_id.as_str()), ("grant_type", "password"), ("scope", "openid"), ("username", "carol@sandbox.onmicrosoft.com"), ("password", "carol-demo-password")];
+    let form = [
+        ("client_id", sb.config().entra_client_id.as_str()),
+        ("grant_type", "password"),
+        ("scope", "openid"),
+        ("username", "carol@sandbox.onmicrosoft.com"),
+        ("password", "carol-demo-password"),
+    ];
     assert_aadsts(http().post(token_url(&sb)).form(&form).send().await.unwrap(), 400, "invalid_grant", 50105).await;
     sb.shutdown().await;
 }
@@ -137,9 +185,29 @@ async fn an_unassigned_user_is_aadsts50105_at_authorize_and_with_a_password() {
 async fn a_wrong_password_is_aadsts50126_and_an_unknown_user_aadsts50034() {
     let sb = start().await;
     let id = sb.config().entra_client_id.clone();
-    let form = |user: &'static str| [("client_id", id.clone()), ("grant_type", "password".into()), ("scope", "openid".into()), ("username", user.into()), ("password", "wrong".into())];
-    assert_aadsts(http().post(token_url(&sb)).form(&form("alice@sandbox.onmicrosoft.com")).send().await.unwrap(), 400, "invalid_grant", 50126).await;
-    assert_aadsts(http().post(token_url(&sb)).form(&form("nobody@sandbox.onmicrosoft.com")).send().await.unwrap(), 400, "invalid_grant", 50034).await;
+    let form = |user: &'static str| {
+        [
+            ("client_id", id.clone()),
+            ("grant_type", "password".into()),
+            ("scope", "openid".into()),
+            ("username", user.into()),
+            ("password", "wrong".into()),
+        ]
+    };
+    assert_aadsts(
+        http().post(token_url(&sb)).form(&form("alice@sandbox.onmicrosoft.com")).send().await.unwrap(),
+        400,
+        "invalid_grant",
+        50126,
+    )
+    .await;
+    assert_aadsts(
+        http().post(token_url(&sb)).form(&form("nobody@sandbox.onmicrosoft.com")).send().await.unwrap(),
+        400,
+        "invalid_grant",
+        50034,
+    )
+    .await;
     sb.shutdown().await;
 }
 
@@ -147,7 +215,13 @@ async fn a_wrong_password_is_aadsts50126_and_an_unknown_user_aadsts50034() {
 async fn a_token_call_with_an_origin_header_is_aadsts9002326() {
     let sb = start().await;
     let (code, verifier) = code_for(&sb, "alice@sandbox.onmicrosoft.com").await;
-    let form = [("client_id", sb.config().entra_client_id.as_str()), ("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", REDIRECT), ("code_verifier", &verifier)];
+    let form = [
+        ("client_id", sb.config().entra_client_id.as_str()),
+        ("grant_type", "authorization_code"),
+        ("code", &code),
+        ("redirect_uri", REDIRECT),
+        ("code_verifier", &verifier),
+    ];
     let r = http().post(token_url(&sb)).header("origin", "tauri://localhost").form(&form).send().await.unwrap();
     let body = assert_aadsts(r, 400, "invalid_request", 9002326).await;
     assert!(body["error_description"].as_str().unwrap().contains("tauri://localhost"));
@@ -158,7 +232,8 @@ async fn a_token_call_with_an_origin_header_is_aadsts9002326() {
 async fn unknown_users_are_told_on_the_sign_in_page_and_prompt_none_needs_a_session() {
     let sb = start().await;
     let (_, challenge) = pkce();
-    let err = browser::sign_in_redirect(&authorize_url(&sb, REDIRECT, &challenge), "mallory@example.com").await.unwrap_err();
+    let err =
+        browser::sign_in_redirect(&authorize_url(&sb, REDIRECT, &challenge), "mallory@example.com").await.unwrap_err();
     assert!(matches!(err, browser::BrowserError::Refused(_)), "unknown user stays on the page: {err}");
     let r = http().get(format!("{}&prompt=none", authorize_url(&sb, REDIRECT, &challenge))).send().await.unwrap();
     let location = url::Url::parse(r.headers()["location"].to_str().unwrap()).unwrap();
@@ -170,7 +245,13 @@ async fn unknown_users_are_told_on_the_sign_in_page_and_prompt_none_needs_a_sess
 async fn unsupported_grant_type_is_aadsts70003() {
     let sb = start().await;
     let form = [("client_id", sb.config().entra_client_id.as_str()), ("grant_type", "client_credentials_typo")];
-    let body: Value = assert_aadsts(http().post(token_url(&sb)).form(&form).send().await.unwrap(), 400, "unsupported_grant_type", 70003).await;
+    let body: Value = assert_aadsts(
+        http().post(token_url(&sb)).form(&form).send().await.unwrap(),
+        400,
+        "unsupported_grant_type",
+        70003,
+    )
+    .await;
     assert!(body["error_uri"].as_str().unwrap().ends_with("code=70003"));
     sb.shutdown().await;
 }

@@ -43,7 +43,8 @@ async fn a_hanging_endpoint_never_answers_and_shutdown_still_returns() {
     let sb = start().await;
     sb.faults().set(Fault::Hang { endpoint: Endpoint::XsuaaToken });
     let url = format!("{}/oauth/token", sb.urls().xsuaa);
-    let hung = tokio::time::timeout(Duration::from_millis(500), http().post(&url).form(&[("grant_type", "x")]).send()).await;
+    let hung =
+        tokio::time::timeout(Duration::from_millis(500), http().post(&url).form(&[("grant_type", "x")]).send()).await;
     assert!(hung.is_err(), "a hanging endpoint gives no answer");
     // A request that is on the wire (written whole) when the sandbox shuts down.
     use tokio::io::AsyncWriteExt as _;
@@ -51,7 +52,9 @@ async fn a_hanging_endpoint_never_answers_and_shutdown_still_returns() {
     let mut pending = tokio::net::TcpStream::connect(&origin).await.unwrap();
     let request = format!("POST /oauth/token HTTP/1.1\r\nHost: {origin}\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: 12\r\n\r\ngrant_type=x");
     pending.write_all(request.as_bytes()).await.unwrap();
-    tokio::time::timeout(Duration::from_secs(3), sb.shutdown()).await.expect("shutdown returns despite a hanging request");
+    tokio::time::timeout(Duration::from_secs(3), sb.shutdown())
+        .await
+        .expect("shutdown returns despite a hanging request");
     drop(pending);
 }
 
@@ -80,14 +83,31 @@ async fn token_tampers_produce_the_broken_tokens_asked_for() {
         (Tamper::DropHeader { name: "kid".into() }, Box::new(|h, _| h.get("kid").is_none())),
         (Tamper::DropClaim { claim: "nonce".into() }, Box::new(|_, c| c.get("nonce").is_none())),
         (Tamper::SetClaim { claim: "nonce".into(), value: json!("other") }, Box::new(|_, c| c["nonce"] == "other")),
-        (Tamper::V1Token, Box::new(|_, c| c["ver"] == "1.0" && c["iss"].as_str().unwrap().starts_with("https://sts.windows.net/") && c.get("upn").is_some())),
-        (Tamper::Expired, Box::new(|_, c| c["exp"].as_i64().unwrap() < c["iat"].as_i64().unwrap() + 7200 && c["exp"].as_i64().unwrap() > 0)),
+        (
+            Tamper::V1Token,
+            Box::new(|_, c| {
+                c["ver"] == "1.0"
+                    && c["iss"].as_str().unwrap().starts_with("https://sts.windows.net/")
+                    && c.get("upn").is_some()
+            }),
+        ),
+        (
+            Tamper::Expired,
+            Box::new(|_, c| {
+                c["exp"].as_i64().unwrap() < c["iat"].as_i64().unwrap() + 7200 && c["exp"].as_i64().unwrap() > 0
+            }),
+        ),
     ];
     for (tamper, holds) in cases {
         let fault = Fault::Tamper { token: TokenKind::EntraIdToken, tamper: tamper.clone() };
         sb.faults().set(fault.clone());
         let token = entra_id_token(&sb).await;
-        assert!(holds(&header(&token), &claims(&token)), "{tamper:?} not applied: {} {}", header(&token), claims(&token));
+        assert!(
+            holds(&header(&token), &claims(&token)),
+            "{tamper:?} not applied: {} {}",
+            header(&token),
+            claims(&token)
+        );
         if tamper == Tamper::AlgNone {
             assert!(token.ends_with('.'), "alg none has an empty signature");
         }
@@ -114,14 +134,18 @@ async fn wrong_state_comes_back_altered() {
     let sb = start().await;
     sb.faults().set(Fault::WrongState);
     let (_, challenge) = pkce();
-    let callback = browser::sign_in_redirect(&authorize_url(&sb, REDIRECT, &challenge), "alice@sandbox.onmicrosoft.com").await.unwrap();
+    let callback =
+        browser::sign_in_redirect(&authorize_url(&sb, REDIRECT, &challenge), "alice@sandbox.onmicrosoft.com")
+            .await
+            .unwrap();
     assert_ne!(query(&callback, "state").as_deref(), Some("state-123"));
     sb.shutdown().await;
 }
 
 #[tokio::test]
 async fn faults_given_at_start_are_active_from_the_first_request() {
-    let config = SandboxConfig { faults: vec![Fault::BadGateway { endpoint: Endpoint::ApiMe }], ..SandboxConfig::default() };
+    let config =
+        SandboxConfig { faults: vec![Fault::BadGateway { endpoint: Endpoint::ApiMe }], ..SandboxConfig::default() };
     let sb = start_with(config).await;
     assert_eq!(http().get(&sb.urls().api).send().await.unwrap().status(), 502);
     sb.shutdown().await;
@@ -137,7 +161,12 @@ async fn the_control_endpoint_sets_lists_and_clears_faults() {
     assert_eq!(info["entra_client_id"], sb.config().entra_client_id.as_str());
     assert!(!info.to_string().contains(&sb.config().ias_client_secret), "info never shows secrets");
 
-    let r = http().post(format!("{control}/faults")).json(&json!({"fault": "bad_gateway", "endpoint": "api_me"})).send().await.unwrap();
+    let r = http()
+        .post(format!("{control}/faults"))
+        .json(&json!({"fault": "bad_gateway", "endpoint": "api_me"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 204);
     let r = http().post(format!("{control}/faults")).json(&json!([{"fault": "xsuaa_distrusts_ias"}, {"fault": "tamper", "token": "ias_id_token", "tamper": {"kind": "drop_claim", "claim": "exp"}}])).send().await.unwrap();
     assert_eq!(r.status(), 204, "an array of faults");
@@ -153,7 +182,10 @@ async fn the_control_endpoint_sets_lists_and_clears_faults() {
     assert!(sb.faults().list().is_empty());
 
     let (code, verifier) = code_for(&sb, "alice@sandbox.onmicrosoft.com").await;
-    assert_eq!(http().post(format!("{control}/clock")).json(&json!({"advance_secs": 601})).send().await.unwrap().status(), 204);
+    assert_eq!(
+        http().post(format!("{control}/clock")).json(&json!({"advance_secs": 601})).send().await.unwrap().status(),
+        204
+    );
     assert_aadsts(redeem(&sb, &code, &verifier).await, 400, "invalid_grant", 70008).await;
 
     let issued: Value = http().get(format!("{control}/issued")).send().await.unwrap().json().await.unwrap();

@@ -8,7 +8,11 @@ use common::*;
 use serde_json::Value;
 use tokenhop_sandbox::{Fault, SandboxConfig, Tamper, TokenKind};
 
-async fn ias_post(sb: &tokenhop_sandbox::Sandbox, authorization: Option<String>, form: &[(&str, &str)]) -> reqwest::Response {
+async fn ias_post(
+    sb: &tokenhop_sandbox::Sandbox,
+    authorization: Option<String>,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
     let mut request = http().post(format!("{}/oauth2/token", sb.urls().ias)).form(form);
     if let Some(value) = authorization {
         request = request.header("authorization", value);
@@ -20,7 +24,9 @@ async fn ias_post(sb: &tokenhop_sandbox::Sandbox, authorization: Option<String>,
 async fn ias_accepts_basic_credentials_raw_or_form_encoded_as_its_reading_is_undocumented() {
     let sb = start().await;
     let c = sb.config().clone();
-    assert!(c.ias_client_secret.contains('+') && c.ias_client_secret.contains('/') && c.ias_client_secret.contains('='));
+    assert!(
+        c.ias_client_secret.contains('+') && c.ias_client_secret.contains('/') && c.ias_client_secret.contains('=')
+    );
     let assertion = entra_id_token(&sb).await;
     let form = [("grant_type", JWT_BEARER), ("assertion", assertion.as_str())];
     let encoded = ias_post(&sb, Some(basic(&c.ias_client_id, &c.ias_client_secret)), &form).await;
@@ -39,7 +45,10 @@ async fn ias_accepts_basic_credentials_raw_or_form_encoded_as_its_reading_is_und
 async fn xsuaa_compares_basic_credentials_raw_unless_the_cf_header_says_they_are_encoded() {
     let sb = start().await;
     let c = sb.config().clone();
-    assert!(c.xsuaa_client_id.contains('!') && c.xsuaa_client_secret.contains('$'), "the demo key has UAA's awkward characters");
+    assert!(
+        c.xsuaa_client_id.contains('!') && c.xsuaa_client_secret.contains('$'),
+        "the demo key has UAA's awkward characters"
+    );
     let post = |auth: Option<String>, cf: Option<&'static str>, body: Vec<(&'static str, String)>| {
         let mut request = http().post(format!("{}/oauth/token", sb.urls().xsuaa));
         if let Some(auth) = auth {
@@ -52,15 +61,19 @@ async fn xsuaa_compares_basic_credentials_raw_unless_the_cf_header_says_they_are
     };
     let grant = |assertion: &str| vec![("grant_type", JWT_BEARER.to_string()), ("assertion", assertion.to_string())];
 
-    let raw = post(Some(basic_raw(&c.xsuaa_client_id, &c.xsuaa_client_secret)), None, grant(&ias_id_token(&sb).await)).await;
+    let raw =
+        post(Some(basic_raw(&c.xsuaa_client_id, &c.xsuaa_client_secret)), None, grant(&ias_id_token(&sb).await)).await;
     assert_eq!(raw.status(), 200, "raw Basic is compared as sent");
-    let encoded = post(Some(basic(&c.xsuaa_client_id, &c.xsuaa_client_secret)), Some("true"), grant(&ias_id_token(&sb).await)).await;
+    let encoded =
+        post(Some(basic(&c.xsuaa_client_id, &c.xsuaa_client_secret)), Some("true"), grant(&ias_id_token(&sb).await))
+            .await;
     assert_eq!(encoded.status(), 200, "URL-encoded Basic with X-CF-ENCODED-CREDENTIALS: true is decoded");
     let mut body = grant(&ias_id_token(&sb).await);
     body.extend([("client_id", c.xsuaa_client_id.clone()), ("client_secret", c.xsuaa_client_secret.clone())]);
     assert_eq!(post(None, None, body).await.status(), 200, "credentials in the form body");
 
-    let without = post(Some(basic(&c.xsuaa_client_id, &c.xsuaa_client_secret)), None, grant(&ias_id_token(&sb).await)).await;
+    let without =
+        post(Some(basic(&c.xsuaa_client_id, &c.xsuaa_client_secret)), None, grant(&ias_id_token(&sb).await)).await;
     assert_uaa(without, "invalid_client", "Bad credentials").await;
     let raw_flagged = post(Some(basic_raw("sb-x!t1", "100%")), Some("true"), grant(&ias_id_token(&sb).await)).await;
     assert_uaa(raw_flagged, "invalid_client", "Failed to URL Decode credentials").await;
@@ -72,7 +85,12 @@ async fn ias_accepts_client_secret_post_and_gives_an_opaque_access_token_by_defa
     let sb = start().await;
     let c = sb.config().clone();
     let assertion = entra_id_token(&sb).await;
-    let form = [("grant_type", JWT_BEARER), ("assertion", assertion.as_str()), ("client_id", &c.ias_client_id), ("client_secret", &c.ias_client_secret)];
+    let form = [
+        ("grant_type", JWT_BEARER),
+        ("assertion", assertion.as_str()),
+        ("client_id", &c.ias_client_id),
+        ("client_secret", &c.ias_client_secret),
+    ];
     let r = ias_post(&sb, None, &form).await;
     assert_eq!(r.status(), 200);
     let body: Value = r.json().await.unwrap();
@@ -114,7 +132,11 @@ async fn four_failures_then_success_resets_the_count() {
     }
     assert_eq!(ias_post(&sb, Some(basic(&c.ias_client_id, &c.ias_client_secret)), &form).await.status(), 200);
     ias_post(&sb, Some(basic(&c.ias_client_id, "wrong")), &form).await;
-    assert_eq!(ias_post(&sb, Some(basic(&c.ias_client_id, &c.ias_client_secret)), &form).await.status(), 200, "a success resets the failure count");
+    assert_eq!(
+        ias_post(&sb, Some(basic(&c.ias_client_id, &c.ias_client_secret)), &form).await.status(),
+        200,
+        "a success resets the failure count"
+    );
     sb.shutdown().await;
 }
 
@@ -126,7 +148,10 @@ async fn ias_rejects_assertions_that_break_the_corporate_idp_trust() {
         (Tamper::WrongKey, "signature"),
         (Tamper::AlgNone, "'none'"),
         (Tamper::Hs256, "'HS256'"),
-        (Tamper::SetClaim { claim: "iss".into(), value: "https://login.microsoftonline.com/other/v2.0".into() }, "issuer"),
+        (
+            Tamper::SetClaim { claim: "iss".into(), value: "https://login.microsoftonline.com/other/v2.0".into() },
+            "issuer",
+        ),
         (Tamper::SetClaim { claim: "aud".into(), value: "someone-else".into() }, "audience"),
         (Tamper::DropClaim { claim: "aud".into() }, "audience"),
         (Tamper::SetClaim { claim: "ver".into(), value: "1.0".into() }, "version"),
@@ -183,7 +208,12 @@ async fn xsuaa_answers_with_the_verbatim_uaa_errors() {
 
     sb.faults().set(Fault::XsuaaDistrustsIas);
     let token = ias_id_token(&sb).await;
-    assert_uaa(xsuaa_exchange(&sb, &token).await, "unauthorized", &format!("Unable to map issuer, {iss} , to a single registered provider")).await;
+    assert_uaa(
+        xsuaa_exchange(&sb, &token).await,
+        "unauthorized",
+        &format!("Unable to map issuer, {iss} , to a single registered provider"),
+    )
+    .await;
     sb.faults().clear();
 
     let tamper = |t: Tamper| Fault::Tamper { token: TokenKind::IasIdToken, tamper: t };
@@ -196,8 +226,14 @@ async fn xsuaa_answers_with_the_verbatim_uaa_errors() {
     let token = ias_id_token(&sb).await;
     assert_eq!(claims(&token)["aud"], c.ias_client_id.as_str(), "without cross-consumption aud is the IAS client only");
     let refusal = assert_uaa(xsuaa_exchange(&sb, &token).await, "invalid_token", "").await;
-    assert!(refusal.starts_with("Some parties were not in the token audience: "), "UAA names the relying party: {refusal}");
-    assert!(!refusal.contains(&c.xsuaa_client_id), "the relying party is the trust's IAS application, not the XSUAA client");
+    assert!(
+        refusal.starts_with("Some parties were not in the token audience: "),
+        "UAA names the relying party: {refusal}"
+    );
+    assert!(
+        !refusal.contains(&c.xsuaa_client_id),
+        "the relying party is the trust's IAS application, not the XSUAA client"
+    );
     sb.faults().clear();
 
     sb.faults().set(tamper(Tamper::Expired));
@@ -225,7 +261,8 @@ async fn xsuaa_requires_pre_created_users_when_shadow_users_are_off() {
     let entra: Value = redeem(&sb, &code, &verifier).await.json().await.unwrap();
     let ias: Value = ias_exchange(&sb, entra["id_token"].as_str().unwrap()).await.json().await.unwrap();
     let r = xsuaa_exchange(&sb, ias["id_token"].as_str().unwrap()).await;
-    assert_uaa(r, "unauthorized", "The user account must be pre-created. Please contact your system administrator.").await;
+    assert_uaa(r, "unauthorized", "The user account must be pre-created. Please contact your system administrator.")
+        .await;
     assert_eq!(xsuaa_exchange(&sb, &ias_id_token(&sb).await).await.status(), 200, "alice is pre-created");
     sb.shutdown().await;
 }
@@ -305,8 +342,16 @@ async fn ias_lets_corporate_users_in_unless_it_allows_ias_users_only() {
 async fn discovery_advertises_only_what_the_token_endpoints_serve() {
     let sb = start().await;
     for origin in [sb.urls().ias.clone(), sb.urls().xsuaa.clone()] {
-        let doc: Value = http().get(format!("{origin}/.well-known/openid-configuration")).send().await.unwrap().json().await.unwrap();
-        let grants: Vec<&str> = doc["grant_types_supported"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+        let doc: Value = http()
+            .get(format!("{origin}/.well-known/openid-configuration"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let grants: Vec<&str> =
+            doc["grant_types_supported"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
         assert_eq!(grants, [JWT_BEARER, "refresh_token"], "{origin}");
         let c = sb.config();
         let (token_path, auth) = if origin == sb.urls().ias {
@@ -315,7 +360,13 @@ async fn discovery_advertises_only_what_the_token_endpoints_serve() {
             ("oauth/token", basic_raw(&c.xsuaa_client_id, &c.xsuaa_client_secret))
         };
         for grant in ["client_credentials", "password", "authorization_code"] {
-            let r = http().post(format!("{origin}/{token_path}")).header("authorization", &auth).form(&[("grant_type", grant)]).send().await.unwrap();
+            let r = http()
+                .post(format!("{origin}/{token_path}"))
+                .header("authorization", &auth)
+                .form(&[("grant_type", grant)])
+                .send()
+                .await
+                .unwrap();
             assert_eq!(r.status(), 400, "{grant} is not served at {origin}, and not advertised");
             assert_eq!(r.json::<Value>().await.unwrap()["error"], "unsupported_grant_type");
         }

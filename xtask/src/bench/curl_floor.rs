@@ -43,10 +43,7 @@ pub struct Floor {
 }
 
 fn basic(id: &str, secret: &str) -> String {
-    format!(
-        "Authorization: Basic {}",
-        STANDARD.encode(format!("{}:{}", form_encode(id), form_encode(secret)))
-    )
+    format!("Authorization: Basic {}", STANDARD.encode(format!("{}:{}", form_encode(id), form_encode(secret))))
 }
 
 /// `application/x-www-form-urlencoded` for one value (RFC 6749 §2.3.1 wants it before Basic's base64).
@@ -107,7 +104,12 @@ impl Floor {
         let mut args = vec![s("-s")];
         args.extend(floor.ias_request());
         floor.ias_id_token = json_field(&curl(&args)?, "id_token")?;
-        let payload = floor.ias_id_token.split('.').nth(1).and_then(|p| URL_SAFE_NO_PAD.decode(p).ok()).context("IAS id_token is no JWT")?;
+        let payload = floor
+            .ias_id_token
+            .split('.')
+            .nth(1)
+            .and_then(|p| URL_SAFE_NO_PAD.decode(p).ok())
+            .context("IAS id_token is no JWT")?;
         floor.zid = serde_json::from_slice::<Value>(&payload)?["app_tid"].as_str().unwrap_or_default().to_owned();
         let mut args = vec![s("-s")];
         args.extend(floor.xsuaa_request());

@@ -42,8 +42,8 @@ pub fn start(discovery: &Discovery, entra: &EntraConfig, redirect_uri: &str) -> 
     let redirect = RedirectUrl::new(redirect_uri.to_owned()).map_err(|e| {
         Diagnosis::new("entra.redirect_uri", format!("Bad redirect URI {redirect_uri}: {e}"), "Report this as a bug.")
     })?;
-    let client =
-        CoreClient::from_provider_metadata(metadata, ClientId::new(entra.client_id.clone()), None).set_redirect_uri(redirect);
+    let client = CoreClient::from_provider_metadata(metadata, ClientId::new(entra.client_id.clone()), None)
+        .set_redirect_uri(redirect);
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let mut request = client
         .authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random)

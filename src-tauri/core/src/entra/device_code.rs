@@ -68,7 +68,11 @@ pub async fn run(
         Err(e) => return (Err(http_failure("Entra device code endpoint", &e)), None),
     };
     if !resp.is_success() {
-        let d = if resp.is_json() { entra_error(resp.status, &resp.body) } else { unexpected_body("Entra", resp.status, resp.header("content-type"), &resp.body) };
+        let d = if resp.is_json() {
+            entra_error(resp.status, &resp.body)
+        } else {
+            unexpected_body("Entra", resp.status, resp.header("content-type"), &resp.body)
+        };
         return (Err(d), None);
     }
     let auth: Authorization = match serde_json::from_str(&resp.body) {
@@ -76,7 +80,10 @@ pub async fn run(
         Err(_) => return (Err(unexpected_body("Entra", resp.status, resp.header("content-type"), &resp.body)), None),
     };
     on_prompt(DeviceCodePrompt {
-        message: auth.message.clone().unwrap_or_else(|| format!("Open {} and enter the code {}", auth.verification_uri, auth.user_code)),
+        message: auth
+            .message
+            .clone()
+            .unwrap_or_else(|| format!("Open {} and enter the code {}", auth.verification_uri, auth.user_code)),
         user_code: auth.user_code.clone(),
         verification_uri: auth.verification_uri.clone(),
     });
@@ -84,7 +91,11 @@ pub async fn run(
     let (min, default, max) = INTERVAL;
     let mut interval = Duration::from_secs(auth.interval.unwrap_or(default).clamp(min, max));
     let deadline = tokio::time::Instant::now() + Duration::from_secs(auth.expires_in.min(MAX_EXPIRES_IN));
-    let mut poll = vec![("grant_type", GRANT), ("client_id", entra.client_id.as_str()), ("device_code", auth.device_code.expose_secret())];
+    let mut poll = vec![
+        ("grant_type", GRANT),
+        ("client_id", entra.client_id.as_str()),
+        ("device_code", auth.device_code.expose_secret()),
+    ];
     if let Some(secret) = client_secret {
         poll.push(("client_secret", secret.expose_secret()));
     }
@@ -97,7 +108,10 @@ pub async fn run(
             return (Err(expired()), None);
         }
         let (result, rec) = post_token(http, &discovery.token_endpoint, &poll).await;
-        let error = rec.response_body.as_deref().and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok())
+        let error = rec
+            .response_body
+            .as_deref()
+            .and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok())
             .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(String::from));
         match error.as_deref() {
             Some("authorization_pending") => continue,

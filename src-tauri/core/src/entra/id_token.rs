@@ -59,7 +59,11 @@ pub async fn verify(
     let decoded = match decode(raw) {
         Ok(d) => d,
         Err(e) => {
-            out.error = Some(Diagnosis::new("token.malformed", format!("The Entra ID token is malformed: {e}"), "Report the raw response to the Entra administrator."));
+            out.error = Some(Diagnosis::new(
+                "token.malformed",
+                format!("The Entra ID token is malformed: {e}"),
+                "Report the raw response to the Entra administrator.",
+            ));
             return out;
         }
     };
@@ -78,13 +82,22 @@ pub async fn verify(
     let token: CoreIdToken = match raw.trim().parse() {
         Ok(t) => t,
         Err(e) => {
-            out.error = Some(Diagnosis::new("token.malformed", format!("The Entra ID token cannot be parsed: {e}"), "Check the raw response from Entra."));
+            out.error = Some(Diagnosis::new(
+                "token.malformed",
+                format!("The Entra ID token cannot be parsed: {e}"),
+                "Check the raw response from Entra.",
+            ));
             return out;
         }
     };
     let Ok(mut keys) = jwks.get(&discovery.jwks_uri).await else {
-        out.signature = SignatureStatus::Unverified { reason: format!("the keys at {} could not be fetched", discovery.jwks_uri) };
-        out.error = Some(Diagnosis::new("entra.jwks_unavailable", format!("Could not fetch Entra's signing keys from {}.", discovery.jwks_uri), "Check the network and the authority in the profile."));
+        out.signature =
+            SignatureStatus::Unverified { reason: format!("the keys at {} could not be fetched", discovery.jwks_uri) };
+        out.error = Some(Diagnosis::new(
+            "entra.jwks_unavailable",
+            format!("Could not fetch Entra's signing keys from {}.", discovery.jwks_uri),
+            "Check the network and the authority in the profile.",
+        ));
         return out;
     };
     // Discovery checks the issuer is a URL; a document built by hand may still carry anything.
@@ -140,9 +153,20 @@ pub async fn verify(
                 kid: decoded.kid().map(String::from),
                 jwks_uri: discovery.jwks_uri.to_string(),
             };
-            out.checks.push(Check::new("signature", true, format!("signed by the tenant's key {}", decoded.kid().unwrap_or("(no kid)"))).on("id_token"));
-            out.checks.push(Check::new("iss", true, format!("issuer {iss} is the tenant's v2.0 issuer")).on("id_token"));
-            out.checks.push(Check::new("aud", true, format!("aud is the Entra app {client_id}, which IAS must trust")).on("id_token"));
+            out.checks.push(
+                Check::new(
+                    "signature",
+                    true,
+                    format!("signed by the tenant's key {}", decoded.kid().unwrap_or("(no kid)")),
+                )
+                .on("id_token"),
+            );
+            out.checks
+                .push(Check::new("iss", true, format!("issuer {iss} is the tenant's v2.0 issuer")).on("id_token"));
+            out.checks.push(
+                Check::new("aud", true, format!("aud is the Entra app {client_id}, which IAS must trust"))
+                    .on("id_token"),
+            );
             out.checks.push(Check::new("exp", true, "not expired").on("id_token"));
             match nonce {
                 NonceCheck::Equals(_) => {
@@ -176,7 +200,11 @@ pub async fn verify(
     let has_email = decoded.claim_str("email").is_some();
     out.checks.push(Check::new("email", has_email, if has_email { "email present (IAS maps users by it)".to_owned() } else { "no email claim: add the `email` scope, and make sure the user has a mail address; IAS usually maps users by email".to_owned() }).on("id_token"));
     if ver != "2.0" && out.error.is_none() {
-        out.error = Some(Diagnosis::new("entra.not_v2", format!("The ID token has ver {ver}, not 2.0."), "Use Entra's v2.0 endpoints."));
+        out.error = Some(Diagnosis::new(
+            "entra.not_v2",
+            format!("The ID token has ver {ver}, not 2.0."),
+            "Use Entra's v2.0 endpoints.",
+        ));
     }
     out.decoded = Some(decoded);
     out

@@ -191,7 +191,11 @@ struct Params {
 
 async fn callback(State(shared): State<Arc<Shared>>, uri: Uri, Query(params): Query<Params>) -> Response {
     if uri.path() != "/" || (params.state.is_none() && params.code.is_none() && params.error.is_none()) {
-        return page(StatusCode::NOT_FOUND, "Not found", "This address only receives the sign-in response of TokenHop.");
+        return page(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            "This address only receives the sign-in response of TokenHop.",
+        );
     }
     let state_ok = params.state.as_deref().is_some_and(|s| constant_time_eq(s, shared.expected.state.expose_secret()));
     if !state_ok {
@@ -207,7 +211,11 @@ async fn callback(State(shared): State<Arc<Shared>>, uri: Uri, Query(params): Qu
     {
         let mut done = shared.done.lock().unwrap();
         if *done {
-            return page(StatusCode::GONE, "Already received", "TokenHop already has this sign-in. You can close this tab.");
+            return page(
+                StatusCode::GONE,
+                "Already received",
+                "TokenHop already has this sign-in. You can close this tab.",
+            );
         }
         *done = true;
     }
@@ -234,8 +242,12 @@ async fn callback(State(shared): State<Arc<Shared>>, uri: Uri, Query(params): Qu
         }),
     };
     let response = match &result {
-        Ok(_) => page(StatusCode::OK, "Signed in", "Return to TokenHop: it continues the chain. You can close this tab."),
-        Err(e) => page(StatusCode::BAD_REQUEST, "Sign-in failed", &format!("{e}. Return to TokenHop for what to do next.")),
+        Ok(_) => {
+            page(StatusCode::OK, "Signed in", "Return to TokenHop: it continues the chain. You can close this tab.")
+        }
+        Err(e) => {
+            page(StatusCode::BAD_REQUEST, "Sign-in failed", &format!("{e}. Return to TokenHop for what to do next."))
+        }
     };
     let _ = shared.tx.send(result).await;
     response

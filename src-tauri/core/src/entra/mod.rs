@@ -70,7 +70,13 @@ pub async fn sign_in(cx: SignInContext<'_>) -> SignIn {
                 cx.discovery,
                 cx.entra,
                 client_secret,
-                |p| progress(Progress::DeviceCode { user_code: p.user_code, verification_uri: p.verification_uri, message: p.message }),
+                |p| {
+                    progress(Progress::DeviceCode {
+                        user_code: p.user_code,
+                        verification_uri: p.verification_uri,
+                        message: p.message,
+                    })
+                },
                 cx.cancel,
             )
             .await;

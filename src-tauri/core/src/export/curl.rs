@@ -70,9 +70,15 @@ pub(super) fn render(vars: &Vars) -> ExportFile {
     let mut s = String::new();
     let w = &mut s;
     let _ = writeln!(w, "#!/usr/bin/env bash");
-    let _ = writeln!(w, "# TokenHop: the chain of profile \"{}\" as curl commands, exported {}.", one_line(&vars.profile_name), vars.exported_at_human);
+    let _ = writeln!(
+        w,
+        "# TokenHop: the chain of profile \"{}\" as curl commands, exported {}.",
+        one_line(&vars.profile_name),
+        vars.exported_at_human
+    );
     let _ = writeln!(w, "#");
-    let _ = writeln!(w, "# Each step is one curl command; the tokens it gets feed the next step. Progress goes to stderr,");
+    let _ =
+        writeln!(w, "# Each step is one curl command; the tokens it gets feed the next step. Progress goes to stderr,");
     let _ = writeln!(w, "# the last answer (the API's, or the last token response) to stdout.");
     let _ = writeln!(w, "# Needs bash, curl 7.76+, and python3 (or jq) to read JSON.");
     let env_secrets: Vec<String> = services(vars)
@@ -87,11 +93,17 @@ pub(super) fn render(vars: &Vars) -> ExportFile {
         .map(|(p, _)| format!("TOKENHOP_{p}_CLIENT_CERT_FILE and TOKENHOP_{p}_CLIENT_KEY_FILE"))
         .collect();
     if !cert_files.is_empty() {
-        let _ = writeln!(w, "# Certificate clients (mutual TLS): curl reads the PEM certificate and private key from the files named");
+        let _ = writeln!(
+            w,
+            "# Certificate clients (mutual TLS): curl reads the PEM certificate and private key from the files named"
+        );
         let _ = writeln!(w, "# by {}. TokenHop keeps keys in the keychain and", cert_files.join(", "));
         let _ = writeln!(w, "# never writes them: save them yourself (chmod 600) and delete them afterwards.");
     }
-    let _ = writeln!(w, "# Set ENTRA_ID_TOKEN to start from a fresh Entra ID token. It holds live tokens: keep it private.");
+    let _ = writeln!(
+        w,
+        "# Set ENTRA_ID_TOKEN to start from a fresh Entra ID token. It holds live tokens: keep it private."
+    );
     let _ = writeln!(w, "set -euo pipefail\n");
 
     let _ = writeln!(w, "# --- Variables ---");
@@ -100,7 +112,10 @@ pub(super) fn render(vars: &Vars) -> ExportFile {
             let _ = writeln!(w, "ENTRA_ID_TOKEN=${{ENTRA_ID_TOKEN:-{}}}", quote(t.expose()));
         }
         None => {
-            let _ = writeln!(w, "ENTRA_ID_TOKEN=${{ENTRA_ID_TOKEN:?set ENTRA_ID_TOKEN to an Entra ID token: the run produced none}}");
+            let _ = writeln!(
+                w,
+                "ENTRA_ID_TOKEN=${{ENTRA_ID_TOKEN:?set ENTRA_ID_TOKEN to an Entra ID token: the run produced none}}"
+            );
         }
     }
     for (prefix, svc) in services(vars) {
@@ -110,7 +125,8 @@ pub(super) fn render(vars: &Vars) -> ExportFile {
         if svc.request.client_certificate {
             for (var, what) in [("CERT", "PEM client certificate"), ("KEY", "PEM private key")] {
                 let env = format!("TOKENHOP_{prefix}_CLIENT_{var}_FILE");
-                let _ = writeln!(w, "{prefix}_CLIENT_{var}_FILE=${{{env}:?set {env} to the file of the {prefix} {what}}}");
+                let _ =
+                    writeln!(w, "{prefix}_CLIENT_{var}_FILE=${{{env}:?set {env} to the file of the {prefix} {what}}}");
             }
             continue;
         }
@@ -192,8 +208,12 @@ fn step(w: &mut String, prefix: &str, svc: &ServiceVars, assertion: &str, zid_kn
         args.push(format!("--cert \"${prefix}_CLIENT_CERT_FILE\" --key \"${prefix}_CLIENT_KEY_FILE\""));
     }
     match request.basic {
-        Some(BasicEncoding::UrlEncoded) => args.push(format!("--header @<(basic_auth \"${prefix}_CLIENT_ID\" \"${prefix}_CLIENT_SECRET\")")),
-        Some(BasicEncoding::Raw) => args.push(format!("--header @<(basic_auth_raw \"${prefix}_CLIENT_ID\" \"${prefix}_CLIENT_SECRET\")")),
+        Some(BasicEncoding::UrlEncoded) => {
+            args.push(format!("--header @<(basic_auth \"${prefix}_CLIENT_ID\" \"${prefix}_CLIENT_SECRET\")"))
+        }
+        Some(BasicEncoding::Raw) => {
+            args.push(format!("--header @<(basic_auth_raw \"${prefix}_CLIENT_ID\" \"${prefix}_CLIENT_SECRET\")"))
+        }
         None => {}
     }
     for (name, value) in &request.form {
@@ -205,7 +225,8 @@ fn step(w: &mut String, prefix: &str, svc: &ServiceVars, assertion: &str, zid_kn
             Value::Input(input) => args.push(format!("--data-urlencode \"{name}=${}\"", var(*input))),
         }
     }
-    let _ = writeln!(w, "{prefix}_RESPONSE=$(post_form {prefix} \"${prefix}_TOKEN_URL\" \\\n  {})", args.join(" \\\n  "));
+    let _ =
+        writeln!(w, "{prefix}_RESPONSE=$(post_form {prefix} \"${prefix}_TOKEN_URL\" \\\n  {})", args.join(" \\\n  "));
     for t in tokens {
         let _ = writeln!(w, "{prefix}_{}=$(json_field {t} <<<\"${prefix}_RESPONSE\")", t.to_uppercase());
     }

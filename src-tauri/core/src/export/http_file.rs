@@ -20,8 +20,16 @@ use super::ExportFile;
 pub(super) fn render(vars: &Vars) -> ExportFile {
     let mut s = String::new();
     let w = &mut s;
-    let _ = writeln!(w, "# TokenHop: the chain of profile \"{}\", exported {}.", vars.profile_name.replace(['\n', '\r'], " "), vars.exported_at_human);
-    let _ = writeln!(w, "# VS Code REST Client / JetBrains HTTP Client. Send the requests in order: each uses the previous answer.");
+    let _ = writeln!(
+        w,
+        "# TokenHop: the chain of profile \"{}\", exported {}.",
+        vars.profile_name.replace(['\n', '\r'], " "),
+        vars.exported_at_human
+    );
+    let _ = writeln!(
+        w,
+        "# VS Code REST Client / JetBrains HTTP Client. Send the requests in order: each uses the previous answer."
+    );
     let _ = writeln!(w, "# It holds live tokens: keep it private.\n");
 
     let _ = writeln!(w, "@entra_id_token = {}", value(vars.token("entra_id_token").map(|t| t.value()).unwrap_or("")));
@@ -30,7 +38,10 @@ pub(super) fn render(vars: &Vars) -> ExportFile {
         let _ = writeln!(w, "@{name}_token_url = {}", value(&svc.token_url));
         let _ = writeln!(w, "@{name}_client_id = {}", value(&svc.client_id));
         if svc.request.client_certificate {
-            let _ = writeln!(w, "# {name} authenticates the client by certificate (mutual TLS), with no secret. Neither client sends a");
+            let _ = writeln!(
+                w,
+                "# {name} authenticates the client by certificate (mutual TLS), with no secret. Neither client sends a"
+            );
             let _ = writeln!(w, "# certificate by itself: in VS Code REST Client, set \"rest-client.certificates\" for this host (cert and key");
             let _ = writeln!(w, "# file paths); in JetBrains, the environment's \"SSLConfiguration\" → \"clientCertificate\". TokenHop keeps the key");
             let _ = writeln!(w, "# in the keychain and never writes it.");
@@ -40,7 +51,9 @@ pub(super) fn render(vars: &Vars) -> ExportFile {
             (Some(secret), Some(encoding)) => {
                 let header = basic_header(&svc.client_id, secret.expose_secret(), encoding);
                 let how = match encoding {
-                    BasicEncoding::UrlEncoded => "id and secret URL-encoded before base64, as X-CF-ENCODED-CREDENTIALS announces",
+                    BasicEncoding::UrlEncoded => {
+                        "id and secret URL-encoded before base64, as X-CF-ENCODED-CREDENTIALS announces"
+                    }
                     BasicEncoding::Raw => "id and secret as they are, before base64",
                 };
                 let _ = writeln!(w, "# Basic client authentication, {how}.");
@@ -181,7 +194,10 @@ mod tests {
 
     #[test]
     fn variable_values_cannot_break_the_line_or_expand_variables() {
-        assert_eq!(value("https://acme.accounts.ondemand.com/oauth2/token"), "https://acme.accounts.ondemand.com/oauth2/token");
+        assert_eq!(
+            value("https://acme.accounts.ondemand.com/oauth2/token"),
+            "https://acme.accounts.ondemand.com/oauth2/token"
+        );
         assert_eq!(value("sb-x!t1\n### injected\nGET https://evil"), "sb-x!t1%0A### injected%0AGET https://evil");
         assert_eq!(value("{{$processEnv HOME}}"), "%7B%7B$processEnv HOME%7D%7D");
         assert_eq!(value("a\r\u{2028}b"), "a%0D%E2%80%A8b");

@@ -254,7 +254,8 @@ mod tests {
 
     #[test]
     fn export_file_debug_does_not_show_contents() {
-        let file = ExportFile { file_name: "x.env".into(), contents: "IAS_ID_TOKEN=eyJsecret".into(), contains_tokens: true };
+        let file =
+            ExportFile { file_name: "x.env".into(), contents: "IAS_ID_TOKEN=eyJsecret".into(), contains_tokens: true };
         let debug = format!("{file:?}");
         assert!(!debug.contains("eyJsecret"), "Debug must not print tokens: {debug}");
     }

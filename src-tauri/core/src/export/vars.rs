@@ -163,7 +163,9 @@ impl Vars {
             profile_name: profile.name.clone(),
             file_stem: format!("{slug}-{stamp}"),
             exported_at: rfc3339_millis(now),
-            exported_at_human: now.format(format_description!("[year]-[month]-[day] [hour]:[minute] UTC")).unwrap_or_default(),
+            exported_at_human: now
+                .format(format_description!("[year]-[month]-[day] [hour]:[minute] UTC"))
+                .unwrap_or_default(),
             entra,
             ias,
             xsuaa,

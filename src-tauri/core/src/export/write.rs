@@ -41,7 +41,11 @@ mod tests {
         let paths = write_files(&[file("a.env", "NEW=2\n"), file("b.sh", "echo\n")], dir.path()).unwrap();
         assert_eq!(paths, vec![dir.path().join("a.env"), dir.path().join("b.sh")]);
         assert_eq!(fs::read_to_string(&paths[0]).unwrap(), "NEW=2\n");
-        let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().ends_with(".tmp")).collect();
+        let leftovers: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
         assert!(leftovers.is_empty(), "no temporary file may remain");
     }
 

@@ -134,7 +134,10 @@ mod tests {
         ];
         for endpoint in cases {
             let result = parse(&url(), &document(json!({ "authorization_endpoint": endpoint })));
-            assert!(matches!(result, Err(DiscoveryError::Malformed { .. })), "{endpoint:?} must be refused: {result:?}");
+            assert!(
+                matches!(result, Err(DiscoveryError::Malformed { .. })),
+                "{endpoint:?} must be refused: {result:?}"
+            );
         }
         let loopback = parse(&url(), &document(json!({ "authorization_endpoint": "http://127.0.0.1:4000/authorize" })));
         assert!(loopback.is_ok(), "http on loopback is allowed, as for every endpoint (the sandbox)");

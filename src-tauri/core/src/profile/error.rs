@@ -97,10 +97,9 @@ impl ProfileError {
                 "profile.no_config_dir",
                 "Set TOKENHOP_CONFIG_DIR (or pass --config-dir) to a directory TokenHop may write.".to_owned(),
             ),
-            Self::NotAFile { .. } | Self::TooLarge { .. } => (
-                "profile.not_a_profile",
-                "Choose a TokenHop profile file (a small .toml file).".to_owned(),
-            ),
+            Self::NotAFile { .. } | Self::TooLarge { .. } => {
+                ("profile.not_a_profile", "Choose a TokenHop profile file (a small .toml file).".to_owned())
+            }
             Self::Io { .. } => (
                 "profile.io",
                 "Check that the directory exists and that you may read and write it, and that the disk is not full."

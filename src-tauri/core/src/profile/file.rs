@@ -57,7 +57,11 @@ pub fn parse_profile(text: &str, file: &Path) -> Result<Profile, ProfileError> {
         Some(_) => SCHEMA_VERSION, // a type error, reported by serde below
     };
     if version > SCHEMA_VERSION {
-        return Err(ProfileError::UnsupportedVersion { file: file.to_owned(), found: version, supported: SCHEMA_VERSION });
+        return Err(ProfileError::UnsupportedVersion {
+            file: file.to_owned(),
+            found: version,
+            supported: SCHEMA_VERSION,
+        });
     }
     if version < SCHEMA_VERSION {
         let migrated = migrate(table, version);

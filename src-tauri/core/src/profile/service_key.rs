@@ -54,9 +54,12 @@ impl ServiceKey {
     /// The keychain entries the key's credential belongs in, with their values.
     pub fn secrets(&self) -> Vec<(SecretKind, Secret)> {
         let (credential, secret, certificate, key) = match self {
-            Self::Xsuaa { credential, .. } => {
-                (credential, SecretKind::XsuaaClientSecret, SecretKind::XsuaaClientCertificate, SecretKind::XsuaaClientKey)
-            }
+            Self::Xsuaa { credential, .. } => (
+                credential,
+                SecretKind::XsuaaClientSecret,
+                SecretKind::XsuaaClientCertificate,
+                SecretKind::XsuaaClientKey,
+            ),
             Self::Ias { credential, .. } => {
                 (credential, SecretKind::IasClientSecret, SecretKind::IasClientCertificate, SecretKind::IasClientKey)
             }
@@ -103,7 +106,9 @@ impl ServiceKeyError {
                 "Paste the JSON of an XSUAA service key (with clientid, clientsecret, url, uaadomain) or of an \
                  SAP Cloud Identity service binding (with clientid, clientsecret, url, domains)."
             }
-            Self::MissingField { .. } => "Copy the complete key again; the cockpit shows it under the instance's Service Keys.",
+            Self::MissingField { .. } => {
+                "Copy the complete key again; the cockpit shows it under the instance's Service Keys."
+            }
             Self::X509WithoutKey { .. } => {
                 "Keys of your own certificate (X509_PROVIDED) stay with you: store the certificate and its key with \
                  `tokenhop-cli secret set`, or create a service key with a generated certificate (X509_GENERATED)."
@@ -155,13 +160,19 @@ pub fn parse_service_key(json: &str) -> Result<ServiceKey, ServiceKeyError> {
     let client_auth = credential.client_auth();
     Ok(if kind == "XSUAA" {
         let cert_url = match &credential {
-            Credential::Certificate { .. } => {
-                Some(field(creds, kind, "certurl")?.trim_end_matches('/').to_owned())
-            }
+            Credential::Certificate { .. } => Some(field(creds, kind, "certurl")?.trim_end_matches('/').to_owned()),
             Credential::Secret(_) => None,
         };
         ServiceKey::Xsuaa {
-            config: XsuaaConfig { url, client_id, client_auth, cert_url, scope: None, zid: None, trust_client_id: None },
+            config: XsuaaConfig {
+                url,
+                client_id,
+                client_auth,
+                cert_url,
+                scope: None,
+                zid: None,
+                trust_client_id: None,
+            },
             credential,
             identity_zone: text(creds, "identityzone"),
             tenant_id: text(creds, "tenantid").or_else(|| text(creds, "identityzoneid")),

@@ -50,7 +50,9 @@ pub fn validate(profile: &Profile) -> Vec<FieldError> {
         push(Some(FieldError::new(
             "schema_version",
             format!("schema_version {} is not supported", profile.schema_version),
-            format!("This TokenHop understands schema versions 1 to {SCHEMA_VERSION}; update TokenHop or fix the file."),
+            format!(
+                "This TokenHop understands schema versions 1 to {SCHEMA_VERSION}; update TokenHop or fix the file."
+            ),
         )));
     }
     if profile.name.trim().is_empty() {
@@ -63,13 +65,21 @@ pub fn validate(profile: &Profile) -> Vec<FieldError> {
         )));
     }
     if profile.environment.as_deref().is_some_and(|e| e.trim().is_empty()) {
-        push(Some(FieldError::new("environment", "the environment tag is empty", "Remove it or use a tag such as dev, test or prod.")));
+        push(Some(FieldError::new(
+            "environment",
+            "the environment tag is empty",
+            "Remove it or use a tag such as dev, test or prod.",
+        )));
     }
 
     let entra = &profile.entra;
     push(check_url("entra.authority", &entra.authority, UrlKind::Authority));
     push(check_tenant(&entra.tenant));
-    push(check_client_id("entra.client_id", &entra.client_id, "the Application (client) ID of the Entra app registration"));
+    push(check_client_id(
+        "entra.client_id",
+        &entra.client_id,
+        "the Application (client) ID of the Entra app registration",
+    ));
     if !entra.scopes.iter().any(|s| s == "openid") {
         push(Some(FieldError::new(
             "entra.scopes",
@@ -86,14 +96,25 @@ pub fn validate(profile: &Profile) -> Vec<FieldError> {
     }
 
     if let Some(ias) = &profile.ias {
-        push(check_url("ias.url", &ias.url, UrlKind::Origin { token_path: "/oauth2/token", example: "https://acme.accounts.ondemand.com" }));
-        push(check_client_id("ias.client_id", &ias.client_id, "the client ID of the IAS application (Applications → Client Authentication)"));
+        push(check_url(
+            "ias.url",
+            &ias.url,
+            UrlKind::Origin { token_path: "/oauth2/token", example: "https://acme.accounts.ondemand.com" },
+        ));
+        push(check_client_id(
+            "ias.client_id",
+            &ias.client_id,
+            "the client ID of the IAS application (Applications → Client Authentication)",
+        ));
         if let Some(resource) = ias.resource.as_deref() {
             if !is_ias_resource(resource) {
                 push(Some(FieldError::new(
                     "ias.resource",
                     format!("{resource:?} is not a resource IAS knows"),
-                    format!("Use {}<dependency name>, …:clientid:<provider client ID>, or remove the field.", RESOURCE_PREFIXES[0]),
+                    format!(
+                        "Use {}<dependency name>, …:clientid:<provider client ID>, or remove the field.",
+                        RESOURCE_PREFIXES[0]
+                    ),
                 )));
             }
         }
@@ -102,7 +123,10 @@ pub fn validate(profile: &Profile) -> Vec<FieldError> {
         push(check_url(
             "xsuaa.url",
             &xsuaa.url,
-            UrlKind::Origin { token_path: "/oauth/token", example: "https://acme-dev.authentication.eu10.hana.ondemand.com" },
+            UrlKind::Origin {
+                token_path: "/oauth/token",
+                example: "https://acme-dev.authentication.eu10.hana.ondemand.com",
+            },
         ));
         push(check_client_id("xsuaa.client_id", &xsuaa.client_id, "the clientid of the XSUAA service key (sb-…)"));
         match (&xsuaa.cert_url, xsuaa.client_auth) {
@@ -120,7 +144,11 @@ pub fn validate(profile: &Profile) -> Vec<FieldError> {
             (None, _) => {}
         }
         if let Some(trust) = xsuaa.trust_client_id.as_deref() {
-            push(check_client_id("xsuaa.trust_client_id", trust, "the client ID of the IAS application the subaccount's trust created"));
+            push(check_client_id(
+                "xsuaa.trust_client_id",
+                trust,
+                "the client ID of the IAS application the subaccount's trust created",
+            ));
         }
         if profile.ias.is_none() {
             push(Some(FieldError::new(
@@ -134,7 +162,11 @@ pub fn validate(profile: &Profile) -> Vec<FieldError> {
         push(check_url("api.url", &api.url, UrlKind::Any));
     }
     if profile.ca_file.as_deref().is_some_and(|f| f.trim().is_empty()) {
-        push(Some(FieldError::new("ca_file", "ca_file is empty", "Give the path of a PEM file of CA certificates, or remove the key.")));
+        push(Some(FieldError::new(
+            "ca_file",
+            "ca_file is empty",
+            "Give the path of a PEM file of CA certificates, or remove the key.",
+        )));
     }
     errors.extend(control_characters(profile));
     errors
@@ -176,7 +208,10 @@ enum UrlKind {
     /// The Entra authority: TokenHop appends `/{tenant}/v2.0` itself.
     Authority,
     /// A tenant origin such as the IAS or XSUAA URL, without an endpoint path.
-    Origin { token_path: &'static str, example: &'static str },
+    Origin {
+        token_path: &'static str,
+        example: &'static str,
+    },
     Any,
 }
 
@@ -206,7 +241,11 @@ fn check_url(field: &str, value: &str, kind: UrlKind) -> Option<FieldError> {
         }
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Some(FieldError::new(field, format!("{value} carries a query or fragment"), "Remove everything from ? or #."));
+        return Some(FieldError::new(
+            field,
+            format!("{value} carries a query or fragment"),
+            "Remove everything from ? or #.",
+        ));
     }
     let path = url.path().trim_end_matches('/');
     match kind {
@@ -265,7 +304,11 @@ fn check_client_id(field: &str, id: &str, what: &str) -> Option<FieldError> {
     if id.trim().is_empty() {
         Some(FieldError::new(field, "the client ID is empty", format!("Enter {what}.")))
     } else if id.chars().any(char::is_whitespace) {
-        Some(FieldError::new(field, format!("the client ID {id:?} contains spaces"), format!("Paste {what} without spaces.")))
+        Some(FieldError::new(
+            field,
+            format!("the client ID {id:?} contains spaces"),
+            format!("Paste {what} without spaces."),
+        ))
     } else {
         None
     }

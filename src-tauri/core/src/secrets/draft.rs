@@ -142,8 +142,17 @@ mod tests {
             let kinds = reusable_by_draft(&saved(), &draft);
             assert!(!kinds.contains(&kind), "{case}: the {kind} must not be reused");
             let lost: Vec<SecretKind> = SecretKind::ALL.into_iter().filter(|k| !kinds.contains(k)).collect();
-            let hop = if case.contains("XSUAA") { "xsuaa-" } else if case.contains("IAS") { "ias-" } else { "entra-" };
-            assert!(lost.iter().all(|k| k.as_str().starts_with(hop)), "{case}: only that hop loses its secrets: {lost:?}");
+            let hop = if case.contains("XSUAA") {
+                "xsuaa-"
+            } else if case.contains("IAS") {
+                "ias-"
+            } else {
+                "entra-"
+            };
+            assert!(
+                lost.iter().all(|k| k.as_str().starts_with(hop)),
+                "{case}: only that hop loses its secrets: {lost:?}"
+            );
         }
     }
 

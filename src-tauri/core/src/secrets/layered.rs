@@ -204,7 +204,11 @@ mod tests {
         store.set_for_session("dev", KIND, &Secret::new("typed")).unwrap();
         assert_eq!(store.get("dev", KIND).unwrap().unwrap().expose_secret(), "typed");
         store.set("dev", KIND, &Secret::new("saved2")).unwrap();
-        assert_eq!(store.get("dev", KIND).unwrap().unwrap().expose_secret(), "saved2", "a save clears the session value");
+        assert_eq!(
+            store.get("dev", KIND).unwrap().unwrap().expose_secret(),
+            "saved2",
+            "a save clears the session value"
+        );
     }
 
     #[test]

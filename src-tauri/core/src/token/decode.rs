@@ -72,9 +72,7 @@ fn parts(raw: &str) -> Result<[&str; 3], DecodeError> {
 }
 
 fn segment(part: &str, name: &'static str) -> Result<Value, DecodeError> {
-    let bytes = URL_SAFE_NO_PAD
-        .decode(part.trim_end_matches('='))
-        .map_err(|_| DecodeError::Base64 { part: name })?;
+    let bytes = URL_SAFE_NO_PAD.decode(part.trim_end_matches('=')).map_err(|_| DecodeError::Base64 { part: name })?;
     match serde_json::from_slice::<Value>(&bytes) {
         Ok(v @ Value::Object(_)) => Ok(v),
         _ => Err(DecodeError::Json { part: name }),

@@ -52,7 +52,8 @@ fn with_scheme(iss: &str) -> String {
         return iss.to_owned();
     }
     let host = iss.split(['/', ':']).next().unwrap_or_default();
-    let local = host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    let local =
+        host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
     format!("{}://{iss}", if local { "http" } else { "https" })
 }
 

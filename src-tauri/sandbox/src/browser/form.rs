@@ -92,11 +92,9 @@ fn tags(html: &str) -> Vec<Tag> {
 pub(super) fn find(html: &str, id: &str) -> Option<Form> {
     let tags = tags(html);
     let starts: Vec<usize> = tags.iter().enumerate().filter(|(_, t)| t.name == "form").map(|(i, _)| i).collect();
-    let start = starts
-        .iter()
-        .copied()
-        .find(|i| tags[*i].attr("id") == Some(id))
-        .or_else(|| starts.iter().copied().find(|i| tags[*i].attr("method").is_some_and(|m| m.eq_ignore_ascii_case("post"))))?;
+    let start = starts.iter().copied().find(|i| tags[*i].attr("id") == Some(id)).or_else(|| {
+        starts.iter().copied().find(|i| tags[*i].attr("method").is_some_and(|m| m.eq_ignore_ascii_case("post")))
+    })?;
     let mut form = Form { action: tags[start].attr("action").unwrap_or("").to_string(), ..Form::default() };
     for tag in tags[start + 1..].iter().take_while(|t| t.name != "/form") {
         let (Some(name), value) = (tag.attr("name"), tag.attr("value").unwrap_or("")) else { continue };

@@ -151,7 +151,10 @@ pub(super) fn build(vars: &Vars, id: Uuid) -> Collection {
             request: Request {
                 auth: NO_AUTH,
                 method: api.method,
-                header: vec![pair(api.header, &format!("Bearer {{{{{}}}}}", api.token_key)), pair("Accept", "application/json")],
+                header: vec![
+                    pair(api.header, &format!("Bearer {{{{{}}}}}", api.token_key)),
+                    pair("Accept", "application/json"),
+                ],
                 body: None,
                 url: var_url("api_url"),
                 description: format!("Calls the API with `{}: Bearer {{{{{}}}}}`.", api.header, api.token_key),
@@ -191,7 +194,12 @@ fn certificate_note(vars: &Vars) -> String {
         .into_iter()
         .flatten()
         .filter(|s| s.request.client_certificate)
-        .map(|s| url::Url::parse(&s.token_url).ok().and_then(|u| u.host_str().map(|h| format!("{h}:{}", u.port_or_known_default().unwrap_or(443)))).unwrap_or_else(|| s.token_url.clone()))
+        .map(|s| {
+            url::Url::parse(&s.token_url)
+                .ok()
+                .and_then(|u| u.host_str().map(|h| format!("{h}:{}", u.port_or_known_default().unwrap_or(443))))
+                .unwrap_or_else(|| s.token_url.clone())
+        })
         .collect();
     if hosts.is_empty() {
         return String::new();
@@ -299,7 +307,10 @@ fn exchange(spec: ExchangeSpec<'_>, set_zid: bool) -> Item {
                  (Postman's Basic Auth helper), as TokenHop sends it."
             ))
         }
-        None => (NO_AUTH, "Client authentication: `client_id` and `client_secret` in the form body (client_secret_post).".to_owned()),
+        None => (
+            NO_AUTH,
+            "Client authentication: `client_id` and `client_secret` in the form body (client_secret_post).".to_owned(),
+        ),
     };
     Item {
         name: spec.name.into(),

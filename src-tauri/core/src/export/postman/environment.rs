@@ -49,7 +49,9 @@ impl Value {
     fn client_secret(key: &str, secret: Option<&Secret>) -> Self {
         match secret {
             Some(s) => Self::secret(key, s.expose_secret()),
-            None => Self { key: key.to_owned(), value: String::new(), kind: "secret", enabled: false, disabled: Some(true) },
+            None => {
+                Self { key: key.to_owned(), value: String::new(), kind: "secret", enabled: false, disabled: Some(true) }
+            }
         }
     }
 }

@@ -34,7 +34,8 @@ pub(super) fn render(vars: &Vars, options: &ExportOptions) -> Result<Vec<ExportF
 /// Tab-indented JSON with a final newline, as Postman's own exports look.
 fn to_json<T: Serialize>(value: &T) -> Result<String, ExportError> {
     let mut out = Vec::new();
-    let mut ser = serde_json::Serializer::with_formatter(&mut out, serde_json::ser::PrettyFormatter::with_indent(b"\t"));
+    let mut ser =
+        serde_json::Serializer::with_formatter(&mut out, serde_json::ser::PrettyFormatter::with_indent(b"\t"));
     value.serialize(&mut ser)?;
     out.push(b'\n');
     Ok(String::from_utf8(out).expect("serde_json writes UTF-8"))
