@@ -12,11 +12,12 @@ use std::process::Output;
 
 use serde_json::Value;
 use tokenhop_core::browser::Browser;
-use tokenhop_core::chain::{self, Engine, RunRequest};
+use tokenhop_core::chain;
 use tokenhop_core::export::{render, write_files, ExportFormat, ExportOptions, ExportSecrets, IdSource};
 use tokenhop_core::http::{HttpClient, HttpConfig};
 use tokenhop_core::profile::{ClientAuth, Profile};
 use tokenhop_core::secrets::{MemoryStore, SecretKind, SecretStore};
+use tokenhop_core::{Engine, RunRequest};
 use tokenhop_core::{RunReport, Secret};
 use tokenhop_sandbox::{Sandbox, SandboxConfig};
 use tokio::process::Command;

@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use tokenhop_core::chain::{self, Engine, RunRequest, SignInPolicy};
+use tokenhop_core::chain;
 use tokenhop_core::export::{self, ExportFormat, ExportOptions};
 use tokenhop_core::http::{HttpClient, HttpConfig};
 use tokenhop_core::profile::ProfileStore;
@@ -25,6 +25,7 @@ use tokenhop_core::report::{Progress, RunReport, SignInMethod, Step};
 use tokenhop_core::run_clock::RunClock;
 use tokenhop_core::secrets::{EnvOverrides, Layered};
 use tokenhop_core::{browser, Diagnosis};
+use tokenhop_core::{Engine, RunRequest, SignInPolicy};
 use tokio_util::sync::CancellationToken;
 
 use crate::profile::print_diagnosis;

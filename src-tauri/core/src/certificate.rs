@@ -19,7 +19,7 @@ use x509_parser::x509::SubjectPublicKeyInfo;
 use zeroize::Zeroizing;
 
 use crate::diagnose::Diagnosis;
-use crate::secret::Secret;
+use crate::secrets::Secret;
 
 /// Days before `notAfter` from which a certificate is reported as expiring soon.
 pub const EXPIRY_WARNING_DAYS: i64 = 14;

@@ -7,9 +7,9 @@ use url::Url;
 
 use crate::diagnose::{http_failure, token_error, Diagnosis};
 use crate::http::HttpClient;
-use crate::oauth::{read_token_response, record, TokenResponse};
 use crate::report::HttpRecord;
 use crate::token_request::{Inputs, TokenRequest};
+use crate::token_response::{read_token_response, record, TokenResponse};
 
 pub use crate::token_request::JWT_BEARER;
 

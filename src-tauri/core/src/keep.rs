@@ -4,10 +4,10 @@
 
 use std::sync::Mutex;
 
-use crate::chain::ProgressFn;
 use crate::entra::cache::{self, SignedInUser};
+use crate::report::ProgressFn;
 use crate::report::{Progress, Step, StepOutcome};
-use crate::secret::Secret;
+use crate::secrets::Secret;
 use crate::secrets::{SecretKind, SecretStore};
 
 enum Pending {

@@ -3,20 +3,21 @@
 //!
 //! Nothing here knows about Tauri: the desktop shell and the CLI both drive this crate.
 
-pub mod api;
 pub mod browser;
+pub mod btp_api;
 pub mod certificate;
 pub mod chain;
 pub mod compare;
 pub mod diagnose;
+pub mod engine;
 pub mod entra;
 pub mod exchange;
 pub mod export;
 pub mod history;
+mod hop;
 pub mod http;
 pub mod keep;
 pub mod matrix;
-pub mod oauth;
 pub mod oidc;
 pub mod profile;
 pub mod progress;
@@ -24,12 +25,13 @@ pub mod redact;
 pub mod refresh;
 pub mod report;
 pub mod run_clock;
-pub mod secret;
 pub mod secrets;
 pub mod token;
+mod token_checks;
 pub mod token_request;
+pub mod token_response;
 
-pub use chain::{Engine, RunRequest, SignInPolicy};
 pub use diagnose::Diagnosis;
+pub use engine::{Engine, RunRequest, SignInPolicy};
 pub use report::{Check, Progress, RunReport, Step, StepOutcome, TokenView};
-pub use secret::Secret;
+pub use secrets::Secret;

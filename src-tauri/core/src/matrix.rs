@@ -25,7 +25,8 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio_util::sync::CancellationToken;
 use ts_rs::TS;
 
-use crate::chain::{self, Engine, RunRequest};
+use crate::chain;
+use crate::engine::{Engine, RunRequest};
 use crate::profile::{Flow, Profile};
 use crate::report::{Progress, RunReport, Step};
 use crate::secrets::SecretStore;

@@ -1,5 +1,5 @@
 //! Tokens found in free text. Token *fields* of a JSON body are redacted where bodies are recorded
-//! ([`crate::oauth::redact_tokens_in_body`]); this catches a JWT anywhere else — a claim that carries one, an
+//! ([`crate::token_response::redact_tokens_in_body`]); this catches a JWT anywhere else — a claim that carries one, an
 //! error page that echoes the assertion — before the text reaches a file (history, JUnit reports).
 //! It does not know secrets: those never enter a report in the first place.
 

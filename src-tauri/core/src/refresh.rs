@@ -8,25 +8,18 @@
 //! `xsuaa-refresh-token`, overridable by `TOKENHOP_IAS_REFRESH_TOKEN` / `TOKENHOP_XSUAA_REFRESH_TOKEN`),
 //! never in a file. The Entra sign-in is refreshed elsewhere (`entra::refresh`).
 
-use crate::chain::{self, add_tokens, failed, secret, service_checks, verify_outcome, Engine, ProgressFn, RunRequest};
-use crate::diagnose::{http_failure, Diagnosis};
-use crate::exchange::{self, Service};
-use crate::http::parse_url;
-use crate::profile::{ClientAuth, TokenFormat};
-use crate::report::{Progress, Step, StepOutcome};
-use crate::secret::Secret;
-use crate::secrets::SecretKind;
-use crate::token_request::{Inputs, TokenRequest, Value};
+use crate::diagnose::Diagnosis;
+use crate::engine::{Engine, Net, RunRequest};
+use crate::hop::{self, Handed};
+use crate::report::{ProgressFn, Step, StepOutcome};
+use crate::secrets::{Secret, SecretKind};
+use crate::token_request::TokenRequest;
 
-/// Where a hop's refresh grant goes, and with which client.
+/// A hop's refresh grant, the URL whose keys sign its tokens, and where its refresh token is kept.
 struct Hop<'a> {
-    service: Service,
-    url: &'a str,
-    client_id: &'a str,
-    auth: ClientAuth,
-    client_secret: SecretKind,
-    refresh_token: SecretKind,
-    extra: Vec<(&'static str, &'a str)>,
+    request: TokenRequest,
+    issuer: &'a str,
+    kept_as: SecretKind,
 }
 
 fn hop<'a>(req: &'a RunRequest<'_>, step: Step) -> Result<Hop<'a>, Diagnosis> {
@@ -40,31 +33,11 @@ fn hop<'a>(req: &'a RunRequest<'_>, step: Step) -> Result<Hop<'a>, Diagnosis> {
     match step {
         Step::Ias => {
             let ias = req.profile.ias.as_ref().ok_or_else(|| not_configured("ias"))?;
-            let mut extra = vec![];
-            if ias.token_format == TokenFormat::Jwt {
-                extra.push(("token_format", "jwt"));
-            }
-            Ok(Hop {
-                service: Service::Ias,
-                url: &ias.url,
-                client_id: &ias.client_id,
-                auth: ias.client_auth,
-                client_secret: SecretKind::IasClientSecret,
-                refresh_token: SecretKind::IasRefreshToken,
-                extra,
-            })
+            Ok(Hop { request: TokenRequest::ias_refresh(ias), issuer: &ias.url, kept_as: SecretKind::IasRefreshToken })
         }
         Step::Xsuaa => {
             let x = req.profile.xsuaa.as_ref().ok_or_else(|| not_configured("xsuaa"))?;
-            Ok(Hop {
-                service: Service::Xsuaa,
-                url: &x.url,
-                client_id: &x.client_id,
-                auth: x.client_auth,
-                client_secret: SecretKind::XsuaaClientSecret,
-                refresh_token: SecretKind::XsuaaRefreshToken,
-                extra: vec![],
-            })
+            Ok(Hop { request: TokenRequest::xsuaa_refresh(x), issuer: &x.url, kept_as: SecretKind::XsuaaRefreshToken })
         }
         Step::Entra | Step::Api => Err(Diagnosis::new(
             "refresh.not_refreshable",
@@ -74,7 +47,8 @@ fn hop<'a>(req: &'a RunRequest<'_>, step: Step) -> Result<Hop<'a>, Diagnosis> {
     }
 }
 
-/// Renews the tokens of `step` (IAS or XSUAA) from `refresh_token`, checked as an exchange's would be.
+/// Renews the tokens of `step` (IAS or XSUAA) from `refresh_token`, checked as an exchange's would be: the
+/// app's "Refresh" on a token.
 pub async fn refresh_step(
     engine: &Engine,
     req: &RunRequest<'_>,
@@ -82,60 +56,43 @@ pub async fn refresh_step(
     refresh_token: &Secret,
     progress: ProgressFn<'_>,
 ) -> StepOutcome {
+    match Net::for_profile(engine, req.profile) {
+        Ok(net) => refresh(engine, &net, req, step, refresh_token, progress).await,
+        Err(d) => StepOutcome::failed(step, d),
+    }
+}
+
+async fn refresh(
+    engine: &Engine,
+    net: &Net,
+    req: &RunRequest<'_>,
+    step: Step,
+    refresh_token: &Secret,
+    progress: ProgressFn<'_>,
+) -> StepOutcome {
     let hop = match hop(req, step) {
         Ok(h) => h,
-        Err(d) => return failed(step, d),
+        Err(d) => return StepOutcome::failed(step, d),
     };
-    let base = match parse_url(hop.url) {
-        Ok(u) => u,
-        Err(e) => return failed(step, http_failure(hop.service.name(), &e)),
-    };
-    let client_secret = match secret(req, hop.client_secret) {
-        Ok(Some(s)) => s,
-        Ok(None) => return failed(step, chain::missing_secret(hop.client_secret, req.slug)),
-        Err(d) => return failed(step, d),
-    };
-    let mut request = TokenRequest::refresh(hop.service, hop.url, hop.client_id, hop.auth);
-    request.form.extend(hop.extra.iter().map(|(k, v)| (*k, Value::text(*v))));
-    let url = match parse_url(&request.url) {
-        Ok(u) => u,
-        Err(e) => return failed(step, http_failure(hop.service.name(), &e)),
-    };
-    progress(Progress::Request { step, url: url.to_string() });
-    let inputs =
-        Inputs { client_secret: Some(&client_secret), assertion: None, refresh_token: Some(refresh_token), zid: None };
-    let (result, http) = exchange::send(&engine.http, &request, &url, &inputs).await;
-    let mut out = StepOutcome::new(step);
-    out.http = Some(http);
-    let tokens = match result {
-        Ok(t) => t,
-        Err(d) => {
-            out.error = Some(d);
-            return out;
-        }
-    };
-    add_tokens(&mut out, &tokens, None);
-    let ias_client = (hop.service == Service::Ias).then_some(hop.client_id);
-    verify_outcome(&engine.jwks, &mut out, &hop.service.keys_url(&base), ias_client).await;
-    service_checks(engine, req, &mut out);
-    out.ok = out.error.is_none();
-    out
+    let handed = Handed { refresh_token: Some(refresh_token), ..Handed::default() };
+    hop::send_checked(engine, net, req, &hop.request, hop.issuer, handed, progress).await
 }
 
 /// `run --refresh`: the hop from the refresh token kept in the keychain (or given by environment).
 pub(crate) async fn from_kept(
     engine: &Engine,
+    net: &Net,
     req: &RunRequest<'_>,
     step: Step,
     progress: ProgressFn<'_>,
 ) -> StepOutcome {
     let kind = match hop(req, step) {
-        Ok(h) => h.refresh_token,
-        Err(d) => return failed(step, d),
+        Ok(h) => h.kept_as,
+        Err(d) => return StepOutcome::failed(step, d),
     };
-    match secret(req, kind) {
-        Ok(Some(token)) => refresh_step(engine, req, step, &token, progress).await,
-        Ok(None) => failed(
+    match req.secret(kind) {
+        Ok(Some(token)) => refresh(engine, net, req, step, &token, progress).await,
+        Ok(None) => StepOutcome::failed(
             step,
             Diagnosis::new(
                 format!("{step}.no_refresh_token"),
@@ -146,7 +103,7 @@ pub(crate) async fn from_kept(
                 ),
             ),
         ),
-        Err(d) => failed(step, d),
+        Err(d) => StepOutcome::failed(step, d),
     }
 }
 

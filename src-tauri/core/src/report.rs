@@ -187,6 +187,11 @@ pub struct StepOutcome {
 }
 
 impl StepOutcome {
+    /// A hop that failed before it produced anything.
+    pub fn failed(step: Step, d: Diagnosis) -> Self {
+        Self { error: Some(d), ..Self::new(step) }
+    }
+
     pub fn new(step: Step) -> Self {
         Self {
             step,
@@ -223,6 +228,9 @@ impl RunReport {
         self.steps.iter().find(|s| s.step == step)
     }
 }
+
+/// Where the chain reports its progress: the app forwards it to the page, the CLI writes it to stderr.
+pub type ProgressFn<'a> = &'a (dyn Fn(Progress) + Send + Sync);
 
 /// Live progress of a run, in the order it happens.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]

@@ -25,7 +25,7 @@ use base64::Engine as _;
 
 use crate::exchange::Service;
 use crate::profile::{ClientAuth, IasConfig, TokenFormat, XsuaaConfig};
-use crate::secret::Secret;
+use crate::secrets::Secret;
 
 /// RFC 7523 §2.1.
 pub const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
@@ -104,6 +104,10 @@ pub struct Resolved {
     pub form: Vec<(&'static str, String)>,
 }
 
+fn refresh_grant() -> Vec<(&'static str, Value)> {
+    vec![("grant_type", Value::text("refresh_token")), ("refresh_token", Value::Input(Input::RefreshToken))]
+}
+
 impl TokenRequest {
     /// RFC 7523 §2.1 at IAS: the Entra ID token as assertion, `token_format=jwt` unless the profile wants an
     /// opaque access token, and the profile's `scope` and `resource`.
@@ -127,11 +131,18 @@ impl TokenRequest {
         Self::new(Service::Xsuaa, xsuaa.token_origin(), &xsuaa.client_id, xsuaa.client_auth, form, headers)
     }
 
-    /// RFC 6749 §6: a new token from a refresh token, with the same client authentication.
-    pub fn refresh(service: Service, base_url: &str, client_id: &str, auth: ClientAuth) -> Self {
-        let form =
-            vec![("grant_type", Value::text("refresh_token")), ("refresh_token", Value::Input(Input::RefreshToken))];
-        Self::new(service, base_url, client_id, auth, form, vec![])
+    /// RFC 6749 §6 at IAS: a new token from a refresh token, with the exchange's client authentication and `token_format`.
+    pub fn ias_refresh(ias: &IasConfig) -> Self {
+        let mut form = refresh_grant();
+        if ias.token_format == TokenFormat::Jwt {
+            form.push(("token_format", Value::text("jwt")));
+        }
+        Self::new(Service::Ias, &ias.url, &ias.client_id, ias.client_auth, form, vec![])
+    }
+
+    /// RFC 6749 §6 at XSUAA, to `cert_url` for certificate clients as the exchange.
+    pub fn xsuaa_refresh(xsuaa: &XsuaaConfig) -> Self {
+        Self::new(Service::Xsuaa, xsuaa.token_origin(), &xsuaa.client_id, xsuaa.client_auth, refresh_grant(), vec![])
     }
 
     fn new(
@@ -302,6 +313,20 @@ mod tests {
             secret_based.url, "https://acme.authentication.eu10.hana.ondemand.com/oauth/token",
             "cert_url is for x509 only"
         );
+    }
+
+    #[test]
+    fn a_refresh_authenticates_as_the_exchange_did_and_goes_where_it_went() {
+        let refresh = Secret::new("rt-1");
+        let inputs = Inputs { client_secret: None, assertion: None, refresh_token: Some(&refresh), zid: None };
+        let req = TokenRequest::xsuaa_refresh(&xsuaa(ClientAuth::X509));
+        assert_eq!(req.url, TokenRequest::xsuaa_jwt_bearer(&xsuaa(ClientAuth::X509)).url, "cert_url, as the exchange");
+        assert!(req.client_certificate, "the refresh presents the certificate too");
+        let wire = req.resolve(&inputs);
+        assert!(wire.form.contains(&("grant_type", "refresh_token".into())));
+        assert!(wire.form.contains(&("refresh_token", "rt-1".into())));
+        let req = TokenRequest::ias_refresh(&ias(ClientAuth::Post));
+        assert!(req.form.contains(&("token_format", Value::text("jwt"))), "IAS keeps answering JWTs");
     }
 
     #[test]

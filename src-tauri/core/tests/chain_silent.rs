@@ -9,9 +9,10 @@ use std::time::Duration;
 
 use common::*;
 use serde_json::json;
-use tokenhop_core::chain::{self, RunRequest, SignInPolicy};
+use tokenhop_core::chain;
 use tokenhop_core::entra::cache;
 use tokenhop_core::report::{RunReport, SignInMethod, Step};
+use tokenhop_core::{RunRequest, SignInPolicy};
 use tokenhop_sandbox::{Fault, RefreshRefusal, Service, Tamper, TokenKind};
 
 async fn run_with(h: &Harness, sign_in: SignInPolicy, refresh: bool) -> RunReport {

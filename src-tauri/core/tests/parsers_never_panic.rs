@@ -13,11 +13,11 @@ use serde_json::{json, Value};
 use tokenhop_core::diagnose::{entra_error, token_error, unexpected_body};
 use tokenhop_core::exchange::Service;
 use tokenhop_core::http::HttpResponse;
-use tokenhop_core::oauth::read_token_response;
 use tokenhop_core::oidc::{discovery, KeySet};
 use tokenhop_core::profile::file::parse_profile;
 use tokenhop_core::profile::{parse_service_key, validate};
 use tokenhop_core::token::{decode, verify_signature};
+use tokenhop_core::token_response::read_token_response;
 use url::Url;
 
 /// 10,000 cases unless `PROPTEST_CASES` says otherwise (`cargo xtask fuzz`).

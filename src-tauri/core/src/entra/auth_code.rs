@@ -8,11 +8,11 @@ use url::Url;
 
 use crate::diagnose::{entra_error, http_failure, Diagnosis};
 use crate::http::HttpClient;
-use crate::oauth::{read_token_response, record, TokenResponse};
 use crate::oidc::Discovery;
 use crate::profile::EntraConfig;
 use crate::report::HttpRecord;
-use crate::secret::Secret;
+use crate::secrets::Secret;
+use crate::token_response::{read_token_response, record, TokenResponse};
 
 /// A sign-in waiting for its callback. Holds what the redemption and the ID-token check need.
 pub struct PendingSignIn {

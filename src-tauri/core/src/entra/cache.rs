@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use zeroize::Zeroizing;
 
-use crate::secret::Secret;
+use crate::secrets::Secret;
 use crate::secrets::{SecretError, SecretKind, SecretStore};
 
 /// How long Entra keeps an unused refresh token: 90 days for every client but single-page apps ("Refresh

@@ -10,11 +10,11 @@ use url::Url;
 use super::auth_code::post_token;
 use crate::diagnose::{entra_error, http_failure, unexpected_body, Diagnosis};
 use crate::http::HttpClient;
-use crate::oauth::TokenResponse;
 use crate::oidc::Discovery;
 use crate::profile::EntraConfig;
 use crate::report::HttpRecord;
-use crate::secret::Secret;
+use crate::secrets::Secret;
+use crate::token_response::TokenResponse;
 
 const GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 /// RFC 8628 §3.2: the server's polling interval, 5 s when it names none; kept within reason, whatever it sends.

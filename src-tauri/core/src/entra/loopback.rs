@@ -21,7 +21,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::profile::RedirectHost;
-use crate::secret::Secret;
+use crate::secrets::Secret;
 
 /// Defaults: `localhost`, any free port, five minutes.
 #[derive(Debug, Clone)]

@@ -17,11 +17,11 @@ use url::Url;
 use crate::browser::Browser;
 use crate::diagnose::Diagnosis;
 use crate::http::{parse_url, HttpClient};
-use crate::oauth::TokenResponse;
 use crate::oidc::Discovery;
 use crate::profile::{EntraConfig, Flow};
 use crate::report::{HttpRecord, Progress, Step};
-use crate::secret::Secret;
+use crate::secrets::Secret;
+use crate::token_response::TokenResponse;
 use loopback::{Expected, Loopback, LoopbackConfig, LoopbackError};
 
 /// `{authority}/{tenant}/v2.0/.well-known/openid-configuration`

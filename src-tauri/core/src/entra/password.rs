@@ -4,11 +4,11 @@
 use super::auth_code::post_token;
 use crate::diagnose::Diagnosis;
 use crate::http::HttpClient;
-use crate::oauth::TokenResponse;
 use crate::oidc::Discovery;
 use crate::profile::EntraConfig;
 use crate::report::HttpRecord;
-use crate::secret::Secret;
+use crate::secrets::Secret;
+use crate::token_response::TokenResponse;
 
 pub const WARNING: &str = "The password flow cannot do multi-factor authentication and fails for federated users \
 or under Conditional Access; use it only for test users, and prefer the authorization-code flow.";
@@ -26,7 +26,7 @@ pub async fn run(
             "The password flow needs a user name, and the profile has none.",
             "Set `username` in the profile's [entra] section.",
         );
-        return (Err(d), crate::oauth::record("POST", discovery.token_endpoint.as_str(), &[], None, None));
+        return (Err(d), crate::token_response::record("POST", discovery.token_endpoint.as_str(), &[], None, None));
     };
     let scope = entra.scopes.join(" ");
     let mut form = vec![

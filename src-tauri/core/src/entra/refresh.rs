@@ -8,11 +8,11 @@
 use super::auth_code::post_token;
 use crate::diagnose::Diagnosis;
 use crate::http::HttpClient;
-use crate::oauth::TokenResponse;
 use crate::oidc::Discovery;
 use crate::profile::EntraConfig;
 use crate::report::HttpRecord;
-use crate::secret::Secret;
+use crate::secrets::Secret;
+use crate::token_response::TokenResponse;
 
 /// Why a silent sign-in did not produce tokens.
 pub enum RefreshFailure {

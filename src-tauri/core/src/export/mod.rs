@@ -25,7 +25,7 @@ use uuid::Uuid;
 
 use crate::profile::Profile;
 use crate::report::RunReport;
-use crate::secret::Secret;
+use crate::secrets::Secret;
 
 pub use write::write_files;
 

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use crate::profile::{slugify, Profile};
 use crate::report::{RunReport, Step, StepOutcome, TokenString};
-use crate::secret::Secret;
+use crate::secrets::Secret;
 use crate::token_request::TokenRequest;
 
 use super::ExportOptions;

@@ -10,7 +10,7 @@
 use serde_json::{Map, Value};
 
 use crate::diagnose::Diagnosis;
-use crate::secret::Secret;
+use crate::secrets::Secret;
 use crate::secrets::SecretKind;
 
 use super::model::{ClientAuth, IasConfig, Profile, TokenFormat, XsuaaConfig};

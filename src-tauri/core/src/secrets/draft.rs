@@ -4,7 +4,7 @@
 //! XSUAA or Entra tenant never receives it.
 
 use crate::profile::Profile;
-use crate::secret::Secret;
+use crate::secrets::Secret;
 
 use super::{SecretError, SecretKind, SecretStore};
 

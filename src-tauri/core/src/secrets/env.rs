@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::secret::Secret;
+use crate::secrets::Secret;
 
 use super::SecretKind;
 

@@ -10,7 +10,7 @@ use std::sync::{Mutex, MutexGuard};
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::secret::Secret;
+use crate::secrets::Secret;
 
 use super::{SecretError, SecretKind, SecretStore, KEYCHAIN_SERVICE};
 

@@ -5,7 +5,7 @@
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::secret::Secret;
+use crate::secrets::Secret;
 
 use super::env::EnvOverrides;
 use super::keychain::{Keychain, KeychainStatus};

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use crate::secret::Secret;
+use crate::secrets::Secret;
 
 use super::{SecretError, SecretKind, SecretStore};
 

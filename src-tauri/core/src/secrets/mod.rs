@@ -7,19 +7,20 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::diagnose::Diagnosis;
-use crate::secret::Secret;
 
 pub mod draft;
 pub mod env;
 pub mod keychain;
 pub mod layered;
 pub mod memory;
+mod secret;
 
 pub use draft::{reusable_by_draft, OnlyKinds};
 pub use env::EnvOverrides;
 pub use keychain::{Keychain, KeychainStatus, UNAVAILABLE_MESSAGE};
 pub use layered::{Layered, SecretSource};
 pub use memory::MemoryStore;
+pub use secret::Secret;
 
 /// The service name of every keychain entry; the account is `<profile slug>/<kind>`.
 pub const KEYCHAIN_SERVICE: &str = "tokenhop";

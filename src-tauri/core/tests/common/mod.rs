@@ -8,12 +8,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokenhop_core::browser::FnBrowser;
-use tokenhop_core::chain::{self, Engine, RunRequest};
+use tokenhop_core::chain;
 use tokenhop_core::http::{HttpClient, HttpConfig};
 use tokenhop_core::profile::Profile;
 use tokenhop_core::report::{Progress, RunReport, Step, StepOutcome};
 pub use tokenhop_core::secrets::{MemoryStore, SecretKind, SecretStore};
 use tokenhop_core::Secret;
+use tokenhop_core::{Engine, RunRequest};
 use tokenhop_sandbox::{browser, Sandbox, SandboxConfig};
 use tokio_util::sync::CancellationToken;
 use url::Url;

@@ -10,7 +10,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::export::vars::{Vars, EXPORTED_USING};
-use crate::secret::Secret;
+use crate::secrets::Secret;
 
 #[derive(Serialize)]
 pub(super) struct Environment {

@@ -1,17 +1,17 @@
 //! The last hop: call the BTP API with the token in `Authorization` or, behind an approuter,
 //! `x-approuter-authorization`; record status, headers and the first 64 KiB of the body.
 
-use crate::chain::{failed, ProgressFn};
 use crate::diagnose::{http_failure, Diagnosis};
 use crate::http::{parse_url, HttpClient};
-use crate::oauth::record;
 use crate::profile::{ApiConfig, HttpMethod};
+use crate::report::ProgressFn;
 use crate::report::{Check, Progress, Step, StepOutcome};
+use crate::token_response::record;
 
 pub async fn call(http: &HttpClient, api: &ApiConfig, token: &str, progress: ProgressFn<'_>) -> StepOutcome {
     let url = match parse_url(&api.url) {
         Ok(u) => u,
-        Err(e) => return failed(Step::Api, http_failure("API", &e)),
+        Err(e) => return StepOutcome::failed(Step::Api, http_failure("API", &e)),
     };
     progress(Progress::Request { step: Step::Api, url: url.to_string() });
     let bearer = format!("Bearer {token}");

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use crate::diagnose::{unexpected_body, Diagnosis};
 use crate::http::HttpResponse;
 use crate::report::HttpRecord;
-use crate::secret::Secret;
+use crate::secrets::Secret;
 
 /// A successful token response. Tokens are held as [`Secret`]s until they are put into a report.
 #[derive(Debug, Deserialize)]

@@ -1,0 +1,134 @@
+//! One token request at IAS or XSUAA, as the chain's exchanges and the refreshes of [`crate::refresh`] both
+//! send it: the client its authentication needs (a secret from the keychain, or the client certificate over
+//! mutual TLS once it passed the checks of [`crate::certificate`]), the request of [`crate::token_request`],
+//! and the checks of what comes back ([`crate::token_checks`]).
+
+use crate::certificate::load_identity;
+use crate::diagnose::{http_failure, Diagnosis};
+use crate::engine::{Engine, Net, RunRequest};
+use crate::exchange::{self, Service};
+use crate::http::{parse_url, HttpClient};
+use crate::report::{Check, Progress, ProgressFn, Step, StepOutcome};
+use crate::secrets::{Secret, SecretKind};
+use crate::token_checks::{add_tokens, service_checks, verify_outcome};
+use crate::token_request::{Inputs, TokenRequest};
+
+/// What the hop before handed over: the assertion of an exchange, or the refresh token of a refresh.
+#[derive(Default)]
+pub(crate) struct Handed<'a> {
+    pub assertion: Option<&'a str>,
+    pub refresh_token: Option<&'a Secret>,
+    /// The subaccount's zone for XSUAA's `X-zid`.
+    pub zid: Option<&'a str>,
+}
+
+/// Sends `request` with the client its authentication needs, then decodes and checks the tokens. `issuer` is
+/// the service's URL from the profile, whose keys sign what it answers (also for certificate clients, whose
+/// requests go to another host).
+pub(crate) async fn send_checked(
+    engine: &Engine,
+    net: &Net,
+    req: &RunRequest<'_>,
+    request: &TokenRequest,
+    issuer: &str,
+    handed: Handed<'_>,
+    progress: ProgressFn<'_>,
+) -> StepOutcome {
+    let service = request.service;
+    let step = step_of(service);
+    let url = match parse_url(&request.url) {
+        Ok(u) => u,
+        Err(e) => return StepOutcome::failed(step, http_failure(service.name(), &e)),
+    };
+    let mut checks = Vec::new();
+    let (client, secret) = if request.client_certificate {
+        match certificate_client(engine, net, req, service) {
+            Ok((client, check)) => {
+                checks.push(check);
+                (client, None)
+            }
+            Err(d) => return StepOutcome::failed(step, d),
+        }
+    } else {
+        match req.required_secret(secret_kind(service)) {
+            Ok(s) => (net.http.clone(), Some(s)),
+            Err(d) => return StepOutcome::failed(step, d),
+        }
+    };
+    progress(Progress::Request { step, url: url.to_string() });
+    let inputs = Inputs {
+        client_secret: secret.as_ref(),
+        assertion: handed.assertion,
+        refresh_token: handed.refresh_token,
+        zid: handed.zid,
+    };
+    let (result, http) = exchange::send(&client, request, &url, &inputs).await;
+    let mut out = StepOutcome::new(step);
+    out.http = Some(http);
+    out.checks = checks;
+    let tokens = match result {
+        Ok(t) => t,
+        Err(d) => {
+            out.error = Some(d);
+            return out;
+        }
+    };
+    add_tokens(&mut out, &tokens, None);
+    if let Ok(issuer) = parse_url(issuer) {
+        let client_id = (service == Service::Ias).then_some(request.client_id.as_str());
+        verify_outcome(&net.jwks, &mut out, &service.keys_url(&issuer), client_id).await;
+    }
+    service_checks(engine.now(), req.profile, &mut out);
+    out.ok = out.error.is_none();
+    out
+}
+
+pub(crate) fn step_of(service: Service) -> Step {
+    match service {
+        Service::Ias => Step::Ias,
+        Service::Xsuaa => Step::Xsuaa,
+    }
+}
+
+fn secret_kind(service: Service) -> SecretKind {
+    match service {
+        Service::Ias => SecretKind::IasClientSecret,
+        Service::Xsuaa => SecretKind::XsuaaClientSecret,
+    }
+}
+
+/// The HTTP client that presents the service's client certificate, once the certificate and key from the
+/// keychain passed their checks, and a check that shows the certificate's validity (warning 14 days ahead).
+fn certificate_client(
+    engine: &Engine,
+    net: &Net,
+    req: &RunRequest<'_>,
+    service: Service,
+) -> Result<(HttpClient, Check), Diagnosis> {
+    let (cert_kind, key_kind) = match service {
+        Service::Ias => (SecretKind::IasClientCertificate, SecretKind::IasClientKey),
+        Service::Xsuaa => (SecretKind::XsuaaClientCertificate, SecretKind::XsuaaClientKey),
+    };
+    let certificate = req.secret(cert_kind)?.ok_or_else(|| missing_certificate(cert_kind, req.slug))?;
+    let key = req.secret(key_kind)?.ok_or_else(|| missing_certificate(key_kind, req.slug))?;
+    let identity = load_identity(certificate.expose_secret(), &key, engine.now()).map_err(|e| {
+        let mut d = e.diagnosis();
+        d.message = format!("{} client certificate: {}", service.name(), d.message);
+        d
+    })?;
+    let check = Check::new("client_certificate", !identity.facts.expires_soon(), identity.facts.validity_sentence());
+    let client = net.http.with_identity(&identity).map_err(|e| http_failure(service.name(), &e))?;
+    Ok((client, check))
+}
+
+fn missing_certificate(kind: SecretKind, slug: &str) -> Diagnosis {
+    Diagnosis::new(
+        "secrets.missing",
+        format!("No {kind} is stored for this profile, and `client_auth = \"x509\"` needs it."),
+        format!(
+            "Apply the X.509 service key with `tokenhop-cli profile key {slug} --ias|--xsuaa FILE`, which stores the certificate \
+             and key in the keychain, or set {} (PEM) for this run.",
+            kind.env_var()
+        ),
+    )
+}
