@@ -20,6 +20,8 @@ use crate::Workspace;
 const RUST_LIMIT: Duration = Duration::from_secs(15 * 60);
 const UI_LIMIT: Duration = Duration::from_secs(10 * 60);
 const E2E_LIMIT: Duration = Duration::from_secs(15 * 60);
+/// Formatting and lints; clippy checks every crate again (its artifacts are not the build's), cold in 10 minutes.
+const CHECK_LIMIT: Duration = Duration::from_secs(15 * 60);
 
 /// Every cargo command of the suites selects the whole workspace with the app's shipping feature, so cargo
 /// resolves one feature set for all of them and every crate is compiled once: which packages a command selects
@@ -48,9 +50,10 @@ struct Outcome {
 
 pub fn test_all(ws: &Workspace) -> Result<()> {
     setup::run(ws, true)?;
-    let mut outcomes = Vec::new();
+    let mut outcomes = vec![formatted(ws)];
     let built = app::build_ui(ws).and_then(|()| build_all(ws));
     outcomes.push(rust(ws));
+    outcomes.push(lints(ws));
     outcomes.push(bindings_committed(ws));
     outcomes.push(in_ui(ws, "UI unit tests (vitest)", &["test"], Reader::Vitest));
     outcomes.push(in_ui(ws, "UI type check (svelte-check)", &["run", "check"], Reader::ExitStatus));
@@ -118,6 +121,23 @@ fn rust(ws: &Workspace) -> Outcome {
     let name = "Rust tests (cargo test --workspace)";
     let args = [&["test"], WORKSPACE, &["--exclude", E2E_PACKAGE, "--no-fail-fast"]].concat();
     suite(name, &mut step::command(step::cargo(), &args, &ws.root), Reader::Cargo, RUST_LIMIT)
+}
+
+/// `cargo fmt --all --check`: the code is formatted as `.rustfmt.toml` says; the diff is printed.
+fn formatted(ws: &Workspace) -> Outcome {
+    let cmd = &mut step::command(step::cargo(), &["fmt", "--all", "--check"], &ws.root);
+    suite("Rust formatting (cargo fmt --check)", cmd, Reader::ExitStatus, CHECK_LIMIT)
+}
+
+/// `cargo clippy --all-targets -D warnings` over the workspace, in [`WORKSPACE`]'s feature set like the build.
+fn lints(ws: &Workspace) -> Outcome {
+    let args = [&["clippy"], WORKSPACE, &["--all-targets", "--", "-D", "warnings"]].concat();
+    suite(
+        "Rust lints (cargo clippy -D warnings)",
+        &mut step::command(step::cargo(), &args, &ws.root),
+        Reader::ExitStatus,
+        CHECK_LIMIT,
+    )
 }
 
 /// Where ts-rs writes the TypeScript twins of the core types while the Rust tests run (`.cargo/config.toml`).

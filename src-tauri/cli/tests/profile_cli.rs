@@ -173,6 +173,6 @@ fn secret_commands_explain_a_missing_keychain_and_unknown_kinds() {
     assert!(run.err.contains("No keychain available") && run.err.contains("TOKENHOP_IAS_CLIENT_SECRET"), "{}", run.err);
 
     let err =
-        Cli::try_parse_from(["tokenhop-cli", "secret", "set", "dev", "api-key"]).err().expect("unknown kind refused");
+        Cli::try_parse_from(["tokenhop-cli", "secret", "set", "dev", "api-key"]).expect_err("unknown kind refused");
     assert!(err.to_string().contains("ias-client-secret"), "the error lists the kinds: {err}");
 }

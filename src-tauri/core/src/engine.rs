@@ -10,7 +10,7 @@ use crate::entra::loopback::LoopbackConfig;
 use crate::http::HttpClient;
 use crate::oidc::JwksCache;
 use crate::profile::Profile;
-use crate::report::Step;
+use crate::report::{ProgressFn, Step};
 use crate::secrets::{Secret, SecretKind, SecretStore};
 
 /// The clock every check uses; tests pin it.
@@ -87,6 +87,14 @@ impl Default for SignInPolicy {
     fn default() -> Self {
         Self { reuse_cached: true, interactive: true }
     }
+}
+
+/// A run under way: what each of its hops reads.
+pub(crate) struct Run<'a> {
+    pub engine: &'a Engine,
+    pub net: Net,
+    pub req: &'a RunRequest<'a>,
+    pub progress: ProgressFn<'a>,
 }
 
 impl RunRequest<'_> {

@@ -5,10 +5,10 @@
 
 use crate::certificate::load_identity;
 use crate::diagnose::{http_failure, Diagnosis};
-use crate::engine::{Engine, Net, RunRequest};
+use crate::engine::{Engine, Net, Run, RunRequest};
 use crate::exchange::{self, Service};
 use crate::http::{parse_url, HttpClient};
-use crate::report::{Check, Progress, ProgressFn, Step, StepOutcome};
+use crate::report::{Check, Progress, Step, StepOutcome};
 use crate::secrets::{Secret, SecretKind};
 use crate::token_checks::{add_tokens, service_checks, verify_outcome};
 use crate::token_request::{Inputs, TokenRequest};
@@ -26,14 +26,12 @@ pub(crate) struct Handed<'a> {
 /// the service's URL from the profile, whose keys sign what it answers (also for certificate clients, whose
 /// requests go to another host).
 pub(crate) async fn send_checked(
-    engine: &Engine,
-    net: &Net,
-    req: &RunRequest<'_>,
+    run: &Run<'_>,
     request: &TokenRequest,
     issuer: &str,
     handed: Handed<'_>,
-    progress: ProgressFn<'_>,
 ) -> StepOutcome {
+    let Run { engine, net, req, progress } = run;
     let service = request.service;
     let step = step_of(service);
     let url = match parse_url(&request.url) {

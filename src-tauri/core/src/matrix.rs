@@ -56,7 +56,7 @@ pub enum MatrixEvent {
     /// An event of the run itself.
     Progress { slug: String, progress: Progress },
     /// The run is over (succeeded, failed or cancelled).
-    Finished { slug: String, report: RunReport },
+    Finished { slug: String, report: Box<RunReport> },
 }
 
 pub type MatrixEventFn<'a> = &'a (dyn Fn(MatrixEvent) + Send + Sync);
@@ -134,7 +134,7 @@ async fn run_one(
         RunRequest { profile: &entry.profile, slug, until, secrets, sign_in: Default::default(), refresh: false };
     let report = chain::run(engine, request, &progress, entry.cancel.clone()).await;
     release();
-    on_event(MatrixEvent::Finished { slug: slug.clone(), report: report.clone() });
+    on_event(MatrixEvent::Finished { slug: slug.clone(), report: Box::new(report.clone()) });
     report
 }
 

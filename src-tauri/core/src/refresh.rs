@@ -9,7 +9,7 @@
 //! never in a file. The Entra sign-in is refreshed elsewhere (`entra::refresh`).
 
 use crate::diagnose::Diagnosis;
-use crate::engine::{Engine, Net, RunRequest};
+use crate::engine::{Engine, Net, Run, RunRequest};
 use crate::hop::{self, Handed};
 use crate::report::{ProgressFn, Step, StepOutcome};
 use crate::secrets::{Secret, SecretKind};
@@ -57,41 +57,29 @@ pub async fn refresh_step(
     progress: ProgressFn<'_>,
 ) -> StepOutcome {
     match Net::for_profile(engine, req.profile) {
-        Ok(net) => refresh(engine, &net, req, step, refresh_token, progress).await,
+        Ok(net) => refresh(&Run { engine, net, req, progress }, step, refresh_token).await,
         Err(d) => StepOutcome::failed(step, d),
     }
 }
 
-async fn refresh(
-    engine: &Engine,
-    net: &Net,
-    req: &RunRequest<'_>,
-    step: Step,
-    refresh_token: &Secret,
-    progress: ProgressFn<'_>,
-) -> StepOutcome {
-    let hop = match hop(req, step) {
+async fn refresh(run: &Run<'_>, step: Step, refresh_token: &Secret) -> StepOutcome {
+    let hop = match hop(run.req, step) {
         Ok(h) => h,
         Err(d) => return StepOutcome::failed(step, d),
     };
     let handed = Handed { refresh_token: Some(refresh_token), ..Handed::default() };
-    hop::send_checked(engine, net, req, &hop.request, hop.issuer, handed, progress).await
+    hop::send_checked(run, &hop.request, hop.issuer, handed).await
 }
 
 /// `run --refresh`: the hop from the refresh token kept in the keychain (or given by environment).
-pub(crate) async fn from_kept(
-    engine: &Engine,
-    net: &Net,
-    req: &RunRequest<'_>,
-    step: Step,
-    progress: ProgressFn<'_>,
-) -> StepOutcome {
+pub(crate) async fn from_kept(run: &Run<'_>, step: Step) -> StepOutcome {
+    let req = run.req;
     let kind = match hop(req, step) {
         Ok(h) => h.kept_as,
         Err(d) => return StepOutcome::failed(step, d),
     };
     match req.secret(kind) {
-        Ok(Some(token)) => refresh(engine, net, req, step, &token, progress).await,
+        Ok(Some(token)) => refresh(run, step, &token).await,
         Ok(None) => StepOutcome::failed(
             step,
             Diagnosis::new(

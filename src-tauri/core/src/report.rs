@@ -267,6 +267,6 @@ pub enum Progress {
         message: String,
     },
     StepFinished {
-        outcome: StepOutcome,
+        outcome: Box<StepOutcome>,
     },
 }

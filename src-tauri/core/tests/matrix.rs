@@ -80,7 +80,7 @@ async fn browser_sign_ins_go_one_at_a_time_in_order_and_every_tenant_gets_throug
     assert!(reports.iter().all(|r| r.ok), "every tenant gets through: {summaries:?}");
     assert_eq!(reports.iter().map(|r| r.profile.as_str()).collect::<Vec<_>>(), ["dev", "test", "prod"]);
     assert_eq!(counts.most_at_once.load(Ordering::SeqCst), 1, "a person signs in to one tenant at a time");
-    let events = events.lock().unwrap();
+    let events = events.lock().unwrap().clone();
     let turns: Vec<&str> = events
         .iter()
         .filter_map(|e| match e {
@@ -121,7 +121,7 @@ async fn a_tenant_failing_at_ias_does_not_stop_the_others_and_password_sign_ins_
     assert_eq!(failure(&reports[1]).step, Step::Ias, "{summaries:?}");
     assert!(code(&reports[1]).starts_with("ias."), "{summaries:?}");
     assert_eq!(reports[0].steps.last().unwrap().step, Step::Xsuaa, "until is honoured");
-    let events = events.lock().unwrap();
+    let events = events.lock().unwrap().clone();
     assert!(
         !events.iter().any(|e| matches!(e, MatrixEvent::WaitingForSignIn { .. } | MatrixEvent::SigningIn { .. })),
         "nobody waits for a person when no person signs in"

@@ -83,8 +83,7 @@ fn shape_prefix() -> impl Strategy<Value = String> {
         text.char_indices()
             .map(|(at, _)| at)
             .chain([text.len()])
-            .filter(|at| *at <= cut)
-            .last()
+            .rfind(|at| *at <= cut)
             .map_or(String::new(), |at| text[..at].to_owned())
     })
 }
@@ -151,7 +150,8 @@ proptest! {
         let resp = response(status, content_type, body.clone());
         let ias = |s: u16, b: &str| token_error(Service::Ias, s, b);
         let xsuaa = |s: u16, b: &str| token_error(Service::Xsuaa, s, b);
-        let readers: [&dyn Fn(u16, &str) -> tokenhop_core::Diagnosis; 3] = [&entra_error, &ias, &xsuaa];
+        type Reader<'a> = &'a dyn Fn(u16, &str) -> tokenhop_core::Diagnosis;
+        let readers: [Reader; 3] = [&entra_error, &ias, &xsuaa];
         for on_error in readers {
             let _ = read_token_response("IAS", &resp, on_error);
             let _ = on_error(status, &body);

@@ -167,7 +167,8 @@ fn field_errors_serialize_as_field_message_hint() {
 /// line break or another control character — URLs included, which `Url::parse` would silently clean.
 #[test]
 fn control_characters_are_refused_in_every_string() {
-    let cases: [(&str, fn(&mut Profile)); 7] = [
+    type Case = (&'static str, fn(&mut Profile));
+    let cases: [Case; 7] = [
         ("name", |p| p.name = "ACME\nIAS_ID_TOKEN=forged".into()),
         ("environment", |p| p.environment = Some("dev\r".into())),
         ("entra.tenant", |p| p.entra.tenant.push('\0')),

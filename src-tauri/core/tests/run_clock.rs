@@ -48,7 +48,8 @@ fn a_silent_run_logs_its_whole_time_as_silent_ms() {
     let mut entra = StepOutcome::new(Step::Entra);
     entra.ok = true;
     entra.sign_in = Some(SignInInfo { method: SignInMethod::Silent, fallback_reason: None });
-    let events = [Progress::StepStarted { step: Step::Entra }, Progress::StepFinished { outcome: entra.clone() }];
+    let events =
+        [Progress::StepStarted { step: Step::Entra }, Progress::StepFinished { outcome: Box::new(entra.clone()) }];
     let line = logged(&events, &report(vec![entra]));
     let ms = line.split("silent_ms=\"").nth(1).and_then(|rest| rest.split('"').next());
     assert!(ms.is_some_and(|ms| ms.parse::<f64>().is_ok()), "the bench reads silent_ms: {line}");

@@ -38,7 +38,7 @@ use std::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::diagnose::Diagnosis;
-use crate::engine::{Engine, Net, RunRequest};
+use crate::engine::{Engine, Net, Run, RunRequest};
 use crate::exchange::Service;
 use crate::hop::{self, Handed};
 use crate::http::parse_url;
@@ -62,12 +62,13 @@ pub async fn run(
         Ok(net) => net,
         Err(d) => {
             let outcome = StepOutcome::failed(Step::Entra, d);
-            progress(Progress::StepFinished { outcome: outcome.clone() });
+            progress(Progress::StepFinished { outcome: Box::new(outcome.clone()) });
             report.steps.push(outcome);
             return report;
         }
     };
     prefetch(&net, req.profile, last);
+    let run = Run { engine, net, req: &req, progress };
     // Refreshing the later hops needs no Entra token.
     let first = if req.refresh { Step::Ias } else { Step::Entra };
 
@@ -78,7 +79,7 @@ pub async fn run(
         let t0 = Instant::now();
         let previous = report.steps.last();
         let mut outcome = tokio::select! {
-            o = run_step(engine, &net, &req, step, previous, &keeper, progress, &cancel) => o,
+            o = run_step(&run, step, previous, &keeper, &cancel) => o,
             _ = cancel.cancelled() => StepOutcome::failed(step, Diagnosis::new("cancelled", "The run was cancelled.", "Run the chain again when ready.")),
         };
         outcome.elapsed_ms = t0.elapsed().as_millis() as u64;
@@ -86,7 +87,7 @@ pub async fn run(
         if ok && req.profile.keeps_refresh_tokens() {
             keeper.later_hop(&outcome);
         }
-        progress(Progress::StepFinished { outcome: outcome.clone() });
+        progress(Progress::StepFinished { outcome: Box::new(outcome.clone()) });
         report.steps.push(outcome);
         if !ok {
             break;
@@ -143,15 +144,14 @@ fn prefetch(net: &Net, p: &Profile, last: Step) {
 }
 
 async fn run_step(
-    engine: &Engine,
-    net: &Net,
-    req: &RunRequest<'_>,
+    run: &Run<'_>,
     step: Step,
     previous: Option<&StepOutcome>,
     keeper: &Keeper,
-    progress: ProgressFn<'_>,
     cancel: &CancellationToken,
 ) -> StepOutcome {
+    let Run { engine, net, req, progress } = run;
+    let (engine, net, req, progress) = (*engine, net, *req, *progress);
     let input = previous.and_then(forwarded);
     let not_configured = |section: &str| {
         StepOutcome::failed(
@@ -165,21 +165,12 @@ async fn run_step(
     };
     match step {
         Step::Entra => sign_in::entra_step(engine, net, req, keeper, progress, cancel).await,
-        Step::Ias | Step::Xsuaa if req.refresh => crate::refresh::from_kept(engine, net, req, step, progress).await,
+        Step::Ias | Step::Xsuaa if req.refresh => crate::refresh::from_kept(run, step).await,
         Step::Ias => match &req.profile.ias {
             None => not_configured("ias"),
             Some(ias) => {
                 let request = TokenRequest::ias_jwt_bearer(ias);
-                exchange(
-                    engine,
-                    net,
-                    req,
-                    &request,
-                    &ias.url,
-                    Handed { assertion: input, ..Handed::default() },
-                    progress,
-                )
-                .await
+                exchange(run, &request, &ias.url, Handed { assertion: input, ..Handed::default() }).await
             }
         },
         Step::Xsuaa => match &req.profile.xsuaa {
@@ -190,7 +181,7 @@ async fn run_step(
                 let zid = x.zid.as_deref().or_else(app_tid);
                 let request = TokenRequest::xsuaa_jwt_bearer(x);
                 let handed = Handed { assertion: input, zid, ..Handed::default() };
-                exchange(engine, net, req, &request, &x.url, handed, progress).await
+                exchange(run, &request, &x.url, handed).await
             }
         },
         Step::Api => match &req.profile.api {
@@ -201,15 +192,7 @@ async fn run_step(
 }
 
 /// The jwt-bearer exchange of the previous hop's token, which it must have handed over.
-async fn exchange(
-    engine: &Engine,
-    net: &Net,
-    req: &RunRequest<'_>,
-    request: &TokenRequest,
-    issuer: &str,
-    handed: Handed<'_>,
-    progress: ProgressFn<'_>,
-) -> StepOutcome {
+async fn exchange(run: &Run<'_>, request: &TokenRequest, issuer: &str, handed: Handed<'_>) -> StepOutcome {
     if handed.assertion.is_none() {
         return StepOutcome::failed(
             hop::step_of(request.service),
@@ -220,5 +203,5 @@ async fn exchange(
             ),
         );
     }
-    hop::send_checked(engine, net, req, request, issuer, handed, progress).await
+    hop::send_checked(run, request, issuer, handed).await
 }

@@ -116,7 +116,8 @@ mod tests {
 
     #[test]
     fn a_draft_that_sends_a_secret_elsewhere_does_not_get_it() {
-        let cases: [(&str, fn(&mut Profile), SecretKind); 6] = [
+        type Case = (&'static str, fn(&mut Profile), SecretKind);
+        let cases: [Case; 6] = [
             (
                 "another IAS",
                 |p| p.ias.as_mut().unwrap().url = "https://evil.accounts.ondemand.com".into(),
