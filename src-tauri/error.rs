@@ -1,10 +1,7 @@
 //! `AppError`: every failure a command returns, serialized as `{code, message, hint}` for the UI.
 
 use serde::Serialize;
-use tokenhop_core::export::ExportError;
-use tokenhop_core::profile::{ProfileError, ServiceKeyError};
-use tokenhop_core::secrets::SecretError;
-use tokenhop_core::Diagnosis;
+use tokenhop_core::diagnose::{Code, Diagnose};
 
 /// What the UI shows: what happened, then the likely cause and the fix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
@@ -16,58 +13,31 @@ pub struct AppError {
 }
 
 impl AppError {
-    pub fn new(code: impl Into<String>, message: impl Into<String>, hint: impl Into<String>) -> Self {
-        Self { code: code.into(), message: message.into(), hint: hint.into() }
+    pub fn new(code: Code, message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Self { code: code.as_str().to_owned(), message: message.into(), hint: hint.into() }
     }
 }
 
-impl From<Diagnosis> for AppError {
-    fn from(d: Diagnosis) -> Self {
+/// Every engine error reaches the UI as its diagnosis.
+impl<E: Diagnose> From<E> for AppError {
+    fn from(e: E) -> Self {
+        let d = e.diagnosis();
         Self { code: d.code, message: d.message, hint: d.hint }
-    }
-}
-
-impl From<ProfileError> for AppError {
-    fn from(e: ProfileError) -> Self {
-        e.diagnosis().into()
-    }
-}
-
-impl From<SecretError> for AppError {
-    fn from(e: SecretError) -> Self {
-        e.diagnosis().into()
-    }
-}
-
-impl From<ServiceKeyError> for AppError {
-    fn from(e: ServiceKeyError) -> Self {
-        e.diagnosis().into()
-    }
-}
-
-impl From<ExportError> for AppError {
-    fn from(e: ExportError) -> Self {
-        Self::new(e.code(), capitalized(&e.to_string()), e.hint())
-    }
-}
-
-/// Core error texts start in lower case (they are also used mid-sentence); the UI shows them as sentences.
-fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokenhop_core::diagnose::code;
+    use tokenhop_core::export::ExportError;
+    use tokenhop_core::profile::ProfileError;
 
     #[test]
     fn app_error_serializes_as_code_message_hint() {
         let json =
-            serde_json::to_value(AppError::new("profile.not_found", "No profile named dev", "Check the name")).unwrap();
+            serde_json::to_value(AppError::new(code::PROFILE_NOT_FOUND, "No profile named dev", "Check the name"))
+                .unwrap();
         assert_eq!(
             json,
             serde_json::json!({"code": "profile.not_found", "message": "No profile named dev", "hint": "Check the name"}),

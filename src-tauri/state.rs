@@ -18,6 +18,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Mutex, OnceLock};
+use tokenhop_core::diagnose::code;
 
 use tokenhop_core::browser;
 use tokenhop_core::history::{HistoryStore, RunRecord, SessionHistory};
@@ -122,7 +123,7 @@ impl AppState {
             .await;
         built.as_ref().map_err(|reason| {
             AppError::new(
-                "app.http_client",
+                code::APP_HTTP_CLIENT,
                 format!("TokenHop could not set up its HTTP client: {reason}"),
                 "Check that the system's CA certificates are readable (e.g. /etc/ssl/certs), then restart TokenHop.",
             )

@@ -4,6 +4,7 @@
 
 use tauri::ipc::Channel;
 use tauri::State;
+use tokenhop_core::diagnose::code;
 use tokenhop_core::profile::Profile;
 use tokenhop_core::progress::Batcher;
 use tokenhop_core::run_clock::RunClock;
@@ -41,7 +42,7 @@ pub async fn chain_run(
         }
         (None, None) => {
             return Err(AppError::new(
-                "chain.no_profile",
+                code::CHAIN_NO_PROFILE,
                 "No profile was given to run.",
                 "Pick a profile, or fill in the wizard, then run.",
             ))
@@ -139,7 +140,7 @@ pub async fn chain_refresh(state: State<'_, AppState>, step: Step) -> Result<Ste
 
 fn nothing_to_refresh() -> AppError {
     AppError::new(
-        "chain.nothing_to_refresh",
+        code::CHAIN_NOTHING_TO_REFRESH,
         "The last run left no refresh token for this step.",
         "Run the chain; IAS and XSUAA return refresh tokens with their tokens.",
     )
@@ -165,7 +166,7 @@ impl<'a> Running<'a> {
         let mut slot = state.running.lock().unwrap_or_else(|p| p.into_inner());
         if slot.is_some() {
             return Err(AppError::new(
-                "chain.busy",
+                code::CHAIN_BUSY,
                 "A run is already in progress.",
                 "Wait for it to finish, or cancel it first.",
             ));

@@ -3,6 +3,7 @@
 //! clipboard are written from here, and only a text without secrets is returned to JavaScript.
 
 use std::path::{Path, PathBuf};
+use tokenhop_core::diagnose::code;
 
 use serde::Serialize;
 use tauri::{State, WebviewWindow};
@@ -32,7 +33,11 @@ pub async fn export_copy(
 ) -> Result<(), AppError> {
     let text = joined(render(&state, state.secrets().await, format, include_secrets)?);
     window.clipboard().write_text(text).map_err(|e| {
-        AppError::new("export.clipboard", format!("The export could not be copied: {e}"), "Save it to a file instead.")
+        AppError::new(
+            code::EXPORT_CLIPBOARD,
+            format!("The export could not be copied: {e}"),
+            "Save it to a file instead.",
+        )
     })
 }
 
@@ -74,7 +79,7 @@ fn render(
     let last = state.last_run.lock().unwrap_or_else(|p| p.into_inner());
     let Some(LastRun { profile, slug, secret_kinds, report }) = last.as_ref() else {
         return Err(AppError::new(
-            "export.no_run",
+            code::EXPORT_NO_RUN,
             "There is no run to export yet.",
             "Run the chain, then export its tokens.",
         ));
@@ -102,7 +107,7 @@ fn split(path: &Path) -> Result<(&Path, String), AppError> {
             Ok((if dir.as_os_str().is_empty() { Path::new(".") } else { dir }, name.to_owned()))
         }
         _ => Err(AppError::new(
-            "export.invalid_path",
+            code::EXPORT_INVALID_PATH,
             format!("{} is not a file path to save to.", path.display()),
             "Choose a file name in the save dialog.",
         )),

@@ -4,6 +4,7 @@
 use serde::Serialize;
 use tauri::State;
 use tokenhop_core::compare::{compare, RunComparison};
+use tokenhop_core::diagnose::code;
 use tokenhop_core::history::RunRecord;
 use tokenhop_core::RunReport;
 
@@ -34,7 +35,7 @@ pub fn history_get(state: State<'_, AppState>, id: String) -> Result<RunReport, 
     let session = state.session_history.lock().unwrap_or_else(|p| p.into_inner());
     session.get(&id).map(|(_, report)| report.clone()).ok_or_else(|| {
         AppError::new(
-            "history.not_in_session",
+            code::HISTORY_NOT_IN_SESSION,
             "That run is no longer in this session's history.",
             "The app keeps the last 20 runs of each profile until it closes; run the profile again.",
         )
@@ -68,14 +69,14 @@ fn record(state: &AppState, id: &str) -> Result<RunRecord, AppError> {
     match in_session {
         Some(r) => Ok(r),
         None => state.history.find(id).map_err(history_error)?.ok_or_else(|| {
-            AppError::new("history.not_found", "That run is not in the history any more.", "Pick another run.")
+            AppError::new(code::HISTORY_NOT_FOUND, "That run is not in the history any more.", "Pick another run.")
         }),
     }
 }
 
 fn history_error(e: std::io::Error) -> AppError {
     AppError::new(
-        "history.io",
+        code::HISTORY_IO,
         format!("The run history could not be read or written: {e}"),
         "Check that the TokenHop config folder is writable; turning the history off avoids it.",
     )

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use tokenhop_core::diagnose::code;
 
 use tauri::ipc::Channel;
 use tauri::State;
@@ -66,7 +67,7 @@ impl<'a> InFlight<'a> {
         let mut running = state.matrix.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(busy) = entries.iter().find(|e| running.contains_key(&e.slug)) {
             return Err(AppError::new(
-                "matrix.busy",
+                code::MATRIX_BUSY,
                 format!("“{}” is already running in the matrix.", busy.profile.name),
                 "Wait for it to finish, or cancel it first.",
             ));

@@ -1,6 +1,8 @@
 //! Secrets are write-only for the UI: values go in, only where each one would come from goes out.
 
 use std::collections::BTreeMap;
+use tokenhop_core::diagnose::code;
+use tokenhop_core::diagnose::Diagnose;
 
 use tauri::State;
 use tokenhop_core::certificate::{self, CertificateFacts};
@@ -42,7 +44,7 @@ pub async fn secrets_certificate(
 ) -> Result<Option<CertificateFacts>, AppError> {
     if !matches!(kind, SecretKind::IasClientCertificate | SecretKind::XsuaaClientCertificate) {
         return Err(AppError::new(
-            "secrets.not_a_certificate",
+            code::SECRETS_NOT_A_CERTIFICATE,
             format!("{kind} is not a certificate."),
             "Ask for ias-client-certificate or xsuaa-client-certificate.",
         ));

@@ -173,6 +173,7 @@ mod tests {
     use tokenhop_core::Diagnosis;
 
     use super::*;
+    use tokenhop_core::diagnose::code;
 
     #[test]
     fn a_failed_hop_carries_its_diagnosis_and_the_later_hops_are_skipped() {
@@ -181,7 +182,7 @@ mod tests {
         entra.elapsed_ms = 1234;
         let mut ias = StepOutcome::new(Step::Ias);
         let mut d = Diagnosis::new(
-            "ias.invalid_client",
+            code::IAS_INVALID_CLIENT,
             "IAS refused the <client> & its secret.",
             "Check the IAS client secret.",
         );

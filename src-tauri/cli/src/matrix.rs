@@ -9,6 +9,8 @@ use std::collections::HashMap;
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use tokenhop_core::diagnose::code;
+use tokenhop_core::diagnose::Diagnose;
 
 use clap::builder::TypedValueParser as _;
 use clap::Args;
@@ -93,7 +95,7 @@ pub async fn run(args: RunArgs, config_dir: Option<PathBuf>) -> anyhow::Result<E
             .collect();
         if let Err(e) = junit::write(path, &suites) {
             let d = Diagnosis::new(
-                "cli.junit_write",
+                code::CLI_JUNIT_WRITE,
                 format!("Could not write the JUnit report to {}: {e}", path.display()),
                 "Check that the folder exists and is writable.",
             );
@@ -120,7 +122,7 @@ pub async fn run(args: RunArgs, config_dir: Option<PathBuf>) -> anyhow::Result<E
 fn select(args: &RunArgs, config_dir: Option<PathBuf>) -> Result<Vec<MatrixEntry>, Diagnosis> {
     if args.export.is_some() {
         return Err(Diagnosis::new(
-            "cli.export_needs_one_profile",
+            code::CLI_EXPORT_NEEDS_ONE_PROFILE,
             "--export writes the tokens of one run, and this runs several profiles.",
             "Run one profile with --export, or leave --export out.",
         ));
@@ -151,7 +153,7 @@ fn select(args: &RunArgs, config_dir: Option<PathBuf>) -> Result<Vec<MatrixEntry
             Some(env) => format!("No profile has the environment “{env}”."),
             None => "There are no profiles to run.".to_owned(),
         };
-        return Err(Diagnosis::new("cli.no_profiles", what, "List them with `tokenhop-cli profile list`."));
+        return Err(Diagnosis::new(code::CLI_NO_PROFILES, what, "List them with `tokenhop-cli profile list`."));
     }
     slugs
         .into_iter()
@@ -239,7 +241,7 @@ mod tests {
 
     use super::*;
 
-    fn outcome(step: Step, ok: bool, ms: u64, code: Option<&str>) -> StepOutcome {
+    fn outcome(step: Step, ok: bool, ms: u64, code: Option<tokenhop_core::diagnose::Code>) -> StepOutcome {
         let mut o = StepOutcome::new(step);
         o.ok = ok;
         o.elapsed_ms = ms;
@@ -260,7 +262,7 @@ mod tests {
             profile: "ACME test".into(),
             steps: vec![
                 outcome(Step::Entra, true, 398, None),
-                outcome(Step::Ias, false, 9, Some("ias.invalid_client")),
+                outcome(Step::Ias, false, 9, Some(tokenhop_core::diagnose::code::IAS_INVALID_CLIENT)),
             ],
             started_at: String::new(),
         };

@@ -8,6 +8,8 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use tokenhop_core::diagnose::code;
+use tokenhop_core::diagnose::Diagnose;
 
 use clap::Subcommand;
 use std::time::SystemTime;
@@ -159,7 +161,7 @@ fn dispatch(
             let wanted = if ias { "IAS" } else { "XSUAA" };
             if key.label() != wanted {
                 return Err(Diagnosis::new(
-                    "cli.key_kind",
+                    code::CLI_KEY_KIND,
                     format!("{} holds an {} key, not an {wanted} one.", file.display(), key.label()),
                     format!("Use --{} for this key, or give the {wanted} key.", key.label().to_lowercase()),
                 ));
@@ -178,7 +180,7 @@ fn dispatch(
                     SecretSource::Keychain => writeln!(out, "{slug}: stored the {kind} in the keychain").map_err(io)?,
                     _ => {
                         return Err(Diagnosis::new(
-                            "secrets.unavailable",
+                            code::SECRETS_UNAVAILABLE,
                             format!("There is no keychain to keep the {kind} in; the profile was updated, the credential was not stored."),
                             format!("Unlock or start a Secret Service, or set {} for each run.", kind.env_var()),
                         ))
@@ -206,7 +208,7 @@ fn read_key(file: &std::path::Path) -> Result<String, Diagnosis> {
         if file.as_os_str() == "-" { std::io::read_to_string(std::io::stdin()) } else { std::fs::read_to_string(file) };
     read.map_err(|e| {
         Diagnosis::new(
-            "cli.read_key",
+            code::CLI_READ_KEY,
             format!("could not read {}: {e}", file.display()),
             "Give the path of the key's JSON, or - to read it from standard input.",
         )
@@ -277,7 +279,7 @@ pub fn print_diagnosis(err: &mut dyn Write, d: &Diagnosis) -> std::io::Result<()
 
 fn io(e: std::io::Error) -> Diagnosis {
     Diagnosis::new(
-        "cli.output",
+        code::CLI_OUTPUT,
         format!("could not write the output: {e}"),
         "Check the pipe or file the output goes to.",
     )

@@ -14,6 +14,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
+use tokenhop_core::diagnose::Diagnose;
 
 use clap::{Args, ValueEnum};
 use tokenhop_core::chain;
@@ -157,7 +158,7 @@ pub async fn run(args: RunArgs, config_dir: Option<PathBuf>) -> anyhow::Result<E
                 }
             }
             Err(e) => {
-                print_diagnosis(&mut stderr, &Diagnosis::new(e.code(), e.to_string(), e.hint()))?;
+                print_diagnosis(&mut stderr, &e.diagnosis())?;
                 return Ok(ExitCode::FAILURE);
             }
         }

@@ -5,6 +5,8 @@
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use tokenhop_core::diagnose::code;
+use tokenhop_core::diagnose::Diagnose;
 
 use clap::Subcommand;
 use tokenhop_core::secrets::{Keychain, SecretError, SecretKind, SecretStore};
@@ -84,7 +86,11 @@ fn dispatch(
     let slug = store.resolve(name).map_err(|e| e.diagnosis())?;
     let keychain = keychain.map_err(|e| no_keychain(&e, *kind))?;
     let io = |e: std::io::Error| {
-        Diagnosis::new("cli.output", format!("could not write the output: {e}"), "Check the pipe the output goes to.")
+        Diagnosis::new(
+            code::CLI_OUTPUT,
+            format!("could not write the output: {e}"),
+            "Check the pipe the output goes to.",
+        )
     };
     match cmd {
         SecretCmd::Set { kind, .. } => {
@@ -107,7 +113,7 @@ fn dispatch(
 fn read_value(input: &mut dyn Read, is_tty: bool, slug: &str, kind: SecretKind) -> Result<Secret, Diagnosis> {
     let read_failed = |e: std::io::Error| {
         Diagnosis::new(
-            "cli.stdin",
+            code::CLI_STDIN,
             format!("could not read the secret from standard input: {e}"),
             "Pipe the value in, or type it at the prompt.",
         )
@@ -128,7 +134,7 @@ fn read_value(input: &mut dyn Read, is_tty: bool, slug: &str, kind: SecretKind) 
     if value.is_empty() {
         value.clear();
         return Err(Diagnosis::new(
-            "cli.empty_secret",
+            code::CLI_EMPTY_SECRET,
             format!("no value was given for the {kind}"),
             format!("Pipe the value in, for example: printf %s \"$SECRET\" | tokenhop-cli secret set {slug} {kind}"),
         ));

@@ -1,6 +1,7 @@
 //! The last hop: call the BTP API with the token in `Authorization` or, behind an approuter,
 //! `x-approuter-authorization`; record status, headers and the first 64 KiB of the body.
 
+use crate::diagnose::code;
 use crate::diagnose::{http_failure, Diagnosis};
 use crate::http::{parse_url, HttpClient};
 use crate::profile::{ApiConfig, HttpMethod};
@@ -35,7 +36,7 @@ pub async fn call(http: &HttpClient, api: &ApiConfig, token: &str, progress: Pro
                 };
                 out.error = Some(
                     Diagnosis::new(
-                        "api.status",
+                        code::API_STATUS,
                         format!("The API answered HTTP {} {reason}", resp.status).trim().to_owned(),
                         hint,
                     )

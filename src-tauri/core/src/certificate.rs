@@ -7,6 +7,7 @@
 //! [`Secret`]s; nothing here writes anything anywhere. It does not check revocation (neither does XSUAA: SAP Help
 //! "Implementing Custom Token Retrieval … with mTLS") nor build a path to a CA: the server does that.
 
+use crate::diagnose::code;
 use std::time::SystemTime;
 
 use rustls::pki_types::pem::PemObject;
@@ -18,7 +19,7 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::x509::SubjectPublicKeyInfo;
 use zeroize::Zeroizing;
 
-use crate::diagnose::Diagnosis;
+use crate::diagnose::{Diagnose, Diagnosis};
 use crate::secrets::Secret;
 
 /// Days before `notAfter` from which a certificate is reported as expiring soon.
@@ -89,49 +90,51 @@ pub enum CertificateError {
     NotYetValid { subject: String, not_before: String },
 }
 
-impl CertificateError {
+impl CertificateError {}
+
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+impl Diagnose for CertificateError {
     /// The error for people: a stable code, what happened, and what to do.
-    pub fn diagnosis(&self) -> Diagnosis {
+    fn diagnosis(&self) -> Diagnosis {
         let (code, hint) = match self {
             Self::NoCertificate { .. } | Self::Malformed { .. } => (
-                "certificate.not_a_certificate",
+                code::CERTIFICATE_NOT_A_CERTIFICATE,
                 "Store the binding's `certificate` field as it is, from -----BEGIN CERTIFICATE----- to the last -----END CERTIFICATE----- \
                  (`tokenhop-cli profile key` does this from the service key).",
             ),
             Self::NotAKey { .. } => (
-                "certificate.not_a_key",
+                code::CERTIFICATE_NOT_A_KEY,
                 "Store the binding's `key` field, from -----BEGIN … PRIVATE KEY----- to its END line; a certificate is not a key.",
             ),
             Self::EncryptedKey { .. } => (
-                "certificate.encrypted_key",
+                code::CERTIFICATE_ENCRYPTED_KEY,
                 "TokenHop needs the key without a password, as BTP hands it out. Decrypt it once, e.g. \
                  `openssl pkey -in key.pem -out plain.pem`, store plain.pem, then delete it.",
             ),
             Self::UnsupportedKey { .. } => {
-                ("certificate.unsupported_key", "Use an RSA, ECDSA (P-256, P-384) or Ed25519 key, as BTP issues them.")
+                (code::CERTIFICATE_UNSUPPORTED_KEY, "Use an RSA, ECDSA (P-256, P-384) or Ed25519 key, as BTP issues them.")
             }
             Self::KeyMismatch { .. } => (
-                "certificate.key_mismatch",
+                code::CERTIFICATE_KEY_MISMATCH,
                 "The certificate and the key come from different bindings (or a renewal replaced one of them). Apply the \
                  whole service key again with `tokenhop-cli profile key`, which stores both together.",
             ),
             Self::Expired { .. } => (
-                "certificate.expired",
+                code::CERTIFICATE_EXPIRED,
                 "Create a new service key (BTP-managed certificates live 7 days by default) and apply it with \
                  `tokenhop-cli profile key`.",
             ),
             Self::NotYetValid { .. } => (
-                "certificate.not_yet_valid",
+                code::CERTIFICATE_NOT_YET_VALID,
                 "Check this computer's clock; otherwise wait until the certificate becomes valid.",
             ),
         };
         Diagnosis::new(code, capitalize(&self.to_string()), hint)
     }
-}
-
-fn capitalize(s: &str) -> String {
-    let mut chars = s.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 /// A checked certificate credential: the chain and key as PEM, ready for a TLS client.

@@ -1,6 +1,7 @@
 //! What a run needs besides its profile: the [`Engine`] that outlives runs (HTTP client, key cache, browser,
 //! clock), the [`RunRequest`] of one run, the network side of a run ([`Net`]) and the secrets it looks up.
 
+use crate::diagnose::code;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -102,7 +103,7 @@ impl RunRequest<'_> {
     pub(crate) fn secret(&self, kind: SecretKind) -> Result<Option<Secret>, Diagnosis> {
         self.secrets.get(self.slug, kind).map_err(|e| {
             Diagnosis::new(
-                "secrets.unavailable",
+                code::SECRETS_UNAVAILABLE,
                 format!("The {kind} could not be read: {e}"),
                 format!("Set {} for this run, or unlock the keychain.", kind.env_var()),
             )
@@ -117,7 +118,7 @@ impl RunRequest<'_> {
 
 fn missing_secret(kind: SecretKind, slug: &str) -> Diagnosis {
     Diagnosis::new(
-        "secrets.missing",
+        code::SECRETS_MISSING,
         format!("No {kind} is stored for this profile."),
         format!(
             "Store it with `tokenhop-cli secret set {slug} {kind}` (or in the app), or set {} for this run.",

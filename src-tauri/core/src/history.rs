@@ -250,6 +250,7 @@ impl HistoryStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnose::code;
     use crate::report::{SignatureStatus, StepOutcome, TokenString, TokenView};
     use crate::Diagnosis;
 
@@ -275,7 +276,8 @@ mod tests {
         let mut ias = StepOutcome::new(Step::Ias);
         ias.ok = ok_ias;
         if !ok_ias {
-            let mut d = Diagnosis::new("ias.invalid_client", "IAS refused the client.", "Check the IAS client secret.");
+            let mut d =
+                Diagnosis::new(code::IAS_INVALID_CLIENT, "IAS refused the client.", "Check the IAS client secret.");
             d.raw = Some(format!("HTTP 401\n{{\"error\":\"invalid_client\",\"assertion\":\"{JWT}\"}}"));
             ias.error = Some(d);
         }

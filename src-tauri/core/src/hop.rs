@@ -4,6 +4,8 @@
 //! and the checks of what comes back ([`crate::token_checks`]).
 
 use crate::certificate::load_identity;
+use crate::diagnose::code;
+use crate::diagnose::Diagnose;
 use crate::diagnose::{http_failure, Diagnosis};
 use crate::engine::{Engine, Net, Run, RunRequest};
 use crate::exchange::{self, Service};
@@ -121,7 +123,7 @@ fn certificate_client(
 
 fn missing_certificate(kind: SecretKind, slug: &str) -> Diagnosis {
     Diagnosis::new(
-        "secrets.missing",
+        code::SECRETS_MISSING,
         format!("No {kind} is stored for this profile, and `client_auth = \"x509\"` needs it."),
         format!(
             "Apply the X.509 service key with `tokenhop-cli profile key {slug} --ias|--xsuaa FILE`, which stores the certificate \

@@ -8,6 +8,7 @@
 //! `xsuaa-refresh-token`, overridable by `TOKENHOP_IAS_REFRESH_TOKEN` / `TOKENHOP_XSUAA_REFRESH_TOKEN`),
 //! never in a file. The Entra sign-in is refreshed elsewhere (`entra::refresh`).
 
+use crate::diagnose::code;
 use crate::diagnose::Diagnosis;
 use crate::engine::{Engine, Net, Run, RunRequest};
 use crate::hop::{self, Handed};
@@ -25,7 +26,7 @@ struct Hop<'a> {
 fn hop<'a>(req: &'a RunRequest<'_>, step: Step) -> Result<Hop<'a>, Diagnosis> {
     let not_configured = |section: &str| {
         Diagnosis::new(
-            format!("{section}.not_configured"),
+            code::not_configured(step),
             format!("The profile has no [{section}] section, so its tokens cannot be refreshed."),
             format!("Add the [{section}] section to the profile."),
         )
@@ -40,7 +41,7 @@ fn hop<'a>(req: &'a RunRequest<'_>, step: Step) -> Result<Hop<'a>, Diagnosis> {
             Ok(Hop { request: TokenRequest::xsuaa_refresh(x), issuer: &x.url, kept_as: SecretKind::XsuaaRefreshToken })
         }
         Step::Entra | Step::Api => Err(Diagnosis::new(
-            "refresh.not_refreshable",
+            code::REFRESH_NOT_REFRESHABLE,
             format!("The {step} step has no refresh token TokenHop can redeem."),
             "Only the IAS and XSUAA tokens can be refreshed; run the chain again for the others.",
         )),
@@ -83,7 +84,7 @@ pub(crate) async fn from_kept(run: &Run<'_>, step: Step) -> StepOutcome {
         Ok(None) => StepOutcome::failed(
             step,
             Diagnosis::new(
-                format!("{step}.no_refresh_token"),
+                code::no_refresh_token(step),
                 format!("No {} refresh token is kept for this profile.", step.as_str().to_uppercase()),
                 format!(
                     "Set `keep_refresh_tokens = true` in the profile and run once without --refresh, or set {} for this run.",

@@ -1,6 +1,7 @@
 //! The pieces every token request shares: the token response (RFC 6749 §5.1, plus `id_token` of OIDC Core
 //! §3.1.3.3), turning a failed response into a diagnosis, and the redacted record of the exchange.
 
+use crate::diagnose::code;
 use serde::Deserialize;
 
 use crate::diagnose::{unexpected_body, Diagnosis};
@@ -47,14 +48,14 @@ pub fn read_token_response(
     }
     let tokens: TokenResponse = serde_json::from_value(json).map_err(|e| {
         Diagnosis::new(
-            "oauth.malformed_response",
+            code::OAUTH_MALFORMED_RESPONSE,
             format!("{service} answered with JSON that is not a token response: {e}"),
             "Check that the URL points at the token endpoint of the right service.",
         )
     })?;
     if tokens.access_token.is_none() && tokens.id_token.is_none() {
         return Err(Diagnosis::new(
-            "oauth.no_tokens",
+            code::OAUTH_NO_TOKENS,
             format!("{service} answered HTTP {} but returned no token.", resp.status),
             "Check the grant type and scopes the application is allowed.",
         ));

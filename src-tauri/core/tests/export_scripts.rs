@@ -7,6 +7,7 @@ mod fixture;
 
 use std::path::Path;
 use std::process::Command;
+use tokenhop_core::diagnose::Diagnose;
 
 use tokenhop_core::export::{render, write_files, ExportFormat};
 use tokenhop_core::profile::ClientAuth;
@@ -203,5 +204,5 @@ fn an_env_export_of_a_run_without_tokens_is_refused() {
         &fixture::options(),
     )
     .unwrap_err();
-    assert_eq!(err.code(), "export.no_tokens");
+    assert_eq!(err.diagnosis().code, "export.no_tokens");
 }

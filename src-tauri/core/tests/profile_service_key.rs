@@ -2,6 +2,7 @@
 //! `cf service-key` print them), their wrappers, and the errors people hit.
 
 use std::path::Path;
+use tokenhop_core::diagnose::Diagnose;
 
 use tokenhop_core::profile::file::parse_profile;
 use tokenhop_core::profile::{

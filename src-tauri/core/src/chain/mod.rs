@@ -33,6 +33,7 @@
 
 mod sign_in;
 
+use crate::diagnose::code;
 use std::time::Instant;
 
 use tokio_util::sync::CancellationToken;
@@ -80,7 +81,7 @@ pub async fn run(
         let previous = report.steps.last();
         let mut outcome = tokio::select! {
             o = run_step(&run, step, previous, &keeper, &cancel) => o,
-            _ = cancel.cancelled() => StepOutcome::failed(step, Diagnosis::new("cancelled", "The run was cancelled.", "Run the chain again when ready.")),
+            _ = cancel.cancelled() => StepOutcome::failed(step, Diagnosis::new(code::CANCELLED, "The run was cancelled.", "Run the chain again when ready.")),
         };
         outcome.elapsed_ms = t0.elapsed().as_millis() as u64;
         let ok = outcome.ok;
@@ -157,7 +158,7 @@ async fn run_step(
         StepOutcome::failed(
             step,
             Diagnosis::new(
-                format!("{section}.not_configured"),
+                code::not_configured(step),
                 format!("The profile has no [{section}] section, so the {step} step cannot run."),
                 format!("Add the [{section}] section to the profile, or run only up to the previous step."),
             ),
@@ -197,7 +198,7 @@ async fn exchange(run: &Run<'_>, request: &TokenRequest, issuer: &str, handed: H
         return StepOutcome::failed(
             hop::step_of(request.service),
             Diagnosis::new(
-                "chain.no_input",
+                code::CHAIN_NO_INPUT,
                 "The previous step produced no ID token to exchange.",
                 "Run the chain from the start.",
             ),

@@ -1,6 +1,7 @@
 //! The Entra step: discovery, then the cached sign-in redeemed silently or the profile's flow (browser, device
 //! code, ROPC), the ID token checked, and the sign-in kept for the next run.
 
+use crate::diagnose::code;
 use std::time::SystemTime;
 
 use serde_json::Value;
@@ -149,7 +150,7 @@ pub(super) async fn entra_step(
         return StepOutcome::failed(
             Step::Entra,
             Diagnosis::new(
-                "entra.no_request",
+                code::ENTRA_NO_REQUEST,
                 "The sign-in returned tokens without a token request.",
                 "Report this as a bug.",
             ),
@@ -187,7 +188,7 @@ async fn finish_entra(
     let tokens = signed_in.tokens;
     let Some(id_token) = tokens.id_token.as_ref() else {
         out.error = Some(Diagnosis::new(
-            "entra.no_id_token",
+            code::ENTRA_NO_ID_TOKEN,
             "Entra returned no ID token.",
             "Add the `openid` scope to the profile's Entra scopes.",
         ));
@@ -237,7 +238,7 @@ fn same_user_check(out: &mut StepOutcome, original: Option<&SignedInUser>) {
         out.checks.push(Check::new(format!("original_{name}"), ok, detail).on("id_token"));
         if !ok && out.error.is_none() {
             out.error = Some(Diagnosis::new(
-                "entra.sign_in_changed_user",
+                code::ENTRA_SIGN_IN_CHANGED_USER,
                 format!("The refreshed ID token is for another {} than the cached sign-in ({name} changed).", if name == "sub" { "user" } else { "tenant" }),
                 "Do not use these tokens. Forget the cached sign-in (`tokenhop-cli profile sign-out NAME`, or Sign out in the app) and sign in again.",
             ));
@@ -288,7 +289,7 @@ fn sign_in_required(req: &RunRequest<'_>, refused: Option<&str>) -> Diagnosis {
         None => "There is no cached sign-in for this profile, and this run may not open a browser.".to_owned(),
     };
     Diagnosis::new(
-        "entra.sign_in_required",
+        code::ENTRA_SIGN_IN_REQUIRED,
         message,
         format!(
             "Sign in once without --no-browser (`tokenhop-cli run {}`), which keeps the sign-in in the keychain, or set {} for this run.",
@@ -312,13 +313,13 @@ fn discovery_diagnosis(e: &crate::oidc::DiscoveryError) -> Diagnosis {
     match e {
         D::Http(h) => http_failure("Entra discovery", h),
         D::NotFound { url, status, body } => Diagnosis::new(
-            "entra.discovery_not_found",
+            code::ENTRA_DISCOVERY_NOT_FOUND,
             format!("{url} answered HTTP {status} instead of an OpenID configuration."),
             "Check the tenant (GUID or domain such as contoso.onmicrosoft.com) and the authority in the profile.",
         )
         .with_raw(format!("HTTP {status}\n{body}")),
         D::Malformed { url, reason, body } => Diagnosis::new(
-            "entra.discovery_malformed",
+            code::ENTRA_DISCOVERY_MALFORMED,
             format!("The OpenID configuration at {url} is malformed: {reason}"),
             "Check the authority: it must serve Entra's v2.0 endpoints.",
         )

@@ -2,6 +2,7 @@
 //! Entra v2.0 endpoints. Typestate: a code can only be redeemed with the [`PendingSignIn`] that produced the
 //! authorization URL, so the verifier, state and nonce cannot be mixed up or skipped.
 
+use crate::diagnose::code;
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient};
 use openidconnect::{ClientId, CsrfToken, Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope};
 use url::Url;
@@ -34,13 +35,17 @@ impl std::fmt::Debug for PendingSignIn {
 pub fn start(discovery: &Discovery, entra: &EntraConfig, redirect_uri: &str) -> Result<PendingSignIn, Diagnosis> {
     let metadata = discovery.metadata.clone().ok_or_else(|| {
         Diagnosis::new(
-            "entra.discovery_incomplete",
+            code::ENTRA_DISCOVERY_INCOMPLETE,
             format!("The OpenID configuration at {} lacks fields needed to sign in.", discovery.url),
             "Check the authority and tenant in the profile: the document must be Entra's v2.0 configuration.",
         )
     })?;
     let redirect = RedirectUrl::new(redirect_uri.to_owned()).map_err(|e| {
-        Diagnosis::new("entra.redirect_uri", format!("Bad redirect URI {redirect_uri}: {e}"), "Report this as a bug.")
+        Diagnosis::new(
+            code::ENTRA_REDIRECT_URI,
+            format!("Bad redirect URI {redirect_uri}: {e}"),
+            "Report this as a bug.",
+        )
     })?;
     let client = CoreClient::from_provider_metadata(metadata, ClientId::new(entra.client_id.clone()), None)
         .set_redirect_uri(redirect);

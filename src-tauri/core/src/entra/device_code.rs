@@ -1,6 +1,7 @@
 //! The device authorization grant (RFC 8628): show a code and a URL, then poll the token endpoint at the
 //! server's interval, slowing down when told (`slow_down`, §3.5) and stopping at `expired_token`.
 
+use crate::diagnose::code;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -102,7 +103,7 @@ pub async fn run(
     loop {
         tokio::select! {
             _ = tokio::time::sleep(interval) => {}
-            _ = cancel.cancelled() => return (Err(Diagnosis::new("cancelled", "The sign-in was cancelled.", "Run the chain again when ready.")), None),
+            _ = cancel.cancelled() => return (Err(Diagnosis::new(code::CANCELLED, "The sign-in was cancelled.", "Run the chain again when ready.")), None),
         }
         if tokio::time::Instant::now() > deadline {
             return (Err(expired()), None);
@@ -124,7 +125,7 @@ pub async fn run(
 
 fn expired() -> Diagnosis {
     Diagnosis::new(
-        "entra.device_code_expired",
+        code::ENTRA_DEVICE_CODE_EXPIRED,
         "The device code expired before the sign-in was completed.",
         "Run the chain again and enter the new code within the time Entra gives (usually 15 minutes).",
     )

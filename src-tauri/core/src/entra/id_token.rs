@@ -3,6 +3,7 @@
 //! audience, expiry with a small leeway, nonce, and only asymmetric algorithms. Then what `openidconnect`
 //! leaves to us: `azp`, `ver`, and the consultant checks.
 
+use crate::diagnose::code;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -60,7 +61,7 @@ pub async fn verify(
         Ok(d) => d,
         Err(e) => {
             out.error = Some(Diagnosis::new(
-                "token.malformed",
+                code::TOKEN_MALFORMED,
                 format!("The Entra ID token is malformed: {e}"),
                 "Report the raw response to the Entra administrator.",
             ));
@@ -72,7 +73,7 @@ pub async fn verify(
     out.checks.push(Check::new("ver", ver == "2.0", format!("ver is {ver}; IAS expects a v2.0 token")).on("id_token"));
     if ver == "1.0" {
         out.error = Some(Diagnosis::new(
-            "entra.v1_token",
+            code::ENTRA_V1_TOKEN,
             "Entra issued a v1.0 token (issuer sts.windows.net), but IAS trusts the v2.0 issuer.",
             "An ID token's version follows the endpoint that issued it (the manifest's `accessTokenAcceptedVersion` concerns access tokens only): the sign-in must use the v2.0 endpoints. Check that the profile's authority serves `{authority}/{tenant}/v2.0/.well-known/openid-configuration` and that its `token_endpoint` ends in `/oauth2/v2.0/token`.",
         ));
@@ -83,7 +84,7 @@ pub async fn verify(
         Ok(t) => t,
         Err(e) => {
             out.error = Some(Diagnosis::new(
-                "token.malformed",
+                code::TOKEN_MALFORMED,
                 format!("The Entra ID token cannot be parsed: {e}"),
                 "Check the raw response from Entra.",
             ));
@@ -94,7 +95,7 @@ pub async fn verify(
         out.signature =
             SignatureStatus::Unverified { reason: format!("the keys at {} could not be fetched", discovery.jwks_uri) };
         out.error = Some(Diagnosis::new(
-            "entra.jwks_unavailable",
+            code::ENTRA_JWKS_UNAVAILABLE,
             format!("Could not fetch Entra's signing keys from {}.", discovery.jwks_uri),
             "Check the network and the authority in the profile.",
         ));
@@ -105,7 +106,7 @@ pub async fn verify(
         Ok(issuer) => issuer,
         Err(e) => {
             out.error = Some(Diagnosis::new(
-                "entra.discovery_malformed",
+                code::ENTRA_DISCOVERY_MALFORMED,
                 format!("The OpenID configuration names an issuer that is not a URL ({}): {e}", discovery.issuer),
                 "Check the authority: it must serve Entra's v2.0 endpoints.",
             ));
@@ -194,14 +195,14 @@ pub async fn verify(
         let ok = azp == client_id;
         out.checks.push(Check::new("azp", ok, format!("azp is {azp}")).on("id_token"));
         if !ok && out.error.is_none() {
-            out.error = Some(Diagnosis::new("token.wrong_azp", format!("The ID token was issued to {azp}, not to {client_id}."), "Another application's token reached this sign-in: start again, and check the client ID in the profile."));
+            out.error = Some(Diagnosis::new(code::TOKEN_WRONG_AZP, format!("The ID token was issued to {azp}, not to {client_id}."), "Another application's token reached this sign-in: start again, and check the client ID in the profile."));
         }
     }
     let has_email = decoded.claim_str("email").is_some();
     out.checks.push(Check::new("email", has_email, if has_email { "email present (IAS maps users by it)".to_owned() } else { "no email claim: add the `email` scope, and make sure the user has a mail address; IAS usually maps users by email".to_owned() }).on("id_token"));
     if ver != "2.0" && out.error.is_none() {
         out.error = Some(Diagnosis::new(
-            "entra.not_v2",
+            code::ENTRA_NOT_V2,
             format!("The ID token has ver {ver}, not 2.0."),
             "Use Entra's v2.0 endpoints.",
         ));
@@ -222,29 +223,29 @@ fn check_name(e: &E) -> &'static str {
 
 fn diagnose(e: &E, iss: &str, aud: &[String], expected_iss: &str, client_id: &str) -> Diagnosis {
     match e {
-        E::Expired(_) => Diagnosis::new("token.expired", "The Entra ID token has expired.", "Sign in again, and check that this computer's clock is right."),
+        E::Expired(_) => Diagnosis::new(code::TOKEN_EXPIRED, "The Entra ID token has expired.", "Sign in again, and check that this computer's clock is right."),
         E::InvalidAudience(_) => Diagnosis::new(
-            "token.wrong_audience",
+            code::TOKEN_WRONG_AUDIENCE,
             format!("The ID token's aud is {} but the profile's Entra client ID is {client_id}.", aud.join(", ")),
             "Set the profile's Entra client ID to the app registration you sign in with — the one IAS trusts.",
         ),
         E::InvalidIssuer(_) => Diagnosis::new(
-            "token.wrong_issuer",
+            code::TOKEN_WRONG_ISSUER,
             format!("The ID token's issuer is {iss}, expected {expected_iss}."),
             "Check the tenant in the profile: the token must come from the tenant IAS trusts.",
         ),
         E::InvalidNonce(_) => Diagnosis::new(
-            "token.nonce_mismatch",
+            code::TOKEN_NONCE_MISMATCH,
             "The ID token's nonce does not match this sign-in (or is missing).",
             "The response may be replayed from another sign-in: start the sign-in again.",
         ),
         E::SignatureVerification(s) => match s {
-            S::NoMatchingKey => Diagnosis::new("token.unknown_kid", "The ID token is signed with a key the tenant does not publish, even after TokenHop fetched the tenant's keys again.", "The token is not from this tenant: check the tenant and authority in the profile."),
-            S::AmbiguousKeyId(_) => Diagnosis::new("token.ambiguous_key", "The ID token names no key (kid) and the tenant publishes several.", "Tokens from Entra always carry a kid: this token is not a genuine Entra token."),
-            S::DisallowedAlg(alg) | S::UnsupportedAlg(alg) => Diagnosis::new("token.alg_not_allowed", format!("The ID token is signed with {alg}, which TokenHop never accepts."), "Entra signs with RS256; a token with `none` or HS256 is forged or from another issuer."),
-            S::NoSignature => Diagnosis::new("token.alg_not_allowed", "The ID token is not signed (alg none).", "Entra always signs ID tokens: this token must not be trusted."),
-            _ => Diagnosis::new("token.bad_signature", format!("The ID token's signature is invalid: {s}"), "The token was altered or signed by someone else: do not use it, and sign in again."),
+            S::NoMatchingKey => Diagnosis::new(code::TOKEN_UNKNOWN_KID, "The ID token is signed with a key the tenant does not publish, even after TokenHop fetched the tenant's keys again.", "The token is not from this tenant: check the tenant and authority in the profile."),
+            S::AmbiguousKeyId(_) => Diagnosis::new(code::TOKEN_AMBIGUOUS_KEY, "The ID token names no key (kid) and the tenant publishes several.", "Tokens from Entra always carry a kid: this token is not a genuine Entra token."),
+            S::DisallowedAlg(alg) | S::UnsupportedAlg(alg) => Diagnosis::new(code::TOKEN_ALG_NOT_ALLOWED, format!("The ID token is signed with {alg}, which TokenHop never accepts."), "Entra signs with RS256; a token with `none` or HS256 is forged or from another issuer."),
+            S::NoSignature => Diagnosis::new(code::TOKEN_ALG_NOT_ALLOWED, "The ID token is not signed (alg none).", "Entra always signs ID tokens: this token must not be trusted."),
+            _ => Diagnosis::new(code::TOKEN_BAD_SIGNATURE, format!("The ID token's signature is invalid: {s}"), "The token was altered or signed by someone else: do not use it, and sign in again."),
         },
-        other => Diagnosis::new("token.invalid", format!("The ID token was rejected: {other}"), "Sign in again; if it persists, check the tenant and client ID."),
+        other => Diagnosis::new(code::TOKEN_INVALID, format!("The ID token was rejected: {other}"), "Sign in again; if it persists, check the tenant and client ID."),
     }
 }

@@ -11,6 +11,7 @@ pub mod loopback;
 pub mod password;
 pub mod refresh;
 
+use crate::diagnose::code;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
@@ -87,7 +88,7 @@ pub async fn sign_in(cx: SignInContext<'_>) -> SignIn {
             let Some(pw) = cx.secrets.password.as_ref() else {
                 return SignIn {
                     tokens: Err(Diagnosis::new(
-                        "entra.password_missing",
+                        code::ENTRA_PASSWORD_MISSING,
                         "The password flow needs the user's password, and none is stored.",
                         "Store it with `tokenhop-cli secret set NAME entra-password`, or set TOKENHOP_ENTRA_PASSWORD.",
                     )),
@@ -115,7 +116,7 @@ async fn authorization_code(cx: &SignInContext<'_>) -> SignIn {
     // Discovery refused such documents already; the browser opens nothing but https (or http on loopback).
     if let Err(e) = parse_url(&url) {
         return fail(Diagnosis::new(
-            "entra.discovery_malformed",
+            code::ENTRA_DISCOVERY_MALFORMED,
             format!("The authorization endpoint is not a sign-in page TokenHop may open: {e}"),
             "Check the authority in the profile: it must serve Entra's v2.0 endpoints over https.",
         ));
@@ -144,16 +145,16 @@ async fn authorization_code(cx: &SignInContext<'_>) -> SignIn {
 fn loopback_diagnosis(e: &LoopbackError) -> Diagnosis {
     match e {
         LoopbackError::PortInUse { port } => Diagnosis::new(
-            "loopback.port_in_use",
+            code::LOOPBACK_PORT_IN_USE,
             format!("Port {port} on this machine's loopback address (127.0.0.1 or [::1]) is already in use, so TokenHop cannot receive the sign-in safely."),
             format!("Close the program using port {port}, or set `redirect_port = 0` in the profile so any free port is used (Entra ignores the port of http://localhost)."),
         ),
-        LoopbackError::Bind(err) => Diagnosis::new("loopback.bind", format!("TokenHop could not listen on 127.0.0.1: {err}"), "Check that local firewalls or sandboxes allow listening on loopback."),
+        LoopbackError::Bind(err) => Diagnosis::new(code::LOOPBACK_BIND, format!("TokenHop could not listen on 127.0.0.1: {err}"), "Check that local firewalls or sandboxes allow listening on loopback."),
         LoopbackError::Authorization { error, description } => {
             let (code, hint) = match error.as_str() {
-                "access_denied" => ("entra.access_denied", "The user or a policy declined the sign-in. Sign in again and accept, or ask the Entra administrator about consent and assignment."),
-                "consent_required" | "interaction_required" => ("entra.consent_required", "Sign in interactively (no prompt=none) and grant consent, or ask an administrator for admin consent."),
-                _ => ("entra.authorization_error", "Read Entra's description above; the AADSTS code names the cause."),
+                "access_denied" => (code::ENTRA_ACCESS_DENIED, "The user or a policy declined the sign-in. Sign in again and accept, or ask the Entra administrator about consent and assignment."),
+                "consent_required" | "interaction_required" => (code::ENTRA_CONSENT_REQUIRED, "Sign in interactively (no prompt=none) and grant consent, or ask an administrator for admin consent."),
+                _ => (code::ENTRA_AUTHORIZATION_ERROR, "Read Entra's description above; the AADSTS code names the cause."),
             };
             let d = Diagnosis::new(code, format!("Entra ended the sign-in with `{error}`: {description}"), hint);
             match description.find("AADSTS") {
@@ -162,20 +163,20 @@ fn loopback_diagnosis(e: &LoopbackError) -> Diagnosis {
             }
         }
         LoopbackError::IssuerMismatch { expected, got } => Diagnosis::new(
-            "entra.issuer_mismatch",
+            code::ENTRA_ISSUER_MISMATCH,
             format!("The sign-in response came from {got}, not from {expected}."),
             "Another identity provider answered this sign-in (a mix-up attack, or two sign-ins at once). Close other sign-in tabs and start again.",
         ),
         LoopbackError::TimedOut { seconds, foreign_callbacks } if *foreign_callbacks > 0 => Diagnosis::new(
-            "entra.state_mismatch",
+            code::ENTRA_STATE_MISMATCH,
             format!("No valid sign-in response arrived within {seconds} s; {foreign_callbacks} response(s) with a foreign state were refused."),
             "A browser tab from an older sign-in answered. Close old sign-in tabs and run again.",
         ),
         LoopbackError::TimedOut { seconds, .. } => Diagnosis::new(
-            "entra.timeout",
+            code::ENTRA_TIMEOUT,
             format!("No sign-in response arrived within {seconds} s."),
             "Finish the sign-in in the browser window TokenHop opened, or copy the sign-in URL into a browser if none opened.",
         ),
-        LoopbackError::Cancelled => Diagnosis::new("cancelled", "The sign-in was cancelled.", "Run the chain again when ready."),
+        LoopbackError::Cancelled => Diagnosis::new(code::CANCELLED, "The sign-in was cancelled.", "Run the chain again when ready."),
     }
 }

@@ -2,6 +2,7 @@
 //! federated users, and Microsoft discourages it: the chain warns whenever it is used.
 
 use super::auth_code::post_token;
+use crate::diagnose::code;
 use crate::diagnose::Diagnosis;
 use crate::http::HttpClient;
 use crate::oidc::Discovery;
@@ -22,7 +23,7 @@ pub async fn run(
 ) -> (Result<TokenResponse, Diagnosis>, HttpRecord) {
     let Some(username) = entra.username.as_deref() else {
         let d = Diagnosis::new(
-            "entra.username_missing",
+            code::ENTRA_USERNAME_MISSING,
             "The password flow needs a user name, and the profile has none.",
             "Set `username` in the profile's [entra] section.",
         );

@@ -65,6 +65,7 @@ fn classify(record: &HttpRecord, diagnosis: Diagnosis) -> RefreshFailure {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnose::code;
 
     fn record(body: &str) -> HttpRecord {
         HttpRecord {
@@ -80,7 +81,7 @@ mod tests {
 
     #[test]
     fn only_a_refused_grant_sends_the_user_back_to_the_browser() {
-        let d = || Diagnosis::new("entra.error", "m", "h");
+        let d = || Diagnosis::new(code::ENTRA_ERROR, "m", "h");
         let cases = [
             (
                 r#"{"error":"invalid_grant","error_description":"AADSTS700082: The refresh token has expired due to inactivity.\r\nTrace ID: x"}"#,

@@ -15,6 +15,7 @@ mod postman;
 mod vars;
 mod write;
 
+use crate::diagnose::code;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -23,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
+use crate::diagnose::{sentence, Diagnose, Diagnosis};
 use crate::profile::Profile;
 use crate::report::RunReport;
 use crate::secrets::Secret;
@@ -185,20 +187,26 @@ pub enum ExportError {
     Json(#[from] serde_json::Error),
 }
 
+impl Diagnose for ExportError {
+    fn diagnosis(&self) -> Diagnosis {
+        Diagnosis::new(self.code(), sentence(&self.to_string()), self.hint())
+    }
+}
+
 impl ExportError {
     /// A stable code for the `{code, message, hint}` the UI and CLI show.
-    pub fn code(&self) -> &'static str {
+    fn code(&self) -> code::Code {
         match self {
-            Self::UnknownFormat(_) => "export.unknown_format",
-            Self::NoTokens => "export.no_tokens",
-            Self::InvalidFileName(_) => "export.invalid_file_name",
-            Self::Io { .. } => "export.io",
-            Self::Json(_) => "export.serialize",
+            Self::UnknownFormat(_) => code::EXPORT_UNKNOWN_FORMAT,
+            Self::NoTokens => code::EXPORT_NO_TOKENS,
+            Self::InvalidFileName(_) => code::EXPORT_INVALID_FILE_NAME,
+            Self::Io { .. } => code::EXPORT_IO,
+            Self::Json(_) => code::EXPORT_SERIALIZE,
         }
     }
 
     /// What the user can do about it.
-    pub fn hint(&self) -> &'static str {
+    fn hint(&self) -> &'static str {
         match self {
             Self::UnknownFormat(_) => "Pick one of postman, curl, http or env.",
             Self::NoTokens => "Run the chain until at least one step succeeds, then export again.",

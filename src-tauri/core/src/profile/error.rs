@@ -1,8 +1,9 @@
 //! What can go wrong with profile files, typed inside and explained as a [`Diagnosis`] at the edge.
 
+use crate::diagnose::code;
 use std::path::PathBuf;
 
-use crate::diagnose::Diagnosis;
+use crate::diagnose::{Diagnose, Diagnosis};
 
 use super::validate::FieldError;
 
@@ -62,46 +63,48 @@ impl ProfileError {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Self::Io { path: path.into(), source }
     }
+}
 
+impl Diagnose for ProfileError {
     /// The error for people: a stable code, what happened, and what to do.
-    pub fn diagnosis(&self) -> Diagnosis {
+    fn diagnosis(&self) -> Diagnosis {
         let message = self.to_string();
         let (code, hint) = match self {
             Self::NotFound { .. } => (
-                "profile.not_found",
+                code::PROFILE_NOT_FOUND,
                 "Check the spelling; `tokenhop-cli profile list` shows the profiles by name and slug.".to_owned(),
             ),
             Self::AlreadyExists { .. } => (
-                "profile.already_exists",
+                code::PROFILE_ALREADY_EXISTS,
                 "Choose another name, or rename or delete the existing profile first.".to_owned(),
             ),
             Self::Parse { .. } => (
-                "profile.parse",
+                code::PROFILE_PARSE,
                 "Fix the file at the position shown (unknown keys and misspelt values are errors), or delete it; \
                  TokenHop leaves it untouched."
                     .to_owned(),
             ),
             Self::UnsupportedVersion { .. } => (
-                "profile.unsupported_version",
+                code::PROFILE_UNSUPPORTED_VERSION,
                 "This profile was written by a newer TokenHop: update TokenHop to open it.".to_owned(),
             ),
             Self::Invalid(errors) => (
-                "profile.invalid",
+                code::PROFILE_INVALID,
                 errors.iter().map(|e| format!("{}: {}", e.field, e.hint)).collect::<Vec<_>>().join(" "),
             ),
             Self::NameChanged { .. } => (
-                "profile.name_changed",
+                code::PROFILE_NAME_CHANGED,
                 "Rename the profile instead, so that its file and keychain entries move with it.".to_owned(),
             ),
             Self::NoConfigDir => (
-                "profile.no_config_dir",
+                code::PROFILE_NO_CONFIG_DIR,
                 "Set TOKENHOP_CONFIG_DIR (or pass --config-dir) to a directory TokenHop may write.".to_owned(),
             ),
             Self::NotAFile { .. } | Self::TooLarge { .. } => {
-                ("profile.not_a_profile", "Choose a TokenHop profile file (a small .toml file).".to_owned())
+                (code::PROFILE_NOT_A_PROFILE, "Choose a TokenHop profile file (a small .toml file).".to_owned())
             }
             Self::Io { .. } => (
-                "profile.io",
+                code::PROFILE_IO,
                 "Check that the directory exists and that you may read and write it, and that the disk is not full."
                     .to_owned(),
             ),

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use super::store::{ProfileLoadError, ProfileSummary};
+use super::summary::{ProfileLoadError, ProfileSummary};
 
 /// Below this many files to parse, threads cost more than they save.
 const PARALLEL_FROM: usize = 32;

@@ -10,10 +10,12 @@ mod index;
 pub mod model;
 pub mod service_key;
 pub mod store;
+mod summary;
 pub mod validate;
 
 pub use error::ProfileError;
 pub use model::*;
 pub use service_key::{apply_service_key, parse_service_key, AppliedKey, Credential, ServiceKey, ServiceKeyError};
-pub use store::{slugify, ProfileList, ProfileLoadError, ProfileStore, ProfileSummary, APP_IDENTIFIER, CONFIG_DIR_ENV};
+pub use store::{ProfileStore, APP_IDENTIFIER, CONFIG_DIR_ENV};
+pub use summary::{ProfileList, ProfileLoadError, ProfileSummary};
 pub use validate::{validate, FieldError};

@@ -269,3 +269,22 @@ pub enum HttpMethod {
     Get,
     Post,
 }
+
+const MAX_SLUG_LEN: usize = 64;
+
+/// The file name of a profile: lower-case letters and digits joined by single dashes, at most 64 chars.
+pub fn slugify(name: &str) -> String {
+    let mut slug = String::with_capacity(name.len());
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            slug.push(c);
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let mut slug: String = slug.trim_end_matches('-').chars().take(MAX_SLUG_LEN).collect();
+    while slug.ends_with('-') {
+        slug.pop();
+    }
+    slug
+}

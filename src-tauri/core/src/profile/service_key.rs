@@ -7,9 +7,10 @@
 //! IAS), the certificate and its private key — comes back as [`Secret`]s for the caller to put into a secret
 //! store; it never reaches the profile. The app's paste and `tokenhop-cli profile key` both go through here.
 
+use crate::diagnose::code;
 use serde_json::{Map, Value};
 
-use crate::diagnose::Diagnosis;
+use crate::diagnose::{Diagnose, Diagnosis};
 use crate::secrets::Secret;
 use crate::secrets::SecretKind;
 
@@ -97,32 +98,7 @@ pub enum ServiceKeyError {
     X509WithoutKey { kind: &'static str },
 }
 
-impl ServiceKeyError {
-    /// The error for people: a stable code, what happened, and what to do.
-    pub fn diagnosis(&self) -> Diagnosis {
-        let hint = match self {
-            Self::Json { .. } => "Paste the whole key as shown by the BTP cockpit or `cf service-key`, from { to }.",
-            Self::NotAKey(_) => {
-                "Paste the JSON of an XSUAA service key (with clientid, clientsecret, url, uaadomain) or of an \
-                 SAP Cloud Identity service binding (with clientid, clientsecret, url, domains)."
-            }
-            Self::MissingField { .. } => {
-                "Copy the complete key again; the cockpit shows it under the instance's Service Keys."
-            }
-            Self::X509WithoutKey { .. } => {
-                "Keys of your own certificate (X509_PROVIDED) stay with you: store the certificate and its key with \
-                 `tokenhop-cli secret set`, or create a service key with a generated certificate (X509_GENERATED)."
-            }
-        };
-        let code = match self {
-            Self::Json { .. } => "service_key.json",
-            Self::NotAKey(_) => "service_key.unrecognized",
-            Self::MissingField { .. } => "service_key.missing_field",
-            Self::X509WithoutKey { .. } => "service_key.x509_without_key",
-        };
-        Diagnosis::new(code, self.to_string(), hint)
-    }
-}
+impl ServiceKeyError {}
 
 /// Reads an XSUAA service key or an IAS binding.
 pub fn parse_service_key(json: &str) -> Result<ServiceKey, ServiceKeyError> {
@@ -192,6 +168,33 @@ pub fn parse_service_key(json: &str) -> Result<ServiceKey, ServiceKeyError> {
             app_tid: text(creds, "app_tid"),
         }
     })
+}
+
+impl Diagnose for ServiceKeyError {
+    /// The error for people: a stable code, what happened, and what to do.
+    fn diagnosis(&self) -> Diagnosis {
+        let hint = match self {
+            Self::Json { .. } => "Paste the whole key as shown by the BTP cockpit or `cf service-key`, from { to }.",
+            Self::NotAKey(_) => {
+                "Paste the JSON of an XSUAA service key (with clientid, clientsecret, url, uaadomain) or of an \
+                 SAP Cloud Identity service binding (with clientid, clientsecret, url, domains)."
+            }
+            Self::MissingField { .. } => {
+                "Copy the complete key again; the cockpit shows it under the instance's Service Keys."
+            }
+            Self::X509WithoutKey { .. } => {
+                "Keys of your own certificate (X509_PROVIDED) stay with you: store the certificate and its key with \
+                 `tokenhop-cli secret set`, or create a service key with a generated certificate (X509_GENERATED)."
+            }
+        };
+        let code = match self {
+            Self::Json { .. } => code::SERVICE_KEY_JSON,
+            Self::NotAKey(_) => code::SERVICE_KEY_UNRECOGNIZED,
+            Self::MissingField { .. } => code::SERVICE_KEY_MISSING_FIELD,
+            Self::X509WithoutKey { .. } => code::SERVICE_KEY_X509_WITHOUT_KEY,
+        };
+        Diagnosis::new(code, self.to_string(), hint)
+    }
 }
 
 /// What applying a key did: the profile fields it changed (`xsuaa.client_auth: post → x509`), and the secrets

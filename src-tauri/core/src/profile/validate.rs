@@ -7,8 +7,7 @@ use serde::Serialize;
 use ts_rs::TS;
 use url::{Host, Url};
 
-use super::model::{ClientAuth, Flow, Profile, SCHEMA_VERSION};
-use super::store::slugify;
+use super::model::{slugify, ClientAuth, Flow, Profile, SCHEMA_VERSION};
 
 /// One problem with one field. `field` is the TOML path (`entra.tenant`, `ias.url`, …).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]

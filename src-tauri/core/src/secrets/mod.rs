@@ -1,12 +1,13 @@
 //! Client secrets, passwords and cached sign-ins: the OS keychain, environment overrides, and an in-memory
 //! store (DESIGN §3 "Secrets"). Nothing here ever writes a secret to a file.
 
+use crate::diagnose::code;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::diagnose::Diagnosis;
+use crate::diagnose::{Diagnose, Diagnosis};
 
 pub mod draft;
 pub mod env;
@@ -147,24 +148,7 @@ pub enum SecretError {
     Keychain { action: &'static str, profile: String, kind: SecretKind, reason: String },
 }
 
-impl SecretError {
-    /// The error for people: a stable code, what happened, and what to do.
-    pub fn diagnosis(&self) -> Diagnosis {
-        match self {
-            Self::Unavailable { .. } => Diagnosis::new(
-                "secrets.unavailable",
-                format!("{UNAVAILABLE_MESSAGE} ({self})"),
-                "Unlock your keyring or start a Secret Service (GNOME Keyring, KeePassXC), or set the \
-                 TOKENHOP_* environment variables; TokenHop never writes secrets to files.",
-            ),
-            Self::Keychain { .. } => Diagnosis::new(
-                "secrets.keychain",
-                self.to_string(),
-                "Check that the keychain is unlocked and that TokenHop may use it, then try again.",
-            ),
-        }
-    }
-}
+impl SecretError {}
 
 /// After a rename: moves every secret of profile `from` to `to` in `store` (existing ones of `to` are replaced).
 pub fn move_profile_secrets(store: &dyn SecretStore, from: &str, to: &str) -> Result<(), SecretError> {
@@ -173,6 +157,25 @@ pub fn move_profile_secrets(store: &dyn SecretStore, from: &str, to: &str) -> Re
     }
     copy_kinds(store, from, to, &SecretKind::ALL)?;
     delete_profile_secrets(store, from)
+}
+
+impl Diagnose for SecretError {
+    /// The error for people: a stable code, what happened, and what to do.
+    fn diagnosis(&self) -> Diagnosis {
+        match self {
+            Self::Unavailable { .. } => Diagnosis::new(
+                code::SECRETS_UNAVAILABLE,
+                format!("{UNAVAILABLE_MESSAGE} ({self})"),
+                "Unlock your keyring or start a Secret Service (GNOME Keyring, KeePassXC), or set the \
+                 TOKENHOP_* environment variables; TokenHop never writes secrets to files.",
+            ),
+            Self::Keychain { .. } => Diagnosis::new(
+                code::SECRETS_KEYCHAIN,
+                self.to_string(),
+                "Check that the keychain is unlocked and that TokenHop may use it, then try again.",
+            ),
+        }
+    }
 }
 
 /// After a duplicate the user wants with secrets: copies the credentials of `from` to `to` in `store`. The

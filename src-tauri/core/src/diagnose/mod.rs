@@ -8,7 +8,11 @@ use ts_rs::TS;
 
 use crate::exchange::Service;
 
-/// A failure explained. `code` is stable (`entra.redirect_mismatch`, `xsuaa.unmapped_issuer`, …) so that
+pub mod code;
+
+pub use code::Code;
+
+/// A failure explained. `code` is one of [`code::ALL`], stable (`entra.redirect_mismatch`, `xsuaa.unmapped_issuer`, …) so that
 /// the UI and scripts can branch on it; `message` says what happened, `hint` the likely cause and fix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -23,8 +27,8 @@ pub struct Diagnosis {
 }
 
 impl Diagnosis {
-    pub fn new(code: impl Into<String>, message: impl Into<String>, hint: impl Into<String>) -> Self {
-        Self { code: code.into(), message: message.into(), hint: hint.into(), raw: None }
+    pub fn new(code: Code, message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Self { code: code.as_str().to_owned(), message: message.into(), hint: hint.into(), raw: None }
     }
 
     pub fn with_raw(mut self, raw: impl Into<String>) -> Self {
@@ -33,42 +37,63 @@ impl Diagnosis {
     }
 }
 
+/// Every error type of the engine says what happened, why, and what to do, as a [`Diagnosis`]: the app's
+/// `AppError` and the CLI's output take any of them the same way.
+pub trait Diagnose {
+    fn diagnosis(&self) -> Diagnosis;
+}
+
+impl Diagnose for Diagnosis {
+    fn diagnosis(&self) -> Diagnosis {
+        self.clone()
+    }
+}
+
+/// Error texts start in lower case (they are also used mid-sentence); a diagnosis shows them as sentences.
+pub fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// The AADSTS codes users hit (DESIGN §1), with what they mean and the fix. Keyed on the code Entra puts in
 /// `error_codes` (source: Microsoft, "Microsoft Entra authentication and authorization error codes").
-const AADSTS: &[(&str, &str, &str, &str)] = &[
-    ("50011", "entra.redirect_mismatch", "Entra rejected the redirect URI.",
+const AADSTS: &[(&str, Code, &str, &str)] = &[
+    ("50011", code::ENTRA_REDIRECT_MISMATCH, "Entra rejected the redirect URI.",
      "In the Entra app registration, add `http://localhost` under Authentication → \"Mobile and desktop applications\" (Entra ignores the port). For 127.0.0.1 the URI must be added through the manifest."),
-    ("7000218", "entra.secret_required", "Entra wants a client secret: the app is registered as a confidential (Web) client.",
+    ("7000218", code::ENTRA_SECRET_REQUIRED, "Entra wants a client secret: the app is registered as a confidential (Web) client.",
      "Either add the redirect URI under \"Mobile and desktop applications\" and set \"Allow public client flows\", or mark the profile as confidential and store the Entra client secret."),
-    ("700025", "entra.public_client_secret", "A client secret was sent, but the Entra app is a public client.",
+    ("700025", code::ENTRA_PUBLIC_CLIENT_SECRET, "A client secret was sent, but the Entra app is a public client.",
      "Turn off \"confidential\" in the profile's Entra section: public clients must not send a secret."),
-    ("9002327", "entra.spa_redirect", "The redirect URI is registered as a single-page application.",
+    ("9002327", code::ENTRA_SPA_REDIRECT, "The redirect URI is registered as a single-page application.",
      "Register `http://localhost` under \"Mobile and desktop applications\" instead of \"Single-page application\"."),
-    ("9002326", "entra.cross_origin", "Entra refused a cross-origin token request.",
+    ("9002326", code::ENTRA_CROSS_ORIGIN, "Entra refused a cross-origin token request.",
      "The token request carried an Origin header; TokenHop sends token requests from Rust only, so check for a proxy that adds one."),
-    ("65001", "entra.consent_required", "The user or an administrator has not consented to the app's permissions.",
+    ("65001", code::ENTRA_CONSENT_REQUIRED, "The user or an administrator has not consented to the app's permissions.",
      "Grant admin consent under API permissions in the Entra app registration, or sign in once interactively to consent."),
-    ("50105", "entra.user_not_assigned", "This user is not assigned to the Entra application.",
+    ("50105", code::ENTRA_USER_NOT_ASSIGNED, "This user is not assigned to the Entra application.",
      "Assign the user (or one of their groups) under Enterprise applications → Users and groups, or turn off \"Assignment required\"."),
-    ("700016", "entra.app_not_found", "Entra does not know this client ID in this tenant.",
+    ("700016", code::ENTRA_APP_NOT_FOUND, "Entra does not know this client ID in this tenant.",
      "Check the tenant and client ID in the profile; a multi-tenant app must be consented in this tenant."),
-    ("7000215", "entra.bad_secret", "The Entra client secret is wrong.",
+    ("7000215", code::ENTRA_BAD_SECRET, "The Entra client secret is wrong.",
      "Copy the secret's value (not its ID) from Certificates & secrets and store it again with `tokenhop-cli secret set`."),
-    ("7000222", "entra.expired_secret", "The Entra client secret has expired.",
+    ("7000222", code::ENTRA_EXPIRED_SECRET, "The Entra client secret has expired.",
      "Create a new client secret under Certificates & secrets and store it in TokenHop."),
-    ("501481", "entra.pkce_mismatch", "The PKCE code verifier did not match the challenge.",
+    ("501481", code::ENTRA_PKCE_MISMATCH, "The PKCE code verifier did not match the challenge.",
      "Start the sign-in again; if it persists, a proxy may be rewriting the authorization request."),
-    ("54005", "entra.code_reused", "The authorization code was already redeemed.",
+    ("54005", code::ENTRA_CODE_REUSED, "The authorization code was already redeemed.",
      "Start the sign-in again: codes are single-use."),
-    ("50076", "entra.mfa_required", "Multi-factor authentication is required.",
+    ("50076", code::ENTRA_MFA_REQUIRED, "Multi-factor authentication is required.",
      "Use the authorization-code or device-code flow: the password flow cannot do MFA."),
-    ("50079", "entra.mfa_registration", "The user must register for multi-factor authentication.",
+    ("50079", code::ENTRA_MFA_REGISTRATION, "The user must register for multi-factor authentication.",
      "Sign in once in a browser to register MFA, then use the authorization-code flow."),
-    ("53003", "entra.conditional_access", "A Conditional Access policy blocked the sign-in.",
+    ("53003", code::ENTRA_CONDITIONAL_ACCESS, "A Conditional Access policy blocked the sign-in.",
      "Ask the Entra administrator which policy applies (Sign-in logs show it); use the authorization-code flow from a compliant device."),
-    ("50194", "entra.single_tenant_on_common", "The app is single-tenant but the profile uses a multi-tenant endpoint.",
+    ("50194", code::ENTRA_SINGLE_TENANT_ON_COMMON, "The app is single-tenant but the profile uses a multi-tenant endpoint.",
      "Set the profile's tenant to the tenant GUID or domain instead of `common` or `organizations`."),
-    ("50126", "entra.bad_password", "Entra rejected the user name or password.",
+    ("50126", code::ENTRA_BAD_PASSWORD, "Entra rejected the user name or password.",
      "Check the credentials; federated users cannot use the password flow — use the authorization-code flow."),
 ];
 
@@ -89,7 +114,7 @@ pub fn entra_error(status: u16, body: &str) -> Diagnosis {
         return Diagnosis::new(*ours, format!("{message} ({first_line})"), *hint).with_raw(raw);
     }
     Diagnosis::new(
-        "entra.error",
+        code::ENTRA_ERROR,
         format!("Entra refused the request: {} {}", error, first_line).trim().to_owned(),
         "Look up the AADSTS code in Microsoft's error reference; the Sign-in logs of the Entra tenant show details.",
     )
@@ -131,7 +156,7 @@ impl Text {
 /// `error_description`. Every rule names its source (docs/fidelity.md lists them) and carries a sample body
 /// the service sends, which the table test fires it on.
 struct Rule {
-    code: &'static str,
+    code: Code,
     service: Service,
     /// `None`: any status.
     status: Option<u16>,
@@ -156,7 +181,7 @@ Tokens\").";
 /// so its rules are keyed on the RFC 6749 §5.2 `error` codes only; XSUAA is UAA, whose texts are in its source.
 const RULES: &[Rule] = &[
     Rule {
-        code: "xsuaa.bad_credentials",
+        code: code::XSUAA_BAD_CREDENTIALS,
         service: Service::Xsuaa,
         status: Some(401),
         errors: &["invalid_client", "unauthorized"],
@@ -169,7 +194,7 @@ const RULES: &[Rule] = &[
         sample: (401, r#"{"error":"invalid_client","error_description":"Bad credentials"}"#),
     },
     Rule {
-        code: "xsuaa.bad_credentials_encoding",
+        code: code::XSUAA_BAD_CREDENTIALS_ENCODING,
         service: Service::Xsuaa,
         status: Some(401),
         errors: &["invalid_client", "unauthorized"],
@@ -180,7 +205,7 @@ const RULES: &[Rule] = &[
         sample: (401, r#"{"error":"invalid_client","error_description":"Failed to URL Decode credentials"}"#),
     },
     Rule {
-        code: "xsuaa.unmapped_issuer",
+        code: code::XSUAA_UNMAPPED_ISSUER,
         service: Service::Xsuaa,
         status: Some(401),
         errors: &["unauthorized"],
@@ -191,7 +216,7 @@ const RULES: &[Rule] = &[
         sample: (401, r#"{"error":"unauthorized","error_description":"Unable to map issuer, https://acme.accounts.ondemand.com , to a single registered provider"}"#),
     },
     Rule {
-        code: "xsuaa.issuer_mismatch",
+        code: code::XSUAA_ISSUER_MISMATCH,
         service: Service::Xsuaa,
         status: Some(401),
         errors: &["invalid_token"],
@@ -203,7 +228,7 @@ const RULES: &[Rule] = &[
         sample: (401, r#"{"error":"invalid_token","error_description":"Invalid issuer (acme.accounts.ondemand.com) for token did not match expected: https://acme.accounts.ondemand.com"}"#),
     },
     Rule {
-        code: "xsuaa.signature",
+        code: code::XSUAA_SIGNATURE,
         service: Service::Xsuaa,
         status: Some(401),
         errors: &["invalid_token"],
@@ -214,7 +239,7 @@ const RULES: &[Rule] = &[
         sample: (401, r#"{"error":"invalid_token","error_description":"Could not verify token signature."}"#),
     },
     Rule {
-        code: "xsuaa.audience",
+        code: code::XSUAA_AUDIENCE,
         service: Service::Xsuaa,
         status: Some(401),
         errors: &["invalid_token"],
@@ -228,7 +253,7 @@ const RULES: &[Rule] = &[
         sample: (401, r#"{"error":"invalid_token","error_description":"Some parties were not in the token audience: 0c1d2e3f-trust-app"}"#),
     },
     Rule {
-        code: "xsuaa.expired",
+        code: code::XSUAA_EXPIRED,
         service: Service::Xsuaa,
         status: Some(401),
         errors: &["invalid_token"],
@@ -238,7 +263,7 @@ const RULES: &[Rule] = &[
         sample: (401, r#"{"error":"invalid_token","error_description":"Token does not bear a valid EXP claim."}"#),
     },
     Rule {
-        code: "xsuaa.username_claim",
+        code: code::XSUAA_USERNAME_CLAIM,
         service: Service::Xsuaa,
         status: Some(401),
         errors: &["unauthorized"],
@@ -250,7 +275,7 @@ const RULES: &[Rule] = &[
         sample: (401, r#"{"error":"unauthorized","error_description":"Unable to map claim to a username"}"#),
     },
     Rule {
-        code: "xsuaa.user_not_found",
+        code: code::XSUAA_USER_NOT_FOUND,
         service: Service::Xsuaa,
         status: Some(401),
         errors: &["unauthorized"],
@@ -261,7 +286,7 @@ const RULES: &[Rule] = &[
         sample: (401, r#"{"error":"unauthorized","error_description":"The user account must be pre-created. Please contact your system administrator."}"#),
     },
     Rule {
-        code: "xsuaa.grant_not_allowed",
+        code: code::XSUAA_GRANT_NOT_ALLOWED,
         service: Service::Xsuaa,
         status: Some(401),
         errors: &["invalid_client"],
@@ -272,7 +297,7 @@ const RULES: &[Rule] = &[
         sample: (401, r#"{"error":"invalid_client","error_description":"Unauthorized grant type: urn:ietf:params:oauth:grant-type:jwt-bearer"}"#),
     },
     Rule {
-        code: "ias.invalid_client",
+        code: code::IAS_INVALID_CLIENT,
         service: Service::Ias,
         status: None,
         errors: &["invalid_client"],
@@ -285,7 +310,7 @@ const RULES: &[Rule] = &[
         sample: (401, r#"{"error":"invalid_client","error_description":"Client authentication failed."}"#),
     },
     Rule {
-        code: "ias.grant_not_enabled",
+        code: code::IAS_GRANT_NOT_ENABLED,
         service: Service::Ias,
         status: None,
         errors: &["unauthorized_client"],
@@ -297,7 +322,7 @@ const RULES: &[Rule] = &[
         sample: (400, r#"{"error":"unauthorized_client","error_description":"grant type not allowed"}"#),
     },
     Rule {
-        code: "ias.assertion_refused",
+        code: code::IAS_ASSERTION_REFUSED,
         service: Service::Ias,
         status: None,
         errors: &["invalid_grant"],
@@ -311,7 +336,7 @@ const RULES: &[Rule] = &[
         sample: (400, r#"{"error":"invalid_grant","error_description":"unexpected \"iss\" claim value"}"#),
     },
     Rule {
-        code: "ias.invalid_request",
+        code: code::IAS_INVALID_REQUEST,
         service: Service::Ias,
         status: None,
         errors: &["invalid_request", "invalid_scope", "invalid_target", "unsupported_grant_type"],
@@ -352,9 +377,9 @@ pub fn token_error(service: Service, status: u16, body: &str) -> Diagnosis {
             && r.description.matches(&description)
     });
     let (code, hint) = match (rule, service) {
-        (Some(r), _) => (r.code.to_owned(), r.hint.to_owned()),
-        (None, Service::Ias) => ("ias.error".to_owned(), IAS_UNKNOWN.to_owned()),
-        (None, Service::Xsuaa) => ("xsuaa.error".to_owned(), XSUAA_UNKNOWN.to_owned()),
+        (Some(r), _) => (r.code, r.hint.to_owned()),
+        (None, Service::Ias) => (code::IAS_ERROR, IAS_UNKNOWN.to_owned()),
+        (None, Service::Xsuaa) => (code::XSUAA_ERROR, XSUAA_UNKNOWN.to_owned()),
     };
     let hint = if service == Service::Ias { format!("{hint}{IAS_LOGS}") } else { hint };
     Diagnosis::new(code, message, hint).with_raw(format!("HTTP {status}\n{body}"))
@@ -377,7 +402,7 @@ pub fn unexpected_body(service: &str, status: u16, content_type: Option<&str>, b
             .is_some_and(|s| s.to_ascii_lowercase().starts_with("<!doctype html") || s.starts_with("<html"));
     if looks_html {
         return Diagnosis::new(
-            "http.html_page",
+            code::HTTP_HTML_PAGE,
             format!("{service} answered HTTP {status} with an HTML page instead of JSON."),
             "An HTML page usually comes from a proxy, a load balancer or a wrong URL (a login page, an error page). Check the URL in the profile and the proxy settings.",
         )
@@ -385,14 +410,14 @@ pub fn unexpected_body(service: &str, status: u16, content_type: Option<&str>, b
     }
     if status >= 500 {
         return Diagnosis::new(
-            "http.server_error",
+            code::HTTP_SERVER_ERROR,
             format!("{service} failed with HTTP {status}."),
             "The service has a problem on its side; try again in a minute, and check its status page if it persists.",
         )
         .with_raw(raw);
     }
     Diagnosis::new(
-        "http.not_json",
+        code::HTTP_NOT_JSON,
         format!("{service} answered HTTP {status} with a body that is not valid JSON."),
         "The response may be truncated or come from something other than the token endpoint. Check the URL and any proxy in between.",
     )
@@ -403,16 +428,16 @@ pub fn unexpected_body(service: &str, status: u16, content_type: Option<&str>, b
 pub fn http_failure(service: &str, err: &crate::http::HttpError) -> Diagnosis {
     use crate::http::HttpError as E;
     let (code, hint) = match err {
-        E::InvalidUrl { .. } => ("http.invalid_url", "Fix the URL in the profile: it must be a full URL such as https://acme.accounts.ondemand.com."),
-        E::Insecure { .. } => ("http.insecure_url", "Use https:// — plain http:// is only allowed for services on this machine (127.0.0.1, localhost)."),
-        E::Dns { .. } => ("http.dns", "Check the host name in the profile for typos, and that this computer is on the network (VPN?) where the host resolves."),
-        E::Connect { .. } => ("http.connect", "Nothing accepted the connection: check the URL and port, the VPN, and any proxy (HTTPS_PROXY)."),
+        E::InvalidUrl { .. } => (code::HTTP_INVALID_URL, "Fix the URL in the profile: it must be a full URL such as https://acme.accounts.ondemand.com."),
+        E::Insecure { .. } => (code::HTTP_INSECURE_URL, "Use https:// — plain http:// is only allowed for services on this machine (127.0.0.1, localhost)."),
+        E::Dns { .. } => (code::HTTP_DNS, "Check the host name in the profile for typos, and that this computer is on the network (VPN?) where the host resolves."),
+        E::Connect { .. } => (code::HTTP_CONNECT, "Nothing accepted the connection: check the URL and port, the VPN, and any proxy (HTTPS_PROXY)."),
         E::Tls { reason, host, .. } => return tls_failure(service, err, *reason, host),
-        E::CaFile { .. } => ("http.ca_file", "Point the profile's `ca_file` at a readable PEM file of CA certificates, or remove it."),
-        E::ClientIdentity { .. } => ("tls.client_identity", "Apply the service key again with `tokenhop-cli profile key`, which stores the certificate and key together."),
-        E::Timeout { .. } => ("http.timeout", "The service did not answer in time: check the network, proxy, and the service's status; then try again."),
-        E::TooLarge { .. } => ("http.too_large", "The response is far larger than a token response; the URL probably points at something else."),
-        _ => ("http.error", "Check the URL, the network and the proxy settings."),
+        E::CaFile { .. } => (code::HTTP_CA_FILE, "Point the profile's `ca_file` at a readable PEM file of CA certificates, or remove it."),
+        E::ClientIdentity { .. } => (code::TLS_CLIENT_IDENTITY, "Apply the service key again with `tokenhop-cli profile key`, which stores the certificate and key together."),
+        E::Timeout { .. } => (code::HTTP_TIMEOUT, "The service did not answer in time: check the network, proxy, and the service's status; then try again."),
+        E::TooLarge { .. } => (code::HTTP_TOO_LARGE, "The response is far larger than a token response; the URL probably points at something else."),
+        _ => (code::HTTP_ERROR, "Check the URL, the network and the proxy settings."),
     };
     Diagnosis::new(code, format!("{service}: {err}"), hint)
 }
@@ -422,20 +447,20 @@ fn tls_failure(service: &str, err: &crate::http::HttpError, reason: crate::http:
     use crate::http::TlsFailure as T;
     let (code, hint) = match reason {
         T::UnknownCa => (
-            "tls.unknown_ca",
-            "This computer does not trust the CA that issued the server's certificate. Behind a TLS-inspecting proxy, or              for a private CA, add its root certificate to the OS trust store, point SSL_CERT_FILE at a PEM bundle holding              it, or name it in the profile's `ca_file`.",
+            code::TLS_UNKNOWN_CA,
+            "This computer does not trust the CA that issued the server's certificate. Behind a TLS-inspecting proxy, or for a private CA, add its root certificate to the OS trust store, point SSL_CERT_FILE at a PEM bundle holding it, or name it in the profile's `ca_file`.",
         ),
-        T::Expired => ("tls.expired", "The server's certificate is outside its validity period: check this computer's clock; otherwise the service must renew its certificate."),
-        T::WrongHost => ("tls.wrong_host", "The server's certificate is for another host name: check the host in the profile's URL (a proxy or a custom domain may answer in its place)."),
+        T::Expired => (code::TLS_EXPIRED, "The server's certificate is outside its validity period: check this computer's clock; otherwise the service must renew its certificate."),
+        T::WrongHost => (code::TLS_WRONG_HOST, "The server's certificate is for another host name: check the host in the profile's URL (a proxy or a custom domain may answer in its place)."),
         T::ClientCertificateRequired => (
-            "tls.client_certificate_required",
+            code::TLS_CLIENT_CERTIFICATE_REQUIRED,
             "This endpoint authenticates clients by certificate. Use `client_auth = \"x509\"` with the binding's certificate and              key (`tokenhop-cli profile key`), or the non-certificate URL with a client secret.",
         ),
         T::ClientCertificateRefused => (
-            "tls.client_certificate_refused",
-            "The server did not accept the client certificate: it is not issued by a CA the service trusts, has expired or was              revoked, or belongs to another binding. Create a new service key and apply it with `tokenhop-cli profile key`.",
+            code::TLS_CLIENT_CERTIFICATE_REFUSED,
+            "The server did not accept the client certificate: it is not issued by a CA the service trusts, has expired or was revoked, or belongs to another binding. Create a new service key and apply it with `tokenhop-cli profile key`.",
         ),
-        T::Other => ("http.tls", "Check the URL and any proxy between this computer and the service; the detail names what failed."),
+        T::Other => (code::HTTP_TLS, "Check the URL and any proxy between this computer and the service; the detail names what failed."),
     };
     let detail = match err {
         crate::http::HttpError::Tls { detail, .. } => detail.as_str(),
@@ -471,7 +496,7 @@ mod tests {
 
     #[test]
     fn codes_are_unique() {
-        let mut codes: Vec<&str> = RULES.iter().map(|r| r.code).collect();
+        let mut codes: Vec<&str> = RULES.iter().map(|r| r.code.as_str()).collect();
         codes.sort_unstable();
         codes.dedup();
         assert_eq!(codes.len(), RULES.len());
