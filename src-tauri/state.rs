@@ -18,9 +18,9 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Mutex, OnceLock};
-use tokenhop_core::diagnose::code;
 
 use tokenhop_core::browser;
+use tokenhop_core::diagnose::code;
 use tokenhop_core::history::{HistoryStore, RunRecord, SessionHistory};
 use tokenhop_core::http::{HttpClient, HttpConfig};
 use tokenhop_core::profile::{file::parse_profile, slugify, Profile, ProfileError, ProfileStore};
@@ -76,7 +76,7 @@ pub struct AppState {
     /// The matrix's runs in flight, by profile slug: each one's cancel handle.
     pub matrix: Mutex<HashMap<String, CancellationToken>>,
     /// The last runs of each profile in this session, tokens included (memory only).
-    pub session_history: Mutex<SessionHistory>,
+    session_history: Mutex<SessionHistory>,
     /// The run history on disk: no tokens, no secrets; the user can turn it off.
     pub history: HistoryStore,
     sandbox: OnceCell<Option<SandboxHandle>>,
@@ -86,8 +86,9 @@ impl AppState {
     /// Opens the profile store (`$TOKENHOP_CONFIG_DIR` or the OS config dir). The keychain and the engine
     /// come later, off the window's start.
     pub fn new() -> Result<Self, Box<dyn std::error::Error>> {
-        let config_dir = ProfileStore::default_dir()?;
-        Ok(Self::with_profiles(ProfileStore::open(&config_dir)?, &config_dir))
+        let profiles = ProfileStore::open_or_default(None)?;
+        let config_dir = profiles.config_dir().to_owned();
+        Ok(Self::with_profiles(profiles, &config_dir))
     }
 
     fn with_profiles(profiles: ProfileStore, config_dir: &Path) -> Self {
@@ -130,10 +131,15 @@ impl AppState {
         })
     }
 
+    /// This session's runs. A panic while the lock was held leaves whole runs behind, so a poisoned lock is used.
+    pub fn session_history(&self) -> std::sync::MutexGuard<'_, SessionHistory> {
+        self.session_history.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Keeps a finished run of a saved profile: in the session (whole) and, if the history is on, on disk
     /// (its record). A disk failure is logged, never the run's failure.
     pub fn record_run(&self, slug: &str, report: &RunReport) -> RunRecord {
-        let record = self.session_history.lock().unwrap_or_else(|p| p.into_inner()).push(slug, report.clone());
+        let record = self.session_history().push(slug, report.clone());
         if let Err(e) = self.history.append(&record) {
             tracing::warn!(error = %e, "the run could not be added to the history on disk");
         }

@@ -3,11 +3,11 @@
 //! clipboard are written from here, and only a text without secrets is returned to JavaScript.
 
 use std::path::{Path, PathBuf};
-use tokenhop_core::diagnose::code;
 
 use serde::Serialize;
 use tauri::{State, WebviewWindow};
 use tauri_plugin_clipboard_manager::ClipboardExt;
+use tokenhop_core::diagnose::code;
 use tokenhop_core::export::{self, ExportFile, ExportFormat, ExportOptions, ExportSecrets};
 use tokenhop_core::secrets::{Layered, SecretKind};
 

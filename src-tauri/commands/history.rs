@@ -22,7 +22,7 @@ pub struct HistoryList {
 #[tauri::command]
 #[tracing::instrument(skip_all)]
 pub fn history_list(state: State<'_, AppState>, slug: String) -> Result<HistoryList, AppError> {
-    let session = state.session_history.lock().unwrap_or_else(|p| p.into_inner()).records(&slug);
+    let session = state.session_history().records(&slug);
     let saved = state.history.list(&slug).map_err(history_error)?;
     let saved = saved.into_iter().filter(|r| !session.iter().any(|s| s.id == r.id)).collect();
     Ok(HistoryList { session, saved, enabled: state.history.enabled() })
@@ -32,7 +32,7 @@ pub fn history_list(state: State<'_, AppState>, slug: String) -> Result<HistoryL
 #[tauri::command]
 #[tracing::instrument(skip_all)]
 pub fn history_get(state: State<'_, AppState>, id: String) -> Result<RunReport, AppError> {
-    let session = state.session_history.lock().unwrap_or_else(|p| p.into_inner());
+    let session = state.session_history();
     session.get(&id).map(|(_, report)| report.clone()).ok_or_else(|| {
         AppError::new(
             code::HISTORY_NOT_IN_SESSION,
@@ -60,12 +60,12 @@ pub fn history_set_enabled(state: State<'_, AppState>, enabled: bool) -> Result<
 #[tauri::command]
 #[tracing::instrument(skip_all)]
 pub fn history_clear(state: State<'_, AppState>) -> Result<(), AppError> {
-    *state.session_history.lock().unwrap_or_else(|p| p.into_inner()) = Default::default();
+    *state.session_history() = Default::default();
     state.history.clear().map_err(history_error)
 }
 
 fn record(state: &AppState, id: &str) -> Result<RunRecord, AppError> {
-    let in_session = state.session_history.lock().unwrap_or_else(|p| p.into_inner()).get(id).map(|(r, _)| r.clone());
+    let in_session = state.session_history().get(id).map(|(r, _)| r.clone());
     match in_session {
         Some(r) => Ok(r),
         None => state.history.find(id).map_err(history_error)?.ok_or_else(|| {

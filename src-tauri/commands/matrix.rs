@@ -4,10 +4,10 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use tokenhop_core::diagnose::code;
 
 use tauri::ipc::Channel;
 use tauri::State;
+use tokenhop_core::diagnose::code;
 use tokenhop_core::history::RunRecord;
 use tokenhop_core::matrix::{self, MatrixEntry, MatrixEvent, DEFAULT_PARALLEL};
 use tokenhop_core::Step;

@@ -6,7 +6,7 @@ use serde::Serialize;
 use tauri::{State, WebviewWindow};
 use tokenhop_core::entra::cache::{self, SignedInUser};
 use tokenhop_core::profile::{
-    parse_service_key, slugify, FieldError, IasConfig, Profile, ProfileList, ProfileSummary, ServiceKey, XsuaaConfig,
+    parse_service_key, FieldError, IasConfig, Profile, ProfileList, ProfileSummary, Profiles, ServiceKey, XsuaaConfig,
 };
 
 use crate::dialogs;
@@ -36,7 +36,7 @@ pub fn profiles_validate(profile: Profile) -> Vec<FieldError> {
 }
 
 /// `slug: None` creates the profile and moves the wizard's draft secrets to it; a changed name moves the
-/// file and its secrets.
+/// file, its secrets and its history ([`Profiles`]).
 #[tauri::command]
 #[tracing::instrument(skip_all)]
 pub async fn profiles_save(
@@ -44,24 +44,11 @@ pub async fn profiles_save(
     slug: Option<String>,
     profile: Profile,
 ) -> Result<ProfileSummary, AppError> {
-    let (store, secrets) = (&state.profiles, state.secrets().await);
-    let saved = match slug {
-        None => {
-            let new = store.create(&profile)?;
-            // The profile is saved either way; a failed move only means the secrets must be typed again.
-            if let Err(e) = secrets.move_profile(DRAFT_SLUG, &new) {
-                tracing::warn!(error = %e, "could not move the draft's secrets to the new profile");
-            }
-            new
-        }
-        Some(slug) if slugify(&profile.name) == slug => store.update(&slug, &profile).map(|()| slug)?,
-        Some(slug) => {
-            let new = store.create(&profile)?;
-            store.delete(&slug)?;
-            secrets.move_profile(&slug, &new)?;
-            new
-        }
-    };
+    let profiles = Profiles::new(&state.profiles, state.secrets().await);
+    let saved = profiles.save(slug.as_deref(), &profile, Some(DRAFT_SLUG))?;
+    if let Some(old) = slug.filter(|old| *old != saved) {
+        state.session_history().rename(&old, &saved);
+    }
     Ok(ProfileSummary::new(saved, profile))
 }
 
@@ -72,9 +59,8 @@ pub async fn profiles_rename(
     slug: String,
     new_name: String,
 ) -> Result<ProfileSummary, AppError> {
-    let secrets = state.secrets().await;
-    let new = state.profiles.rename(&slug, &new_name)?;
-    secrets.move_profile(&slug, &new)?;
+    let new = Profiles::new(&state.profiles, state.secrets().await).rename(&slug, &new_name)?;
+    state.session_history().rename(&slug, &new);
     Ok(ProfileSummary::new(new.clone(), state.profiles.get(&new)?))
 }
 
@@ -86,20 +72,17 @@ pub async fn profiles_duplicate(
     new_name: String,
     copy_secrets: bool,
 ) -> Result<ProfileSummary, AppError> {
-    let secrets = state.secrets().await;
-    let new = state.profiles.duplicate(&slug, &new_name)?;
-    if copy_secrets {
-        secrets.copy_profile(&slug, &new)?;
-    }
+    let new = Profiles::new(&state.profiles, state.secrets().await).duplicate(&slug, &new_name, copy_secrets)?;
     Ok(ProfileSummary::new(new.clone(), state.profiles.get(&new)?))
 }
 
+/// Deletes the profile, its secrets and its history; if the keychain refuses, nothing is deleted.
 #[tauri::command]
 #[tracing::instrument(skip_all)]
 pub async fn profiles_delete(state: State<'_, AppState>, slug: String) -> Result<(), AppError> {
-    let secrets = state.secrets().await;
-    state.profiles.delete(&slug)?;
-    Ok(secrets.delete_profile(&slug)?)
+    Profiles::new(&state.profiles, state.secrets().await).delete(&slug)?;
+    state.session_history().forget(&slug);
+    Ok(())
 }
 
 /// Who the profile's cached sign-in is for (the profile view's "Signed in as …"), or `None`.

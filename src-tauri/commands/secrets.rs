@@ -1,11 +1,10 @@
 //! Secrets are write-only for the UI: values go in, only where each one would come from goes out.
 
 use std::collections::BTreeMap;
-use tokenhop_core::diagnose::code;
-use tokenhop_core::diagnose::Diagnose;
 
 use tauri::State;
 use tokenhop_core::certificate::{self, CertificateFacts};
+use tokenhop_core::diagnose::{code, Diagnose};
 use tokenhop_core::secrets::{SecretKind, SecretSource};
 use tokenhop_core::Secret;
 

@@ -9,11 +9,10 @@ use std::collections::HashMap;
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use tokenhop_core::diagnose::code;
-use tokenhop_core::diagnose::Diagnose;
 
 use clap::builder::TypedValueParser as _;
 use clap::Args;
+use tokenhop_core::diagnose::{code, Diagnose};
 use tokenhop_core::matrix::{self, MatrixEntry, MatrixEvent, DEFAULT_PARALLEL};
 use tokenhop_core::report::{RunReport, Step};
 use tokenhop_core::secrets::{EnvOverrides, Layered, SecretKind};
@@ -21,8 +20,9 @@ use tokenhop_core::{Diagnosis, Secret};
 use tokio_util::sync::CancellationToken;
 
 use crate::junit;
+use crate::profile::open_store;
 use crate::profile::print_diagnosis;
-use crate::run::{open_store, progress_line, RunArgs};
+use crate::run::{progress_line, RunArgs};
 
 /// Which profiles, how many at once, and the CI report.
 #[derive(Debug, Args)]

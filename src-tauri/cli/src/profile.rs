@@ -8,16 +8,17 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use tokenhop_core::diagnose::code;
-use tokenhop_core::diagnose::Diagnose;
 
 use clap::Subcommand;
 use std::time::SystemTime;
+use tokenhop_core::diagnose::{code, Diagnose};
 use tokenhop_core::entra::cache;
 use tokenhop_core::profile::file::to_toml;
 
 use tokenhop_core::certificate::load_identity;
-use tokenhop_core::profile::{apply_service_key, parse_service_key, Credential, ProfileList, ProfileStore, ServiceKey};
+use tokenhop_core::profile::{
+    apply_service_key, parse_service_key, Credential, ProfileList, ProfileStore, Profiles, ServiceKey,
+};
 use tokenhop_core::secrets::{EnvOverrides, Layered, SecretKind, SecretSource};
 use tokenhop_core::Diagnosis;
 
@@ -190,13 +191,8 @@ fn dispatch(
         }
         ProfileCmd::Rm { name } => {
             let slug = store.resolve(&name).map_err(|e| e.diagnosis())?;
-            store.delete(&slug).map_err(|e| e.diagnosis())?;
+            Profiles::new(&store, secrets).delete(&slug).map_err(|e| e.diagnosis())?;
             writeln!(out, "deleted profile {slug}").map_err(io)?;
-            if let Err(e) = secrets.delete_profile(&slug) {
-                let d = e.diagnosis();
-                writeln!(err, "warning: the profile's secrets could not be deleted: {}\n  hint: {}", d.message, d.hint)
-                    .map_err(io)?;
-            }
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -244,11 +240,7 @@ fn check_certificate(key: &ServiceKey, out: &mut dyn Write) -> Result<(), Diagno
 
 /// Opens the profile store of `config_dir`, or of the default config dir.
 pub fn open_store(config_dir: Option<PathBuf>) -> Result<ProfileStore, Diagnosis> {
-    let dir = match config_dir {
-        Some(dir) => dir,
-        None => ProfileStore::default_dir().map_err(|e| e.diagnosis())?,
-    };
-    ProfileStore::open(&dir).map_err(|e| e.diagnosis())
+    ProfileStore::open_or_default(config_dir.as_deref()).map_err(|e| e.diagnosis())
 }
 
 fn print_list(list: &ProfileList, out: &mut dyn Write, err: &mut dyn Write) -> std::io::Result<()> {

@@ -14,13 +14,12 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
-use tokenhop_core::diagnose::Diagnose;
 
 use clap::{Args, ValueEnum};
 use tokenhop_core::chain;
+use tokenhop_core::diagnose::Diagnose;
 use tokenhop_core::export::{self, ExportFormat, ExportOptions};
 use tokenhop_core::http::{HttpClient, HttpConfig};
-use tokenhop_core::profile::ProfileStore;
 use tokenhop_core::progress::Batcher;
 use tokenhop_core::report::{Progress, RunReport, SignInMethod, Step};
 use tokenhop_core::run_clock::RunClock;
@@ -29,7 +28,7 @@ use tokenhop_core::{browser, Diagnosis};
 use tokenhop_core::{Engine, RunRequest, SignInPolicy};
 use tokio_util::sync::CancellationToken;
 
-use crate::profile::print_diagnosis;
+use crate::profile::{open_store, print_diagnosis};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -174,14 +173,6 @@ fn open_profile(
     let slug = store.resolve(name).map_err(|e| e.diagnosis())?;
     let profile = store.get(&slug).map_err(|e| e.diagnosis())?;
     Ok((slug, profile))
-}
-
-pub(crate) fn open_store(config_dir: Option<PathBuf>) -> Result<ProfileStore, Diagnosis> {
-    let dir = match config_dir {
-        Some(d) => d,
-        None => ProfileStore::default_dir().map_err(|e| e.diagnosis())?,
-    };
-    ProfileStore::open(dir).map_err(|e| e.diagnosis())
 }
 
 /// What a person acts on or waits for, shown at once: where to sign in, the device code, the sign-in landing.

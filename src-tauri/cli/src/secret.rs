@@ -5,10 +5,9 @@
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use tokenhop_core::diagnose::code;
-use tokenhop_core::diagnose::Diagnose;
 
 use clap::Subcommand;
+use tokenhop_core::diagnose::{code, Diagnose};
 use tokenhop_core::secrets::{Keychain, SecretError, SecretKind, SecretStore};
 use tokenhop_core::{Diagnosis, Secret};
 

@@ -7,7 +7,6 @@
 //! [`Secret`]s; nothing here writes anything anywhere. It does not check revocation (neither does XSUAA: SAP Help
 //! "Implementing Custom Token Retrieval … with mTLS") nor build a path to a CA: the server does that.
 
-use crate::diagnose::code;
 use std::time::SystemTime;
 
 use rustls::pki_types::pem::PemObject;
@@ -19,7 +18,7 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::x509::SubjectPublicKeyInfo;
 use zeroize::Zeroizing;
 
-use crate::diagnose::{Diagnose, Diagnosis};
+use crate::diagnose::{code, Diagnose, Diagnosis};
 use crate::secrets::Secret;
 
 /// Days before `notAfter` from which a certificate is reported as expiring soon.
@@ -89,8 +88,6 @@ pub enum CertificateError {
     #[error("the certificate {subject} is not valid before {not_before}")]
     NotYetValid { subject: String, not_before: String },
 }
-
-impl CertificateError {}
 
 fn capitalize(s: &str) -> String {
     let mut chars = s.chars();

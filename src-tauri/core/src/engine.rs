@@ -1,12 +1,11 @@
 //! What a run needs besides its profile: the [`Engine`] that outlives runs (HTTP client, key cache, browser,
 //! clock), the [`RunRequest`] of one run, the network side of a run ([`Net`]) and the secrets it looks up.
 
-use crate::diagnose::code;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use crate::browser::Browser;
-use crate::diagnose::{http_failure, Diagnosis};
+use crate::diagnose::{code, http_failure, Diagnosis};
 use crate::entra::loopback::LoopbackConfig;
 use crate::http::HttpClient;
 use crate::oidc::JwksCache;

@@ -149,6 +149,19 @@ impl SessionHistory {
         self.runs.get(slug).map(|r| r.iter().map(|(rec, _)| rec.clone()).collect()).unwrap_or_default()
     }
 
+    /// After a profile rename: its runs are the new slug's.
+    pub fn rename(&mut self, from: &str, to: &str) {
+        if let Some(mut runs) = self.runs.remove(from) {
+            runs.iter_mut().for_each(|(record, _)| record.slug = to.to_owned());
+            self.runs.insert(to.to_owned(), runs);
+        }
+    }
+
+    /// After a profile delete: its runs are gone.
+    pub fn forget(&mut self, slug: &str) {
+        self.runs.remove(slug);
+    }
+
     /// Any kept run by id: its record and full report.
     pub fn get(&self, id: &str) -> Option<&(RunRecord, RunReport)> {
         self.runs.values().flatten().find(|(rec, _)| rec.id == id)
@@ -232,6 +245,33 @@ impl HistoryStore {
             }
         }
         Ok(slugs)
+    }
+
+    /// After a profile rename: its records move to the new slug's file (replacing any there).
+    pub fn rename(&self, from: &str, to: &str) -> io::Result<()> {
+        let records = self.list(from)?;
+        if records.is_empty() {
+            return Ok(());
+        }
+        let renamed: Vec<RunRecord> = records
+            .into_iter()
+            .map(|mut r| {
+                // The id stays: it names the run in the session's history too.
+                r.slug = to.to_owned();
+                r
+            })
+            .collect();
+        let json = serde_json::to_vec_pretty(&renamed).map_err(io::Error::other)?;
+        write_atomic(&self.file_of(to), &json, Overwrite::Replace)?;
+        self.delete(from)
+    }
+
+    /// After a profile delete: its history file goes too.
+    pub fn delete(&self, slug: &str) -> io::Result<()> {
+        match std::fs::remove_file(self.file_of(slug)) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
     }
 
     /// Deletes every profile's history file (the on/off setting stays).

@@ -4,9 +4,7 @@
 //! and the checks of what comes back ([`crate::token_checks`]).
 
 use crate::certificate::load_identity;
-use crate::diagnose::code;
-use crate::diagnose::Diagnose;
-use crate::diagnose::{http_failure, Diagnosis};
+use crate::diagnose::{code, http_failure, Diagnose, Diagnosis};
 use crate::engine::{Engine, Net, Run, RunRequest};
 use crate::exchange::{self, Service};
 use crate::http::{parse_url, HttpClient};

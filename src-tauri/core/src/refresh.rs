@@ -8,8 +8,7 @@
 //! `xsuaa-refresh-token`, overridable by `TOKENHOP_IAS_REFRESH_TOKEN` / `TOKENHOP_XSUAA_REFRESH_TOKEN`),
 //! never in a file. The Entra sign-in is refreshed elsewhere (`entra::refresh`).
 
-use crate::diagnose::code;
-use crate::diagnose::Diagnosis;
+use crate::diagnose::{code, Diagnosis};
 use crate::engine::{Engine, Net, Run, RunRequest};
 use crate::hop::{self, Handed};
 use crate::report::{ProgressFn, Step, StepOutcome};

@@ -1,10 +1,9 @@
 //! The pieces every token request shares: the token response (RFC 6749 §5.1, plus `id_token` of OIDC Core
 //! §3.1.3.3), turning a failed response into a diagnosis, and the redacted record of the exchange.
 
-use crate::diagnose::code;
 use serde::Deserialize;
 
-use crate::diagnose::{unexpected_body, Diagnosis};
+use crate::diagnose::{code, unexpected_body, Diagnosis};
 use crate::http::HttpResponse;
 use crate::report::HttpRecord;
 use crate::secrets::Secret;

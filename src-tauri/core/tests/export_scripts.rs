@@ -7,8 +7,8 @@ mod fixture;
 
 use std::path::Path;
 use std::process::Command;
-use tokenhop_core::diagnose::Diagnose;
 
+use tokenhop_core::diagnose::Diagnose;
 use tokenhop_core::export::{render, write_files, ExportFormat};
 use tokenhop_core::profile::ClientAuth;
 

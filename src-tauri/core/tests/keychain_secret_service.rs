@@ -8,8 +8,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use tokenhop_core::diagnose::Diagnose;
 
+use tokenhop_core::diagnose::Diagnose;
 use tokenhop_core::profile::{ProfileStore, SCHEMA_VERSION};
 use tokenhop_core::secrets::{
     EnvOverrides, Keychain, Layered, SecretError, SecretKind, SecretSource, SecretStore, UNAVAILABLE_MESSAGE,

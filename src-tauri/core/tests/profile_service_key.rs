@@ -2,8 +2,8 @@
 //! `cf service-key` print them), their wrappers, and the errors people hit.
 
 use std::path::Path;
-use tokenhop_core::diagnose::Diagnose;
 
+use tokenhop_core::diagnose::Diagnose;
 use tokenhop_core::profile::file::parse_profile;
 use tokenhop_core::profile::{
     apply_service_key, parse_service_key, validate, ClientAuth, Credential, ServiceKey, ServiceKeyError,

@@ -3,8 +3,8 @@
 
 use std::fs;
 use std::path::Path;
-use tokenhop_core::diagnose::Diagnose;
 
+use tokenhop_core::diagnose::Diagnose;
 use tokenhop_core::profile::file::parse_profile;
 use tokenhop_core::profile::{slugify, Profile, ProfileError, ProfileStore, SCHEMA_VERSION};
 

@@ -33,12 +33,11 @@
 
 mod sign_in;
 
-use crate::diagnose::code;
 use std::time::Instant;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::diagnose::Diagnosis;
+use crate::diagnose::{code, Diagnosis};
 use crate::engine::{Engine, Net, Run, RunRequest};
 use crate::exchange::Service;
 use crate::hop::{self, Handed};

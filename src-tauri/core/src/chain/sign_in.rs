@@ -1,12 +1,11 @@
 //! The Entra step: discovery, then the cached sign-in redeemed silently or the profile's flow (browser, device
 //! code, ROPC), the ID token checked, and the sign-in kept for the next run.
 
-use crate::diagnose::code;
 use std::time::SystemTime;
 
 use serde_json::Value;
 
-use crate::diagnose::{http_failure, Diagnosis};
+use crate::diagnose::{code, http_failure, Diagnosis};
 use crate::engine::{Engine, Net, RunRequest};
 use crate::entra::cache::{self, SignedInUser};
 use crate::entra::id_token::NonceCheck;

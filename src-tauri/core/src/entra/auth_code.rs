@@ -2,12 +2,11 @@
 //! Entra v2.0 endpoints. Typestate: a code can only be redeemed with the [`PendingSignIn`] that produced the
 //! authorization URL, so the verifier, state and nonce cannot be mixed up or skipped.
 
-use crate::diagnose::code;
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient};
 use openidconnect::{ClientId, CsrfToken, Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope};
 use url::Url;
 
-use crate::diagnose::{entra_error, http_failure, Diagnosis};
+use crate::diagnose::{code, entra_error, http_failure, Diagnosis};
 use crate::http::HttpClient;
 use crate::oidc::Discovery;
 use crate::profile::EntraConfig;

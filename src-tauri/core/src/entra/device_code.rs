@@ -1,7 +1,6 @@
 //! The device authorization grant (RFC 8628): show a code and a URL, then poll the token endpoint at the
 //! server's interval, slowing down when told (`slow_down`, §3.5) and stopping at `expired_token`.
 
-use crate::diagnose::code;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -9,7 +8,7 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use super::auth_code::post_token;
-use crate::diagnose::{entra_error, http_failure, unexpected_body, Diagnosis};
+use crate::diagnose::{code, entra_error, http_failure, unexpected_body, Diagnosis};
 use crate::http::HttpClient;
 use crate::oidc::Discovery;
 use crate::profile::EntraConfig;

@@ -3,7 +3,6 @@
 //! audience, expiry with a small leeway, nonce, and only asymmetric algorithms. Then what `openidconnect`
 //! leaves to us: `azp`, `ver`, and the consultant checks.
 
-use crate::diagnose::code;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -12,7 +11,7 @@ use openidconnect::{
     ClaimsVerificationError as E, ClientId, IdTokenVerifier, IssuerUrl, Nonce, SignatureVerificationError as S,
 };
 
-use crate::diagnose::Diagnosis;
+use crate::diagnose::{code, Diagnosis};
 use crate::oidc::{Discovery, JwksCache};
 use crate::report::{Check, SignatureStatus};
 use crate::token::{decode, DecodedJwt};

@@ -11,12 +11,11 @@ pub mod loopback;
 pub mod password;
 pub mod refresh;
 
-use crate::diagnose::code;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::browser::Browser;
-use crate::diagnose::Diagnosis;
+use crate::diagnose::{code, Diagnosis};
 use crate::http::{parse_url, HttpClient};
 use crate::oidc::Discovery;
 use crate::profile::{EntraConfig, Flow};

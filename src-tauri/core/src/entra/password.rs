@@ -2,8 +2,7 @@
 //! federated users, and Microsoft discourages it: the chain warns whenever it is used.
 
 use super::auth_code::post_token;
-use crate::diagnose::code;
-use crate::diagnose::Diagnosis;
+use crate::diagnose::{code, Diagnosis};
 use crate::http::HttpClient;
 use crate::oidc::Discovery;
 use crate::profile::EntraConfig;

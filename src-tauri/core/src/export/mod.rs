@@ -15,7 +15,6 @@ mod postman;
 mod vars;
 mod write;
 
-use crate::diagnose::code;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
-use crate::diagnose::{sentence, Diagnose, Diagnosis};
+use crate::diagnose::{code, sentence, Diagnose, Diagnosis};
 use crate::profile::Profile;
 use crate::report::RunReport;
 use crate::secrets::Secret;

@@ -1,9 +1,8 @@
 //! What can go wrong with profile files, typed inside and explained as a [`Diagnosis`] at the edge.
 
-use crate::diagnose::code;
 use std::path::PathBuf;
 
-use crate::diagnose::{Diagnose, Diagnosis};
+use crate::diagnose::{code, Diagnose, Diagnosis};
 
 use super::validate::FieldError;
 

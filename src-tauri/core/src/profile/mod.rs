@@ -8,6 +8,7 @@ pub mod error;
 pub mod file;
 mod index;
 pub mod model;
+mod profiles;
 pub mod service_key;
 pub mod store;
 mod summary;
@@ -15,6 +16,7 @@ pub mod validate;
 
 pub use error::ProfileError;
 pub use model::*;
+pub use profiles::{ChangeError, Profiles};
 pub use service_key::{apply_service_key, parse_service_key, AppliedKey, Credential, ServiceKey, ServiceKeyError};
 pub use store::{ProfileStore, APP_IDENTIFIER, CONFIG_DIR_ENV};
 pub use summary::{ProfileList, ProfileLoadError, ProfileSummary};

@@ -7,10 +7,9 @@
 //! IAS), the certificate and its private key — comes back as [`Secret`]s for the caller to put into a secret
 //! store; it never reaches the profile. The app's paste and `tokenhop-cli profile key` both go through here.
 
-use crate::diagnose::code;
 use serde_json::{Map, Value};
 
-use crate::diagnose::{Diagnose, Diagnosis};
+use crate::diagnose::{code, Diagnose, Diagnosis};
 use crate::secrets::Secret;
 use crate::secrets::SecretKind;
 
@@ -97,8 +96,6 @@ pub enum ServiceKeyError {
     #[error("this {kind} service key has a certificate but no private key")]
     X509WithoutKey { kind: &'static str },
 }
-
-impl ServiceKeyError {}
 
 /// Reads an XSUAA service key or an IAS binding.
 pub fn parse_service_key(json: &str) -> Result<ServiceKey, ServiceKeyError> {

@@ -55,6 +55,16 @@ impl ProfileStore {
         &self.dir
     }
 
+    /// The config dir the store was opened in (the `profiles` directory's parent).
+    pub fn config_dir(&self) -> &Path {
+        self.dir.parent().unwrap_or(&self.dir)
+    }
+
+    /// `Ok` when a profile file exists under `slug`, else [`ProfileError::NotFound`].
+    pub fn existing(&self, slug: &str) -> Result<(), ProfileError> {
+        self.existing_path(slug).map(drop)
+    }
+
     /// The file of a slug.
     pub fn path_of(&self, slug: &str) -> PathBuf {
         self.dir.join(format!("{slug}.toml"))

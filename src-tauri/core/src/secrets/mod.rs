@@ -1,13 +1,12 @@
 //! Client secrets, passwords and cached sign-ins: the OS keychain, environment overrides, and an in-memory
 //! store (DESIGN §3 "Secrets"). Nothing here ever writes a secret to a file.
 
-use crate::diagnose::code;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::diagnose::{Diagnose, Diagnosis};
+use crate::diagnose::{code, Diagnose, Diagnosis};
 
 pub mod draft;
 pub mod env;
@@ -147,8 +146,6 @@ pub enum SecretError {
     #[error("the keychain refused to {action} the {kind} of profile {profile}: {reason}")]
     Keychain { action: &'static str, profile: String, kind: SecretKind, reason: String },
 }
-
-impl SecretError {}
 
 /// After a rename: moves every secret of profile `from` to `to` in `store` (existing ones of `to` are replaced).
 pub fn move_profile_secrets(store: &dyn SecretStore, from: &str, to: &str) -> Result<(), SecretError> {
