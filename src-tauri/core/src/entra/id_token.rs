@@ -1,7 +1,8 @@
-//! Verifying the Entra ID token (OIDC Core §3.1.3.7) with `openidconnect`: signature against the tenant's
-//! JWKS (refetched once on an unknown `kid`), issuer,
-//! audience, expiry with a small leeway, nonce, and only asymmetric algorithms. Then what `openidconnect`
-//! leaves to us: `azp`, `ver`, and the consultant checks.
+//! Verifying the Entra ID token (OIDC Core §3.1.3.7). [`verify`] takes the token apart and gates on its
+//! version; [`verify_claims`] has `openidconnect` check the signature against the tenant's JWKS (refetched once
+//! on an unknown `kid`), issuer, audience, expiry with a small leeway, nonce, and only asymmetric algorithms;
+//! [`passed`] and [`failed`] turn its verdict into checks and a diagnosis ([`diagnose`]); [`consultant_checks`]
+//! adds what `openidconnect` leaves to us: `azp`, `ver`, and `email`.
 
 use std::time::Duration;
 
@@ -78,42 +79,83 @@ pub async fn verify(
         ));
         return out;
     }
+    match verify_claims(raw, &decoded, discovery, jwks, client_id, nonce, now).await {
+        Ok(()) => passed(&mut out, &decoded, &discovery.jwks_uri, client_id, nonce),
+        Err(Stopped::Claims(e)) => failed(&mut out, &e, &decoded, &discovery.issuer, client_id),
+        Err(Stopped::Before { diagnosis, unverified }) => {
+            if let Some(reason) = unverified {
+                out.signature = SignatureStatus::Unverified { reason };
+            }
+            out.error = Some(*diagnosis);
+            return out;
+        }
+    }
+    consultant_checks(&mut out, &decoded, client_id, &ver);
+    out.decoded = Some(decoded);
+    out
+}
 
+/// Why [`verify_claims`] reached no verdict, or the verdict against the token.
+enum Stopped {
+    /// The token, the keys or the issuer could not be used at all.
+    /// `unverified`: why the signature could not be checked, when that is the reason.
+    Before { diagnosis: Box<Diagnosis>, unverified: Option<String> },
+    /// `openidconnect` refused the token.
+    Claims(Box<E>),
+}
+
+/// `openidconnect`'s verification: signature against the tenant's keys (fetched again once for an unknown
+/// `kid`), issuer, audience, expiry with [`LEEWAY`], and the nonce as `nonce` says.
+async fn verify_claims(
+    raw: &str,
+    decoded: &DecodedJwt,
+    discovery: &Discovery,
+    jwks: &JwksCache,
+    client_id: &str,
+    nonce: NonceCheck<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), Stopped> {
+    let before = |diagnosis, unverified| Err(Stopped::Before { diagnosis: Box::new(diagnosis), unverified });
     let token: CoreIdToken = match raw.trim().parse() {
         Ok(t) => t,
         Err(e) => {
-            out.error = Some(Diagnosis::new(
-                code::TOKEN_MALFORMED,
-                format!("The Entra ID token cannot be parsed: {e}"),
-                "Check the raw response from Entra.",
-            ));
-            return out;
+            return before(
+                Diagnosis::new(
+                    code::TOKEN_MALFORMED,
+                    format!("The Entra ID token cannot be parsed: {e}"),
+                    "Check the raw response from Entra.",
+                ),
+                None,
+            )
         }
     };
     let Ok(mut keys) = jwks.get(&discovery.jwks_uri).await else {
-        out.signature =
-            SignatureStatus::Unverified { reason: format!("the keys at {} could not be fetched", discovery.jwks_uri) };
-        out.error = Some(Diagnosis::new(
-            code::ENTRA_JWKS_UNAVAILABLE,
-            format!("Could not fetch Entra's signing keys from {}.", discovery.jwks_uri),
-            "Check the network and the authority in the profile.",
-        ));
-        return out;
+        let reason = format!("the keys at {} could not be fetched", discovery.jwks_uri);
+        return before(
+            Diagnosis::new(
+                code::ENTRA_JWKS_UNAVAILABLE,
+                format!("Could not fetch Entra's signing keys from {}.", discovery.jwks_uri),
+                "Check the network and the authority in the profile.",
+            ),
+            Some(reason),
+        );
     };
     // Discovery checks the issuer is a URL; a document built by hand may still carry anything.
     let issuer = match IssuerUrl::new(discovery.issuer.clone()) {
         Ok(issuer) => issuer,
         Err(e) => {
-            out.error = Some(Diagnosis::new(
-                code::ENTRA_DISCOVERY_MALFORMED,
-                format!("The OpenID configuration names an issuer that is not a URL ({}): {e}", discovery.issuer),
-                "Check the authority: it must serve Entra's v2.0 endpoints.",
-            ));
-            return out;
+            return before(
+                Diagnosis::new(
+                    code::ENTRA_DISCOVERY_MALFORMED,
+                    format!("The OpenID configuration names an issuer that is not a URL ({}): {e}", discovery.issuer),
+                    "Check the authority: it must serve Entra's v2.0 endpoints.",
+                ),
+                None,
+            )
         }
     };
     let mut refetched = false;
-    let result = loop {
+    loop {
         let verifier = IdTokenVerifier::new_public_client(
             ClientId::new(client_id.to_owned()),
             issuer.clone(),
@@ -137,59 +179,57 @@ pub async fn verify(
                 refetched = true;
                 match jwks.refresh(&discovery.jwks_uri, decoded.kid()).await {
                     Ok(Some(fresh)) => keys = fresh,
-                    _ => break res,
+                    _ => return res.map_err(|e| Stopped::Claims(Box::new(e))),
                 }
             }
-            other => break other,
-        }
-    };
-
-    let aud = decoded.audiences();
-    let iss = decoded.claim_str("iss").unwrap_or("(missing)").to_owned();
-    match result {
-        Ok(()) => {
-            out.signature = SignatureStatus::Verified {
-                alg: decoded.alg().unwrap_or_default().to_owned(),
-                kid: decoded.kid().map(String::from),
-                jwks_uri: discovery.jwks_uri.to_string(),
-            };
-            out.checks.push(
-                Check::new(
-                    "signature",
-                    true,
-                    format!("signed by the tenant's key {}", decoded.kid().unwrap_or("(no kid)")),
-                )
-                .on("id_token"),
-            );
-            out.checks
-                .push(Check::new("iss", true, format!("issuer {iss} is the tenant's v2.0 issuer")).on("id_token"));
-            out.checks.push(
-                Check::new("aud", true, format!("aud is the Entra app {client_id}, which IAS must trust"))
-                    .on("id_token"),
-            );
-            out.checks.push(Check::new("exp", true, "not expired").on("id_token"));
-            match nonce {
-                NonceCheck::Equals(_) => {
-                    out.checks.push(Check::new("nonce", true, "nonce matches this sign-in").on("id_token"))
-                }
-                NonceCheck::Refreshed { .. } => out.checks.push(
-                    Check::new("nonce", true, "refreshed token: no nonce, or the original sign-in's (OIDC Core §12.2)")
-                        .on("id_token"),
-                ),
-                NonceCheck::NotSent => {}
-            }
-        }
-        Err(e) => {
-            let d = diagnose(&e, &iss, &aud, &discovery.issuer, client_id);
-            out.signature = match &e {
-                E::SignatureVerification(_) => SignatureStatus::Invalid { reason: e.to_string() },
-                _ => SignatureStatus::Unverified { reason: format!("verification stopped: {e}") },
-            };
-            out.checks.push(Check::new(check_name(&e), false, d.message.clone()).on("id_token"));
-            out.error = Some(d);
+            other => return other.map_err(|e| Stopped::Claims(Box::new(e))),
         }
     }
-    // openidconnect does not check azp (OIDC Core §3.1.3.7 item 5): when present, it must be our client.
+}
+
+/// The checks of a token `openidconnect` accepted.
+fn passed(out: &mut IdTokenCheck, decoded: &DecodedJwt, jwks_uri: &url::Url, client_id: &str, nonce: NonceCheck<'_>) {
+    let iss = decoded.claim_str("iss").unwrap_or("(missing)");
+    out.signature = SignatureStatus::Verified {
+        alg: decoded.alg().unwrap_or_default().to_owned(),
+        kid: decoded.kid().map(String::from),
+        jwks_uri: jwks_uri.to_string(),
+    };
+    out.checks.push(
+        Check::new("signature", true, format!("signed by the tenant's key {}", decoded.kid().unwrap_or("(no kid)")))
+            .on("id_token"),
+    );
+    out.checks.push(Check::new("iss", true, format!("issuer {iss} is the tenant's v2.0 issuer")).on("id_token"));
+    out.checks.push(
+        Check::new("aud", true, format!("aud is the Entra app {client_id}, which IAS must trust")).on("id_token"),
+    );
+    out.checks.push(Check::new("exp", true, "not expired").on("id_token"));
+    match nonce {
+        NonceCheck::Equals(_) => {
+            out.checks.push(Check::new("nonce", true, "nonce matches this sign-in").on("id_token"))
+        }
+        NonceCheck::Refreshed { .. } => out.checks.push(
+            Check::new("nonce", true, "refreshed token: no nonce, or the original sign-in's (OIDC Core §12.2)")
+                .on("id_token"),
+        ),
+        NonceCheck::NotSent => {}
+    }
+}
+
+/// The checks of a token `openidconnect` refused, and the diagnosis of why.
+fn failed(out: &mut IdTokenCheck, e: &E, decoded: &DecodedJwt, expected_iss: &str, client_id: &str) {
+    let iss = decoded.claim_str("iss").unwrap_or("(missing)");
+    let d = diagnose(e, iss, &decoded.audiences(), expected_iss, client_id);
+    out.signature = match e {
+        E::SignatureVerification(_) => SignatureStatus::Invalid { reason: e.to_string() },
+        _ => SignatureStatus::Unverified { reason: format!("verification stopped: {e}") },
+    };
+    out.checks.push(Check::new(check_name(e), false, d.message.clone()).on("id_token"));
+    out.error = Some(d);
+}
+
+/// What `openidconnect` leaves to us (`azp`, OIDC Core §3.1.3.7 item 5; `ver`), and what IAS needs (`email`).
+fn consultant_checks(out: &mut IdTokenCheck, decoded: &DecodedJwt, client_id: &str, ver: &str) {
     if let Some(azp) = decoded.claim_str("azp") {
         let ok = azp == client_id;
         out.checks.push(Check::new("azp", ok, format!("azp is {azp}")).on("id_token"));
@@ -206,8 +246,6 @@ pub async fn verify(
             "Use Entra's v2.0 endpoints.",
         ));
     }
-    out.decoded = Some(decoded);
-    out
 }
 
 fn check_name(e: &E) -> &'static str {
