@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 
 use crate::app;
+use crate::bindings;
 use crate::counts::{self, Counts};
 use crate::setup;
 use crate::step::{self, Step};
@@ -26,7 +27,7 @@ const E2E_LIMIT: Duration = Duration::from_secs(15 * 60);
 /// decides the features of their shared dependencies (tokio, hyper, serde, …), and with them each crate's hash.
 /// (`cargo test -p tokenhop-e2e` alone, or a plain `cargo build -p tokenhop`, would each build most of the tree
 /// again.) The e2e tests are picked out of the workspace by their test targets instead; see [`e2e_selection`].
-const WORKSPACE: &[&str] = &["--workspace", "--features", "tokenhop/custom-protocol"];
+pub(crate) const WORKSPACE: &[&str] = &["--workspace", "--features", "tokenhop/custom-protocol"];
 
 /// The package whose test targets are the end-to-end suite.
 const E2E_PACKAGE: &str = "tokenhop-e2e";
@@ -120,28 +121,14 @@ fn rust(ws: &Workspace) -> Outcome {
     suite(name, &mut step::command(step::cargo(), &args, &ws.root), Reader::Cargo, RUST_LIMIT)
 }
 
-/// Where ts-rs writes the TypeScript twins of the core types while the Rust tests run (`.cargo/config.toml`).
-const BINDINGS: &str = "ui/src/lib/bindings";
-
-/// The Rust tests have just regenerated the TypeScript bindings: they must equal the committed ones, or the UI
-/// was checked against types the Rust side no longer has. A check, not a test: it counts as one failure or none.
+/// The committed TypeScript bindings must be what the Rust types generate today, or the UI was checked against
+/// types the Rust side no longer has. A check, not a test: it counts as one failure or none.
 fn bindings_committed(ws: &Workspace) -> Outcome {
     let name = "TypeScript bindings match the Rust types";
     let step = Step::start(format!("check: {name}"));
-    let out = std::process::Command::new("git")
-        .args(["status", "--porcelain", "--untracked-files=all", "--", BINDINGS])
-        .current_dir(&ws.root)
-        .output();
-    let problem = match out {
-        Err(err) => Some(format!("could not run git: {err}")),
-        Ok(out) if !out.status.success() => {
-            Some(format!("git status failed: {}", String::from_utf8_lossy(&out.stderr).trim()))
-        }
-        Ok(out) if out.stdout.is_empty() => None,
-        Ok(out) => Some(format!(
-            "the generated bindings differ from the committed ones; commit them:\n{}",
-            String::from_utf8_lossy(&out.stdout).trim_end()
-        )),
+    let problem = match bindings::check(ws) {
+        Ok(problem) => problem,
+        Err(err) => Some(format!("could not generate the bindings: {err:#}")),
     };
     step.finish(problem.as_deref().map_or("ok", |_| "FAILED"));
     Outcome { name, counts: Counts::default(), problem }

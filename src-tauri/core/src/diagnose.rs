@@ -11,7 +11,6 @@ use crate::exchange::Service;
 /// A failure explained. `code` is stable (`entra.redirect_mismatch`, `xsuaa.unmapped_issuer`, …) so that
 /// the UI and scripts can branch on it; `message` says what happened, `hint` the likely cause and fix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
 pub struct Diagnosis {
     pub code: String,
     pub message: String,

@@ -4,6 +4,7 @@
 //! Nothing here knows about Tauri: the desktop shell and the CLI both drive this crate.
 
 pub mod api;
+pub mod app_info;
 pub mod browser;
 pub mod certificate;
 pub mod chain;

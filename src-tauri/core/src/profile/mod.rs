@@ -14,6 +14,8 @@ pub mod validate;
 
 pub use error::ProfileError;
 pub use model::*;
-pub use service_key::{apply_service_key, parse_service_key, AppliedKey, Credential, ServiceKey, ServiceKeyError};
+pub use service_key::{
+    apply_service_key, parse_service_key, AppliedKey, Credential, ServiceKey, ServiceKeyError, ServiceKeyView,
+};
 pub use store::{slugify, ProfileList, ProfileLoadError, ProfileStore, ProfileSummary, APP_IDENTIFIER, CONFIG_DIR_ENV};
 pub use validate::{validate, FieldError};

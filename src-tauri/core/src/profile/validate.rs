@@ -12,7 +12,6 @@ use super::store::slugify;
 
 /// One problem with one field. `field` is the TOML path (`entra.tenant`, `ias.url`, …).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[ts(export)]
 pub struct FieldError {
     pub field: String,
     pub message: String,
