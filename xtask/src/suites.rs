@@ -55,6 +55,7 @@ pub fn test_all(ws: &Workspace) -> Result<()> {
     outcomes.push(bindings_committed(ws));
     outcomes.push(in_ui(ws, "UI unit tests (vitest)", &["test"], Reader::Vitest));
     outcomes.push(in_ui(ws, "UI type check (svelte-check)", &["run", "check"], Reader::ExitStatus));
+    outcomes.push(accessibility(ws));
     outcomes.push(match built {
         Ok(()) => e2e(ws, &[]),
         Err(err) => {
@@ -138,6 +139,17 @@ fn in_ui(ws: &Workspace, name: &'static str, npm_args: &[&str], reader: Reader) 
     let mut cmd = step::command(setup::npm_program(), npm_args, &ws.ui());
     cmd.env("NO_COLOR", "1");
     suite(name, &mut cmd, reader, UI_LIMIT)
+}
+
+/// axe-core on each main view of the mock build, light and dark, in headless Chromium (`ui/a11y/`): one test per
+/// view and scheme, so a failure names the view.
+fn accessibility(ws: &Workspace) -> Outcome {
+    let mut cmd = step::command(setup::npm_program(), &["run", "a11y"], &ws.ui());
+    cmd.env("NO_COLOR", "1");
+    if let Some(chromium) = setup::find_chromium() {
+        cmd.env("CHROMIUM", chromium);
+    }
+    suite("accessibility (axe-core, light and dark)", &mut cmd, Reader::Vitest, UI_LIMIT)
 }
 
 /// `--test NAME` for each test target of the e2e package: with `--workspace` (which keeps the feature set of the
