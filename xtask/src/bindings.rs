@@ -77,6 +77,21 @@ pub fn check(ws: &Workspace) -> Result<Option<String>> {
     )))
 }
 
+/// `cargo xtask bindings --check`: the check alone, failing with its list.
+pub fn check_only(ws: &Workspace) -> Result<()> {
+    let step = Step::start(format!("bindings: compare {BINDINGS} with the Rust types"));
+    match check(ws)? {
+        None => {
+            step.finish("ok: identical");
+            Ok(())
+        }
+        Some(problem) => {
+            step.finish("FAILED");
+            bail!("{problem}")
+        }
+    }
+}
+
 /// One line per file that differs between `generated` and `committed`, sorted by name.
 pub fn differences(generated: &Path, committed: &Path) -> Result<Vec<String>> {
     let (new, old) = (files(generated)?, files(committed)?);

@@ -40,7 +40,11 @@ enum Command {
         args: Vec<String>,
     },
     /// Regenerate the UI's TypeScript types (`ui/src/lib/bindings/`) from the Rust types; commit the result.
-    Bindings,
+    Bindings {
+        /// Write nothing; fail and name each file that differs (the check `cargo xtask test` runs).
+        #[arg(long)]
+        check: bool,
+    },
     /// Set up, then run every suite (Rust, bindings, Vitest, svelte-check, accessibility, end-to-end); non-zero exit on any failure.
     Test,
     /// Only the end-to-end suite: the real window under Xvfb through tauri-driver.
@@ -69,7 +73,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Setup { app_only } => setup::run(&Workspace::locate(), !app_only),
         Command::Run { args } => app::run(&Workspace::locate(), &args),
-        Command::Bindings => bindings::write(&Workspace::locate()),
+        Command::Bindings { check: false } => bindings::write(&Workspace::locate()),
+        Command::Bindings { check: true } => bindings::check_only(&Workspace::locate()),
         Command::Test => suites::test_all(&Workspace::locate()),
         Command::E2e { filter } => suites::e2e_only(&Workspace::locate(), &filter),
         Command::Bench(args) => bench::run(&Workspace::locate(), &args),
