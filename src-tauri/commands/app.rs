@@ -4,8 +4,9 @@
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use tauri::{AppHandle, Manager, State};
+use tokenhop_core::app_info::{AppInfo, SandboxInfo};
 use tokenhop_core::secrets::KeychainStatus;
 
 use crate::state::AppState;
@@ -48,25 +49,13 @@ pub struct StartTimings {
     rendered: f64,
 }
 
-#[derive(Debug, Serialize)]
-pub struct SandboxInfo {
-    profile: String,
-}
-
-#[derive(Debug, Serialize)]
-pub struct AppInfo {
-    version: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    sandbox: Option<SandboxInfo>,
-}
-
 /// Answers at once: the sandbox may still be starting (commands that need it wait for it), and the keychain
 /// has its own command.
 #[tauri::command]
 #[tracing::instrument(skip_all)]
 pub fn app_info(state: State<'_, AppState>) -> Result<AppInfo, AppError> {
     let sandbox = state.sandbox_slug().map(|slug| SandboxInfo { profile: slug.to_owned() });
-    Ok(AppInfo { version: env!("CARGO_PKG_VERSION"), sandbox })
+    Ok(AppInfo { version: env!("CARGO_PKG_VERSION").to_owned(), sandbox })
 }
 
 /// Whether the OS keychain works; waits for the probe that starts with the app.

@@ -1,23 +1,14 @@
 //! The run history: this session's runs (openable again, tokens and all), the records on disk (no tokens),
 //! comparing two runs, and the user's switch to keep no history on disk.
 
-use serde::Serialize;
 use tauri::State;
 use tokenhop_core::compare::{compare, RunComparison};
 use tokenhop_core::diagnose::code;
-use tokenhop_core::history::RunRecord;
+use tokenhop_core::history::{HistoryList, RunRecord};
 use tokenhop_core::RunReport;
 
 use crate::state::AppState;
 use crate::AppError;
-
-/// A profile's runs: this session's, newest first, then older ones from disk.
-#[derive(Debug, Serialize)]
-pub struct HistoryList {
-    pub session: Vec<RunRecord>,
-    pub saved: Vec<RunRecord>,
-    pub enabled: bool,
-}
 
 #[tauri::command]
 #[tracing::instrument(skip_all)]

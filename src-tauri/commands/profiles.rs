@@ -2,11 +2,10 @@
 //! pasted service key. A profile's keychain entries follow it through save (from the wizard's draft), rename,
 //! duplicate and delete.
 
-use serde::Serialize;
 use tauri::{State, WebviewWindow};
 use tokenhop_core::entra::cache::{self, SignedInUser};
 use tokenhop_core::profile::{
-    parse_service_key, FieldError, IasConfig, Profile, ProfileList, ProfileSummary, Profiles, ServiceKey, XsuaaConfig,
+    parse_service_key, FieldError, Profile, ProfileList, ProfileSummary, Profiles, ServiceKeyView,
 };
 
 use crate::dialogs;
@@ -129,16 +128,6 @@ pub async fn profiles_export(
     Ok(true)
 }
 
-/// What the wizard fills in from a pasted service key; the secret stays on this side.
-#[derive(Debug, Serialize)]
-pub struct ServiceKeyView {
-    kind: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    ias: Option<IasConfig>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    xsuaa: Option<XsuaaConfig>,
-}
-
 /// Parses the key, stores its client secret (or certificate and key) for `slug`, and returns the section to fill in.
 #[tauri::command]
 #[tracing::instrument(skip_all)]
@@ -149,10 +138,7 @@ pub async fn service_key_parse(
 ) -> Result<ServiceKeyView, AppError> {
     let key = parse_service_key(&json)?;
     let secrets = key.secrets();
-    let view = match key {
-        ServiceKey::Xsuaa { config, .. } => ServiceKeyView { kind: "xsuaa", ias: None, xsuaa: Some(config) },
-        ServiceKey::Ias { config, .. } => ServiceKeyView { kind: "ias", ias: Some(config), xsuaa: None },
-    };
+    let view = key.view();
     let store = state.secrets().await;
     for (kind, secret) in &secrets {
         store.set(&slug, *kind, secret)?;

@@ -1,4 +1,4 @@
-//! `cargo xtask setup|run|test|e2e|bench|bundle|fuzz`: the project's own set-up, test runner and packager.
+//! `cargo xtask setup|run|test|e2e|bindings|bench|bundle|fuzz`: the project's own set-up, test runner and packager.
 //!
 //! One command brings a fresh Debian/Ubuntu machine (root or passwordless sudo, with Rust, Node 20 and git) to a
 //! state where the app builds and every test suite runs. Set-up is idempotent: a second run checks and installs
@@ -6,6 +6,7 @@
 
 mod app;
 mod bench;
+mod bindings;
 mod bundle;
 mod counts;
 mod setup;
@@ -38,7 +39,13 @@ enum Command {
         #[arg(last = true)]
         args: Vec<String>,
     },
-    /// Set up, then run every suite (Rust, Vitest, svelte-check, end-to-end); non-zero exit on any failure.
+    /// Regenerate the UI's TypeScript types (`ui/src/lib/bindings/`) from the Rust types; commit the result.
+    Bindings {
+        /// Write nothing; fail and name each file that differs (the check `cargo xtask test` runs).
+        #[arg(long)]
+        check: bool,
+    },
+    /// Set up, then run every suite (Rust, bindings, Vitest, svelte-check, accessibility, end-to-end); non-zero exit on any failure.
     Test,
     /// Only the end-to-end suite: the real window under Xvfb through tauri-driver.
     E2e {
@@ -66,6 +73,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Setup { app_only } => setup::run(&Workspace::locate(), !app_only),
         Command::Run { args } => app::run(&Workspace::locate(), &args),
+        Command::Bindings { check: false } => bindings::write(&Workspace::locate()),
+        Command::Bindings { check: true } => bindings::check_only(&Workspace::locate()),
         Command::Test => suites::test_all(&Workspace::locate()),
         Command::E2e { filter } => suites::e2e_only(&Workspace::locate(), &filter),
         Command::Bench(args) => bench::run(&Workspace::locate(), &args),

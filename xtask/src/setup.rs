@@ -49,9 +49,15 @@ const TEST_PACKAGES: &[&str] = &[
 /// `desktop-file-validate` for the desktop entry.
 pub const BUNDLE_CHECK_PACKAGES: &[&str] = &["xvfb", "xauth", "dbus-x11", "gnome-keyring", "rpm", "desktop-file-utils"];
 
-/// The "system browser" the e2e tests hand to the app. Ubuntu ships Chromium only as a snap, so there the tests
-/// use whatever Chromium or Chrome is on `PATH` instead (GitHub's runners have Chrome).
+/// The "system browser" the e2e tests hand to the app, and the browser of the accessibility suite. Ubuntu ships
+/// Chromium only as a snap, so there the tests use whatever Chromium or Chrome is on `PATH` instead (GitHub's
+/// runners have Chrome).
 const BROWSER_PACKAGE: &str = "chromium";
+
+/// The Chromium the accessibility suite drives: Debian's package, or whichever Chromium or Chrome is on `PATH`.
+pub fn find_chromium() -> Option<PathBuf> {
+    ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"].into_iter().find_map(step::which)
+}
 
 /// tauri-driver is built from source; pinned so every machine drives the window the same way.
 pub const TAURI_DRIVER_VERSION: &str = "2.1.0";

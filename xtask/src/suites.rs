@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 
 use crate::app;
+use crate::bindings;
 use crate::counts::{self, Counts};
 use crate::setup;
 use crate::step::{self, Step};
@@ -28,7 +29,7 @@ const CHECK_LIMIT: Duration = Duration::from_secs(15 * 60);
 /// decides the features of their shared dependencies (tokio, hyper, serde, …), and with them each crate's hash.
 /// (`cargo test -p tokenhop-e2e` alone, or a plain `cargo build -p tokenhop`, would each build most of the tree
 /// again.) The e2e tests are picked out of the workspace by their test targets instead; see [`e2e_selection`].
-const WORKSPACE: &[&str] = &["--workspace", "--features", "tokenhop/custom-protocol"];
+pub(crate) const WORKSPACE: &[&str] = &["--workspace", "--features", "tokenhop/custom-protocol"];
 
 /// The package whose test targets are the end-to-end suite.
 const E2E_PACKAGE: &str = "tokenhop-e2e";
@@ -57,6 +58,7 @@ pub fn test_all(ws: &Workspace) -> Result<()> {
     outcomes.push(bindings_committed(ws));
     outcomes.push(in_ui(ws, "UI unit tests (vitest)", &["test"], Reader::Vitest));
     outcomes.push(in_ui(ws, "UI type check (svelte-check)", &["run", "check"], Reader::ExitStatus));
+    outcomes.push(accessibility(ws));
     outcomes.push(match built {
         Ok(()) => e2e(ws, &[]),
         Err(err) => {
@@ -140,28 +142,14 @@ fn lints(ws: &Workspace) -> Outcome {
     )
 }
 
-/// Where ts-rs writes the TypeScript twins of the core types while the Rust tests run (`.cargo/config.toml`).
-const BINDINGS: &str = "ui/src/lib/bindings";
-
-/// The Rust tests have just regenerated the TypeScript bindings: they must equal the committed ones, or the UI
-/// was checked against types the Rust side no longer has. A check, not a test: it counts as one failure or none.
+/// The committed TypeScript bindings must be what the Rust types generate today, or the UI was checked against
+/// types the Rust side no longer has. A check, not a test: it counts as one failure or none.
 fn bindings_committed(ws: &Workspace) -> Outcome {
     let name = "TypeScript bindings match the Rust types";
     let step = Step::start(format!("check: {name}"));
-    let out = std::process::Command::new("git")
-        .args(["status", "--porcelain", "--untracked-files=all", "--", BINDINGS])
-        .current_dir(&ws.root)
-        .output();
-    let problem = match out {
-        Err(err) => Some(format!("could not run git: {err}")),
-        Ok(out) if !out.status.success() => {
-            Some(format!("git status failed: {}", String::from_utf8_lossy(&out.stderr).trim()))
-        }
-        Ok(out) if out.stdout.is_empty() => None,
-        Ok(out) => Some(format!(
-            "the generated bindings differ from the committed ones; commit them:\n{}",
-            String::from_utf8_lossy(&out.stdout).trim_end()
-        )),
+    let problem = match bindings::check(ws) {
+        Ok(problem) => problem,
+        Err(err) => Some(format!("could not generate the bindings: {err:#}")),
     };
     step.finish(problem.as_deref().map_or("ok", |_| "FAILED"));
     Outcome { name, counts: Counts::default(), problem }
@@ -171,6 +159,17 @@ fn in_ui(ws: &Workspace, name: &'static str, npm_args: &[&str], reader: Reader) 
     let mut cmd = step::command(setup::npm_program(), npm_args, &ws.ui());
     cmd.env("NO_COLOR", "1");
     suite(name, &mut cmd, reader, UI_LIMIT)
+}
+
+/// axe-core on each main view of the mock build, light and dark, in headless Chromium (`ui/a11y/`): one test per
+/// view and scheme, so a failure names the view.
+fn accessibility(ws: &Workspace) -> Outcome {
+    let mut cmd = step::command(setup::npm_program(), &["run", "a11y"], &ws.ui());
+    cmd.env("NO_COLOR", "1");
+    if let Some(chromium) = setup::find_chromium() {
+        cmd.env("CHROMIUM", chromium);
+    }
+    suite("accessibility (axe-core, light and dark)", &mut cmd, Reader::Vitest, UI_LIMIT)
 }
 
 /// `--test NAME` for each test target of the e2e package: with `--workspace` (which keeps the feature set of the

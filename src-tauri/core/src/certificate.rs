@@ -26,7 +26,6 @@ pub const EXPIRY_WARNING_DAYS: i64 = 14;
 
 /// What the UI shows where a secret field would be: only public facts of the leaf certificate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[ts(export)]
 pub struct CertificateFacts {
     /// RFC 4514 distinguished name, as `x509-parser` prints it (`CN=…, OU=…`).
     pub subject: String,

@@ -18,7 +18,6 @@ const VOLATILE: [&str; 13] =
     ["iat", "nbf", "exp", "auth_time", "jti", "nonce", "uti", "rh", "aio", "sid", "at_hash", "c_hash", "session_state"];
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[ts(export)]
 pub struct RunComparison {
     pub left: RunSide,
     pub right: RunSide,
@@ -30,7 +29,6 @@ pub struct RunComparison {
 
 /// Which run a side is.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[ts(export)]
 pub struct RunSide {
     pub id: String,
     pub profile: String,
@@ -39,7 +37,6 @@ pub struct RunSide {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[ts(export)]
 pub struct StepComparison {
     pub step: Step,
     /// The hop's result on each side; `None` where that run did not reach it.
@@ -50,7 +47,6 @@ pub struct StepComparison {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[ts(export)]
 pub struct StepSide {
     pub ok: bool,
     #[ts(type = "number")]
@@ -61,7 +57,6 @@ pub struct StepSide {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[ts(export)]
 pub struct TokenComparison {
     /// `id_token`, `access_token`, …
     pub token: String,
@@ -77,7 +72,6 @@ pub struct TokenComparison {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
 pub enum Difference {
     Same,
     OnlyLeft,
@@ -86,7 +80,6 @@ pub enum Difference {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[ts(export)]
 pub struct ClaimComparison {
     pub name: String,
     #[ts(type = "unknown")]
@@ -99,7 +92,6 @@ pub struct ClaimComparison {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[ts(export)]
 pub struct CheckComparison {
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -112,7 +104,6 @@ pub struct CheckComparison {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[ts(export)]
 pub struct CheckSide {
     pub ok: bool,
     pub detail: String,

@@ -28,7 +28,6 @@ pub const DISK_RUNS: usize = 100;
 
 /// One run, with no token and no secret: safe to keep on disk.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
 pub struct RunRecord {
     /// Unique in this history (`<slug>@<started_at>#n`).
     pub id: String,
@@ -39,9 +38,17 @@ pub struct RunRecord {
     pub steps: Vec<StepRecord>,
 }
 
+/// A profile's runs as the app lists them: this session's, newest first (openable again, tokens and all), then
+/// older ones from disk, and whether the disk history is on.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct HistoryList {
+    pub session: Vec<RunRecord>,
+    pub saved: Vec<RunRecord>,
+    pub enabled: bool,
+}
+
 /// One hop of a [`RunRecord`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
 pub struct StepRecord {
     pub step: Step,
     pub ok: bool,
@@ -64,7 +71,6 @@ pub struct StepRecord {
 
 /// When a token was issued and when it expires (Unix seconds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
 pub struct Lifetime {
     #[ts(type = "number | null")]
     pub issued_at: Option<i64>,

@@ -3,6 +3,7 @@
 //!
 //! Nothing here knows about Tauri: the desktop shell and the CLI both drive this crate.
 
+pub mod app_info;
 pub mod browser;
 pub mod btp_api;
 pub mod certificate;

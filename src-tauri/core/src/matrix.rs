@@ -45,7 +45,6 @@ pub struct MatrixEntry {
 /// What a matrix run reports while it goes, per profile (`slug`), in the order it happens.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
-#[ts(export)]
 pub enum MatrixEvent {
     /// Waiting for one of the `parallel` places.
     Queued { slug: String },

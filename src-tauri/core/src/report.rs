@@ -12,7 +12,6 @@ use crate::diagnose::Diagnosis;
 /// The hops of the chain, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
-#[ts(export)]
 pub enum Step {
     Entra,
     Ias,
@@ -43,7 +42,7 @@ impl fmt::Display for Step {
 /// so that a stray `{:?}` in a log line cannot leak it.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(transparent)]
-#[ts(export, type = "string")]
+#[ts(type = "string")]
 pub struct TokenString(pub String);
 
 impl TokenString {
@@ -60,7 +59,6 @@ impl fmt::Debug for TokenString {
 
 /// One named check on a token or a response, with a sentence a consultant can act on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
 pub struct Check {
     /// Short and stable: `ver`, `aud`, `iss`, `exp`, `signature`, `email`, `app_tid`, `aud_trust`, …
     pub name: String,
@@ -86,7 +84,6 @@ impl Check {
 /// Whether a JWT's signature was checked against its issuer's published keys.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "status", rename_all = "snake_case")]
-#[ts(export)]
 pub enum SignatureStatus {
     /// Verified with the key `kid` from `jwks_uri`.
     Verified { alg: String, kid: Option<String>, jwks_uri: String },
@@ -98,7 +95,6 @@ pub enum SignatureStatus {
 
 /// A decoded token: header, claims, signature status. Opaque tokens have no header or claims.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
 pub struct TokenView {
     /// `id_token`, `access_token`, `refresh_token`, or `pasted` in the decoder.
     pub name: String,
@@ -118,7 +114,6 @@ pub struct TokenView {
 
 /// An HTTP request and its response as they crossed the wire, secrets redacted, body capped.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
 pub struct HttpRecord {
     pub method: String,
     pub url: String,
@@ -136,7 +131,6 @@ pub struct HttpRecord {
 /// How the Entra step signed the user in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "kebab-case")]
-#[ts(export)]
 pub enum SignInMethod {
     /// With the cached sign-in's refresh token: no browser.
     Silent,
@@ -148,7 +142,6 @@ pub enum SignInMethod {
 
 /// The Entra step's sign-in: how, and, when the cached sign-in could not be used, why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
 pub struct SignInInfo {
     pub method: SignInMethod,
     /// Why the cached sign-in was not used (Entra's answer when it refused the refresh token).
@@ -159,7 +152,6 @@ pub struct SignInInfo {
 
 /// What one hop produced. Serialized, it is a `steps[]` entry of `run --json` (DESIGN §3).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
 pub struct StepOutcome {
     pub step: Step,
     pub ok: bool,
@@ -214,7 +206,6 @@ impl StepOutcome {
 
 /// The whole run. `ok` is true only when every step asked for succeeded.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
 pub struct RunReport {
     pub ok: bool,
     pub profile: String,
@@ -235,7 +226,6 @@ pub type ProgressFn<'a> = &'a (dyn Fn(Progress) + Send + Sync);
 /// Live progress of a run, in the order it happens.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
-#[ts(export)]
 pub enum Progress {
     StepStarted {
         step: Step,

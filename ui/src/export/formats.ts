@@ -1,5 +1,6 @@
 // The export formats offered, with the file name a save dialog proposes.
-import type { ExportFormat, RunReport } from "../lib/types";
+import type { ExportFormat } from "../lib/bindings/ExportFormat";
+import type { RunReport } from "../lib/bindings/RunReport";
 
 export const FORMATS: { id: ExportFormat; label: string; note: string; ext: string }[] = [
   { id: "postman", label: "Postman", note: "Collection v2.1 + environment; replays the chain", ext: "json" },

@@ -2,29 +2,27 @@
 // `AppError {code, message, hint}`. Arguments are never logged: they may hold secrets or tokens.
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { writeText } from "@tauri-apps/plugin-clipboard-manager";
-import type {
-  AppInfo,
-  CertificateFacts,
-  ExportFormat,
-  FieldError,
-  HistoryList,
-  MatrixEvent,
-  KeychainStatus,
-  Profile,
-  ProfileList,
-  ProfileSummary,
-  Progress,
-  RunComparison,
-  RunRecord,
-  RunReport,
-  SecretKind,
-  SecretsStatus,
-  ServiceKey,
-  SignedInUser,
-  Step,
-  StepOutcome,
-  TokenView,
-} from "./types";
+import type { AppInfo } from "./bindings/AppInfo";
+import type { CertificateFacts } from "./bindings/CertificateFacts";
+import type { ExportFormat } from "./bindings/ExportFormat";
+import type { FieldError } from "./bindings/FieldError";
+import type { HistoryList } from "./bindings/HistoryList";
+import type { MatrixEvent } from "./bindings/MatrixEvent";
+import type { KeychainStatus } from "./bindings/KeychainStatus";
+import type { Profile } from "./bindings/Profile";
+import type { ProfileList } from "./bindings/ProfileList";
+import type { ProfileSummary } from "./bindings/ProfileSummary";
+import type { Progress } from "./bindings/Progress";
+import type { RunComparison } from "./bindings/RunComparison";
+import type { RunRecord } from "./bindings/RunRecord";
+import type { RunReport } from "./bindings/RunReport";
+import type { SecretKind } from "./bindings/SecretKind";
+import type { SecretSource } from "./bindings/SecretSource";
+import type { ServiceKeyView } from "./bindings/ServiceKeyView";
+import type { SignedInUser } from "./bindings/SignedInUser";
+import type { Step } from "./bindings/Step";
+import type { StepOutcome } from "./bindings/StepOutcome";
+import type { TokenView } from "./bindings/TokenView";
 
 export interface AppError {
   code: string;
@@ -33,6 +31,9 @@ export interface AppError {
 }
 
 export type { AppInfo };
+
+/** `secrets_status`: where each of a profile's secrets comes from (a `BTreeMap<SecretKind, SecretSource>`). */
+export type SecretsStatus = Record<SecretKind, SecretSource>;
 
 async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
   try {
@@ -89,7 +90,7 @@ export const profilesExport = (slug: string) => call<boolean>("profiles_export",
 /** Who the profile's cached Entra sign-in is for, or `null` when the next run opens the browser. */
 export const profilesSignIn = (slug: string) => call<SignedInUser | null>("profiles_sign_in", { slug });
 export const profilesSignOut = (slug: string) => call<void>("profiles_sign_out", { slug });
-export const serviceKeyParse = (slug: string, json: string) => call<ServiceKey>("service_key_parse", { slug, json });
+export const serviceKeyParse = (slug: string, json: string) => call<ServiceKeyView>("service_key_parse", { slug, json });
 
 // ---- secrets (write-only: values go in, only their source comes back) ----
 export const secretsSet = (slug: string, kind: SecretKind, value: string) =>

@@ -3,7 +3,9 @@ import * as api from "./api";
 import type { AppError } from "./api";
 import { MatrixState } from "./matrix.svelte";
 import { ProfilesState } from "./profiles.svelte";
-import type { AppInfo, KeychainStatus, Step } from "./types";
+import type { AppInfo } from "./bindings/AppInfo";
+import type { KeychainStatus } from "./bindings/KeychainStatus";
+import type { Step } from "./bindings/Step";
 
 export type View =
   | { kind: "empty" }

@@ -4,7 +4,8 @@ import { base64UrlEncode, splitJwt } from "./jwt";
 import { duration, expiryPhrase } from "./time";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { chainRun, toAppError } from "./api";
-import type { Progress, RunReport } from "./types";
+import type { Progress } from "./bindings/Progress";
+import type { RunReport } from "./bindings/RunReport";
 
 describe("time", () => {
   it.each([

@@ -4,7 +4,11 @@
 import * as api from "./api";
 import type { AppError } from "./api";
 import type { NodeState } from "./run.svelte";
-import { STEPS, type MatrixEvent, type ProfileSummary, type Step, type StepOutcome } from "./types";
+import { STEPS } from "./steps";
+import type { MatrixEvent } from "./bindings/MatrixEvent";
+import type { ProfileSummary } from "./bindings/ProfileSummary";
+import type { Step } from "./bindings/Step";
+import type { StepOutcome } from "./bindings/StepOutcome";
 
 /** Where a row's run is: queued for a place, waiting for another tenant's sign-in, signing in, running, done. */
 export type RowPhase = "queued" | "waiting_turn" | "signing_in" | "running" | "done";

@@ -1,7 +1,8 @@
 // The profile list of the sidebar: search, selection, and the file-level actions on a profile.
 import * as api from "./api";
 import type { AppError } from "./api";
-import type { ProfileLoadError, ProfileSummary } from "./types";
+import type { ProfileLoadError } from "./bindings/ProfileLoadError";
+import type { ProfileSummary } from "./bindings/ProfileSummary";
 
 export class ProfilesState {
   #all = $state<ProfileSummary[]>([]);

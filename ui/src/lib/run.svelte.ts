@@ -3,7 +3,11 @@
 // read from here; nothing here touches the DOM.
 import * as api from "./api";
 import type { AppError, RunRequest } from "./api";
-import { STEPS, type Progress, type RunReport, type Step, type StepOutcome } from "./types";
+import { STEPS } from "./steps";
+import type { Progress } from "./bindings/Progress";
+import type { RunReport } from "./bindings/RunReport";
+import type { Step } from "./bindings/Step";
+import type { StepOutcome } from "./bindings/StepOutcome";
 
 /** `unconfigured`: the profile has no such hop; `ready`: configured, not run yet; `waiting`: queued in this
  *  run; `skipped`: not reached (after `until`, or after a failure). */

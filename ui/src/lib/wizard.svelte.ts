@@ -1,21 +1,21 @@
 // The guided set-up: six steps, a draft profile built from the form, validation by the backend before
 // each Next, test runs of the draft up to the current hop, and saving.
 import * as api from "./api";
-import type { AppError } from "./api";
+import type { AppError, SecretsStatus } from "./api";
 import { RunState } from "./run.svelte";
-import {
-  DRAFT_SLUG,
-  type ApiHeader,
-  type ClientAuth,
-  type FieldError,
-  type Flow,
-  type HttpMethod,
-  type Profile,
-  type ProfileSummary,
-  type SecretsStatus,
-  type Step,
-  type TokenFormat,
-} from "./types";
+import type { ApiHeader } from "./bindings/ApiHeader";
+import type { ClientAuth } from "./bindings/ClientAuth";
+import type { FieldError } from "./bindings/FieldError";
+import type { Flow } from "./bindings/Flow";
+import type { HttpMethod } from "./bindings/HttpMethod";
+import type { Profile } from "./bindings/Profile";
+import type { ProfileSummary } from "./bindings/ProfileSummary";
+import type { Step } from "./bindings/Step";
+import type { TokenFormat } from "./bindings/TokenFormat";
+
+/** The slug under which the wizard stores secrets before the profile has a name (`DRAFT_SLUG` in the shell's
+ *  `state.rs`). */
+export const DRAFT_SLUG = "__draft__";
 
 export const WIZARD_STEPS = [
   { id: "entra", title: "Entra app", fields: ["entra."] },
@@ -242,7 +242,7 @@ export class WizardState {
       // The same fields `tokenhop-cli profile key` applies: a certificate key switches to x509 (and brings certurl),
       // a secret key leaves post/basic as chosen.
       const auth = (next: ClientAuth, old: ClientAuth): ClientAuth => (next === "x509" || old === "x509" ? next : old);
-      if (key.xsuaa) {
+      if (key.kind === "xsuaa") {
         Object.assign(this.xsuaa, {
           enabled: true,
           url: key.xsuaa.url,
@@ -250,8 +250,7 @@ export class WizardState {
           client_auth: auth(key.xsuaa.client_auth, this.xsuaa.client_auth),
           cert_url: key.xsuaa.cert_url ?? this.xsuaa.cert_url,
         });
-      }
-      if (key.ias) {
+      } else {
         Object.assign(this.ias, {
           url: key.ias.url,
           client_id: key.ias.client_id,

@@ -2,25 +2,26 @@
 // emitting real-shaped progress events. Used by component tests and the dev-only mock window
 // (`mock.html`), never by the production bundle.
 import { splitJwt } from "../lib/jwt";
-import type {
-  CheckComparison,
-  ClaimComparison,
-  FieldError,
-  KeychainStatus,
-  MatrixEvent,
-  Profile,
-  ProfileSummary,
-  Progress,
-  RunComparison,
-  RunRecord,
-  RunReport,
-  SecretKind,
-  SecretSource,
-  SignedInUser,
-  Step,
-  StepOutcome,
-  TokenView,
-} from "../lib/types";
+import type { AppInfo } from "../lib/bindings/AppInfo";
+import type { CheckComparison } from "../lib/bindings/CheckComparison";
+import type { ClaimComparison } from "../lib/bindings/ClaimComparison";
+import type { FieldError } from "../lib/bindings/FieldError";
+import type { HistoryList } from "../lib/bindings/HistoryList";
+import type { KeychainStatus } from "../lib/bindings/KeychainStatus";
+import type { MatrixEvent } from "../lib/bindings/MatrixEvent";
+import type { Profile } from "../lib/bindings/Profile";
+import type { ProfileSummary } from "../lib/bindings/ProfileSummary";
+import type { Progress } from "../lib/bindings/Progress";
+import type { RunComparison } from "../lib/bindings/RunComparison";
+import type { RunRecord } from "../lib/bindings/RunRecord";
+import type { RunReport } from "../lib/bindings/RunReport";
+import type { SecretKind } from "../lib/bindings/SecretKind";
+import type { SecretSource } from "../lib/bindings/SecretSource";
+import type { ServiceKeyView } from "../lib/bindings/ServiceKeyView";
+import type { SignedInUser } from "../lib/bindings/SignedInUser";
+import type { Step } from "../lib/bindings/Step";
+import type { StepOutcome } from "../lib/bindings/StepOutcome";
+import type { TokenView } from "../lib/bindings/TokenView";
 import * as fx from "./fixtures";
 
 export interface FakeOptions {
@@ -264,7 +265,7 @@ export function createFakeBackend(options: FakeOptions = {}) {
     const slug = args.slug as string;
     switch (cmd) {
       case "app_info":
-        return { version: "0.1.0", sandbox: { profile: "sandbox" } };
+        return { version: "0.1.0", sandbox: { profile: "sandbox" } } satisfies AppInfo;
       case "keychain_status":
         return options.keychain ?? { available: true };
       case "app_ready":
@@ -316,7 +317,7 @@ export function createFakeBackend(options: FakeOptions = {}) {
       case "service_key_parse": {
         const key = JSON.parse(args.json as string);
         secrets.set(`${slug}/xsuaa-client-secret`, "keychain");
-        return { kind: "xsuaa", xsuaa: { url: key.url, client_id: key.clientid, client_auth: "post" } };
+        return { kind: "xsuaa", xsuaa: { url: key.url, client_id: key.clientid, client_auth: "post" } } satisfies ServiceKeyView;
       }
       case "secrets_set":
         secrets.set(`${slug}/${args.kind}`, "keychain");
@@ -366,7 +367,11 @@ export function createFakeBackend(options: FakeOptions = {}) {
         return null;
       }
       case "history_list":
-        return { session: session.filter((e) => e.record.slug === slug).map((e) => e.record), saved: [], enabled: historyEnabled };
+        return {
+          session: session.filter((e) => e.record.slug === slug).map((e) => e.record),
+          saved: [],
+          enabled: historyEnabled,
+        } satisfies HistoryList;
       case "history_get": {
         const found = session.find((e) => e.record.id === args.id);
         if (!found) throw { code: "history.not_in_session", message: "That run is no longer in this session's history.", hint: "Run the profile again." };

@@ -1,7 +1,9 @@
 // Real-shaped tokens and outcomes for tests and the dev-only mock window: Entra ID v2.0 ID tokens, IAS
 // ID/access tokens and an XSUAA access token, built as base64url JSON like the real issuers send them.
 import { base64UrlEncode } from "../lib/jwt";
-import type { Check, StepOutcome, TokenView } from "../lib/types";
+import type { Check } from "../lib/bindings/Check";
+import type { StepOutcome } from "../lib/bindings/StepOutcome";
+import type { TokenView } from "../lib/bindings/TokenView";
 
 export const TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 export const ENTRA_CLIENT_ID = "5e2c3b61-8f7d-4d1c-9b8e-2a4f6c1d0e93";

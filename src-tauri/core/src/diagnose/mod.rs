@@ -15,7 +15,6 @@ pub use code::Code;
 /// A failure explained. `code` is one of [`code::ALL`], stable (`entra.redirect_mismatch`, `xsuaa.unmapped_issuer`, …) so that
 /// the UI and scripts can branch on it; `message` says what happened, `hint` the likely cause and fix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
 pub struct Diagnosis {
     pub code: String,
     pub message: String,

@@ -23,7 +23,6 @@ const VERSION: u32 = 1;
 
 /// Who a cached sign-in signed in, from the ID token of that sign-in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
 pub struct SignedInUser {
     /// The ID token's `sub` (pairwise per app): a refreshed token must carry the same.
     pub sub: String,

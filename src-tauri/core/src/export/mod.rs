@@ -33,7 +33,6 @@ pub use write::write_files;
 /// The export formats of DESIGN §3.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
-#[ts(export)]
 pub enum ExportFormat {
     /// A Postman collection v2.1.0 replaying the chain, plus a Postman environment with the tokens.
     Postman,

@@ -17,7 +17,9 @@ pub mod validate;
 pub use error::ProfileError;
 pub use model::*;
 pub use profiles::{ChangeError, Profiles};
-pub use service_key::{apply_service_key, parse_service_key, AppliedKey, Credential, ServiceKey, ServiceKeyError};
+pub use service_key::{
+    apply_service_key, parse_service_key, AppliedKey, Credential, ServiceKey, ServiceKeyError, ServiceKeyView,
+};
 pub use store::{ProfileStore, APP_IDENTIFIER, CONFIG_DIR_ENV};
 pub use summary::{ProfileList, ProfileLoadError, ProfileSummary};
 pub use validate::{validate, FieldError};

@@ -11,7 +11,6 @@ pub const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";
 /// One tenant set-up: the Entra app, the IAS tenant and optionally XSUAA and an API.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
-#[ts(export)]
 pub struct Profile {
     #[serde(default = "schema_version")]
     pub schema_version: u32,
@@ -66,7 +65,6 @@ impl Profile {
 /// The Entra ID app registration that signs the user in (the app IAS trusts as corporate IdP).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
-#[ts(export)]
 pub struct EntraConfig {
     /// Any host serving `{authority}/{tenant}/v2.0`; sovereign clouds differ from the default.
     #[serde(default = "default_authority")]
@@ -102,7 +100,6 @@ pub fn default_scopes() -> Vec<String> {
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "kebab-case")]
-#[ts(export)]
 pub enum Flow {
     #[default]
     AuthorizationCode,
@@ -111,7 +108,6 @@ pub enum Flow {
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
 pub enum RedirectHost {
     /// What Entra accepts for "Mobile and desktop applications" without manifest edits.
     #[default]
@@ -135,7 +131,6 @@ impl RedirectHost {
 /// request each service expects.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "kebab-case")]
-#[ts(export)]
 pub enum ClientAuth {
     /// `client_id` and `client_secret` in the form body, as SAP's own token clients send them.
     #[default]
@@ -156,7 +151,6 @@ impl ClientAuth {
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "kebab-case")]
-#[ts(export)]
 pub enum TokenFormat {
     #[default]
     Jwt,
@@ -166,7 +160,6 @@ pub enum TokenFormat {
 /// The SAP Cloud Identity Services tenant and its confidential application.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
-#[ts(export)]
 pub struct IasConfig {
     /// `https://<tenant>.accounts.ondemand.com`
     pub url: String,
@@ -187,7 +180,6 @@ pub struct IasConfig {
 /// The subaccount's XSUAA instance (from its service key).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
-#[ts(export)]
 pub struct XsuaaConfig {
     /// `https://<subdomain>.authentication.<region>.hana.ondemand.com`
     pub url: String,
@@ -232,7 +224,6 @@ impl XsuaaConfig {
 /// A BTP API to call with the final token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
-#[ts(export)]
 pub struct ApiConfig {
     pub url: String,
     #[serde(default)]
@@ -243,7 +234,6 @@ pub struct ApiConfig {
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "kebab-case")]
-#[ts(export)]
 pub enum ApiHeader {
     /// `Authorization: Bearer …` for a plain service.
     #[default]
@@ -263,7 +253,6 @@ impl ApiHeader {
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "UPPERCASE")]
-#[ts(export)]
 pub enum HttpMethod {
     #[default]
     Get,

@@ -7,7 +7,9 @@
 //! IAS), the certificate and its private key — comes back as [`Secret`]s for the caller to put into a secret
 //! store; it never reaches the profile. The app's paste and `tokenhop-cli profile key` both go through here.
 
+use serde::Serialize;
 use serde_json::{Map, Value};
+use ts_rs::TS;
 
 use crate::diagnose::{code, Diagnose, Diagnosis};
 use crate::secrets::Secret;
@@ -50,7 +52,23 @@ pub enum ServiceKey {
     Ias { config: IasConfig, credential: Credential, app_tid: Option<String> },
 }
 
+/// What the wizard fills in from a pasted service key: the profile section, never the secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum ServiceKeyView {
+    Xsuaa { xsuaa: XsuaaConfig },
+    Ias { ias: IasConfig },
+}
+
 impl ServiceKey {
+    /// The profile section the key fills in, for the wizard.
+    pub fn view(&self) -> ServiceKeyView {
+        match self {
+            Self::Xsuaa { config, .. } => ServiceKeyView::Xsuaa { xsuaa: config.clone() },
+            Self::Ias { config, .. } => ServiceKeyView::Ias { ias: config.clone() },
+        }
+    }
+
     /// The keychain entries the key's credential belongs in, with their values.
     pub fn secrets(&self) -> Vec<(SecretKind, Secret)> {
         let (credential, secret, certificate, key) = match self {

@@ -7,7 +7,6 @@ use super::model::Profile;
 
 /// One line of the profile list: enough to pick and search, no secrets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[ts(export)]
 pub struct ProfileSummary {
     pub slug: String,
     pub name: String,
@@ -35,7 +34,6 @@ pub struct ProfileSummary {
 
 /// A profile file that could not be loaded; it is left as it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[ts(export)]
 pub struct ProfileLoadError {
     pub file: String,
     pub message: String,
@@ -48,7 +46,6 @@ pub struct ProfileLoadError {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
-#[ts(export)]
 pub struct ProfileList {
     pub profiles: Vec<ProfileSummary>,
     pub errors: Vec<ProfileLoadError>,

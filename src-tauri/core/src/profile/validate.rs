@@ -11,7 +11,6 @@ use super::model::{slugify, ClientAuth, Flow, Profile, SCHEMA_VERSION};
 
 /// One problem with one field. `field` is the TOML path (`entra.tenant`, `ias.url`, …).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[ts(export)]
 pub struct FieldError {
     pub field: String,
     pub message: String,

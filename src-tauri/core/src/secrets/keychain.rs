@@ -25,7 +25,6 @@ fn lock() -> MutexGuard<'static, ()> {
 
 /// Whether secrets can be kept in the OS keychain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[ts(export)]
 pub struct KeychainStatus {
     pub available: bool,
     /// For people, when unavailable: [`UNAVAILABLE_MESSAGE`].

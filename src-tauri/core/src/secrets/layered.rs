@@ -18,7 +18,6 @@ use super::{
 /// Where a secret comes from (or would go to).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "kebab-case")]
-#[ts(export)]
 pub enum SecretSource {
     /// A `TOKENHOP_*` environment variable (it wins over everything).
     Env,

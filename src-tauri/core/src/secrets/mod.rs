@@ -28,7 +28,6 @@ pub const KEYCHAIN_SERVICE: &str = "tokenhop";
 /// Which secret of a profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
 #[serde(rename_all = "kebab-case")]
-#[ts(export)]
 pub enum SecretKind {
     EntraClientSecret,
     IasClientSecret,
