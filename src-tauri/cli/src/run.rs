@@ -183,6 +183,7 @@ fn for_the_person(p: &Progress) -> bool {
         Progress::BrowserOpened { .. }
             | Progress::BrowserFailed { .. }
             | Progress::WaitingForSignIn { .. }
+            | Progress::SignInQueued { .. }
             | Progress::DeviceCode { .. }
             | Progress::CallbackReceived
     )
@@ -213,7 +214,9 @@ pub(crate) fn progress_line(p: Progress) -> Option<String> {
         Progress::CallbackReceived => "  sign-in response received".to_owned(),
         Progress::Request { url, .. } => format!("  calling {url}"),
         Progress::Warning { message, .. } => format!("  warning: {message}"),
-        Progress::StepFinished { .. } => return None,
+        Progress::SignInQueued { behind } => format!("  waiting to sign in: {behind} is signing in first"),
+        // The matrix names the profile whose turn it is; a single run has only its own.
+        Progress::SignInTurn | Progress::StepFinished { .. } => return None,
     })
 }
 

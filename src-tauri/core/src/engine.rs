@@ -1,8 +1,10 @@
 //! What a run needs besides its profile: the [`Engine`] that outlives runs (HTTP client, key cache, browser,
 //! clock), the [`RunRequest`] of one run, the network side of a run ([`Net`]) and the secrets it looks up.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
+
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::browser::Browser;
 use crate::diagnose::{code, http_failure, Diagnosis};
@@ -10,7 +12,7 @@ use crate::entra::loopback::LoopbackConfig;
 use crate::http::HttpClient;
 use crate::oidc::JwksCache;
 use crate::profile::Profile;
-use crate::report::{ProgressFn, Step};
+use crate::report::{Progress, ProgressFn, Step};
 use crate::secrets::{Secret, SecretKind, SecretStore};
 
 /// The clock every check uses; tests pin it.
@@ -23,16 +25,59 @@ pub struct Engine {
     pub browser: Box<dyn Browser>,
     pub clock: Clock,
     pub loopback: LoopbackConfig,
+    /// Whose turn it is to sign in with a person, across every run of this engine.
+    pub(crate) turn: SignInTurn,
 }
 
 impl Engine {
     pub fn new(http: HttpClient, browser: Box<dyn Browser>) -> Self {
         let jwks = Arc::new(JwksCache::new(http.clone(), Duration::from_secs(30)));
-        Self { http, jwks, browser, clock: Arc::new(SystemTime::now), loopback: LoopbackConfig::default() }
+        Self {
+            http,
+            jwks,
+            browser,
+            clock: Arc::new(SystemTime::now),
+            loopback: LoopbackConfig::default(),
+            turn: SignInTurn::default(),
+        }
     }
 
     pub(crate) fn now(&self) -> SystemTime {
         (self.clock)()
+    }
+}
+
+/// The one sign-in at a time that needs a person (a browser tab, a device code), across every run of the
+/// engine: the app's Run and Run all, the CLI's matrix. A person can answer one sign-in at a time, and a
+/// loopback listener per tenant waiting at once would time out while they work through the others. Silent
+/// sign-ins, the password flow and every hop after the sign-in take no turn.
+pub(crate) struct SignInTurn {
+    gate: Semaphore,
+    holder: Mutex<String>,
+}
+
+impl Default for SignInTurn {
+    fn default() -> Self {
+        Self { gate: Semaphore::new(1), holder: Mutex::default() }
+    }
+}
+
+impl SignInTurn {
+    /// Waits until nobody else is signing in (saying who is, meanwhile); the turn ends when the permit drops.
+    /// A run cancelled while it waits drops this future with the rest of its step.
+    /// (`None` only if the gate were closed, which nothing does.)
+    pub(crate) async fn take(&self, slug: &str, progress: ProgressFn<'_>) -> Option<SemaphorePermit<'_>> {
+        let permit = match self.gate.try_acquire() {
+            Ok(permit) => permit,
+            Err(_) => {
+                let behind = self.holder.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                progress(Progress::SignInQueued { behind });
+                self.gate.acquire().await.ok()?
+            }
+        };
+        *self.holder.lock().unwrap_or_else(|p| p.into_inner()) = slug.to_owned();
+        progress(Progress::SignInTurn);
+        Some(permit)
     }
 }
 

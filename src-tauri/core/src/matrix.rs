@@ -5,23 +5,20 @@
 //! | what                                   | how many at once                                   |
 //! |----------------------------------------|----------------------------------------------------|
 //! | runs in flight                         | `parallel` (default [`DEFAULT_PARALLEL`])          |
-//! | sign-ins that need a person (browser,  | one: the next waits until the previous one's       |
-//! | device code)                           | callback arrived or its Entra step ended           |
-//! | sign-ins without a person (password),  | as many as runs in flight                          |
+//! | sign-ins that need a person (browser,  | one, across every run of the engine (the app's     |
+//! | device code)                           | single Run too): the next waits for the sign-in    |
+//! | silent sign-ins (cached), password,    | as many as runs in flight                          |
 //! | and every hop after the sign-in        |                                                    |
 //!
-//! A person can answer one browser tab at a time, and a loopback listener per tenant waiting in parallel
-//! would time out while they work through the others; the hops after the sign-in are machine work and overlap.
+//! The turns are the engine's ([`crate::engine`]'s `SignInTurn`): a profile waits only when it actually needs a
+//! person, after its cached sign-in could not be used.
 //! Every run has its own cancel token; a run cancelled while queued ends at once with the engine's `cancelled`
 //! diagnosis. Reports come back in the order the profiles were given.
 //!
 //! This module does not choose the profiles, print anything or keep history: the CLI and the shell do.
 
-use std::sync::Mutex;
-
 use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
-use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio_util::sync::CancellationToken;
 use ts_rs::TS;
 
@@ -84,23 +81,10 @@ pub async fn run(
     for e in entries {
         on_event(MatrixEvent::Queued { slug: e.slug.clone() });
     }
-    let turn = SignInTurn::new();
     // Collected first: a lazy `map` closure held across the awaits would make the future not `Send` (the shell
     // spawns it on Tauri's runtime).
-    let runs: Vec<_> = entries.iter().map(|entry| run_one(engine, entry, until, secrets, &turn, on_event)).collect();
+    let runs: Vec<_> = entries.iter().map(|entry| run_one(engine, entry, until, secrets, on_event)).collect();
     stream::iter(runs).buffered(parallel.max(1)).collect().await
-}
-
-/// The one browser sign-in at a time, and whose it is.
-struct SignInTurn {
-    gate: Semaphore,
-    holder: Mutex<String>,
-}
-
-impl SignInTurn {
-    fn new() -> Self {
-        Self { gate: Semaphore::new(1), holder: Mutex::default() }
-    }
 }
 
 async fn run_one(
@@ -108,56 +92,23 @@ async fn run_one(
     entry: &MatrixEntry,
     until: Option<Step>,
     secrets: &dyn SecretStore,
-    turn: &SignInTurn,
     on_event: MatrixEventFn<'_>,
 ) -> RunReport {
     let slug = &entry.slug;
-    let permit = if signs_in_interactively(&entry.profile) {
-        wait_for_turn(turn, slug, &entry.cancel, on_event).await
-    } else {
-        None
-    };
-    // Released as soon as the person is done with the browser: at the callback, else when the step ends.
-    let permit = Mutex::new(permit);
-    let release = || drop(permit.lock().unwrap_or_else(|p| p.into_inner()).take());
+    // The engine gives the sign-in turns (one person, one browser tab at a time); the matrix says whose.
     let progress = |p: Progress| {
-        let signed_in = matches!(&p, Progress::CallbackReceived)
-            || matches!(&p, Progress::StepFinished { outcome } if outcome.step == Step::Entra);
-        if signed_in {
-            release();
-        }
-        on_event(MatrixEvent::Progress { slug: slug.clone(), progress: p });
+        on_event(match p {
+            Progress::SignInQueued { behind } => MatrixEvent::WaitingForSignIn { slug: slug.clone(), behind },
+            Progress::SignInTurn => MatrixEvent::SigningIn { slug: slug.clone() },
+            progress => MatrixEvent::Progress { slug: slug.clone(), progress },
+        })
     };
-    // Cached sign-ins are reused (issue 26), so a re-run matrix signs in silently where it can.
+    // Cached sign-ins are reused (issue 26), so a re-run matrix signs in silently where it can, without a turn.
     let request =
         RunRequest { profile: &entry.profile, slug, until, secrets, sign_in: Default::default(), refresh: false };
     let report = chain::run(engine, request, &progress, entry.cancel.clone()).await;
-    release();
     on_event(MatrixEvent::Finished { slug: slug.clone(), report: Box::new(report.clone()) });
     report
-}
-
-/// Waits until no other profile is signing in; `None` when cancelled meanwhile (the run then ends at once).
-async fn wait_for_turn<'t>(
-    turn: &'t SignInTurn,
-    slug: &str,
-    cancel: &CancellationToken,
-    on_event: MatrixEventFn<'_>,
-) -> Option<SemaphorePermit<'t>> {
-    let permit = match turn.gate.try_acquire() {
-        Ok(p) => p,
-        Err(_) => {
-            let behind = turn.holder.lock().unwrap_or_else(|p| p.into_inner()).clone();
-            on_event(MatrixEvent::WaitingForSignIn { slug: slug.to_owned(), behind });
-            tokio::select! {
-                p = turn.gate.acquire() => p.ok()?,
-                _ = cancel.cancelled() => return None,
-            }
-        }
-    };
-    *turn.holder.lock().unwrap_or_else(|p| p.into_inner()) = slug.to_owned();
-    on_event(MatrixEvent::SigningIn { slug: slug.to_owned() });
-    Some(permit)
 }
 
 #[cfg(test)]

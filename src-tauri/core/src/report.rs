@@ -230,6 +230,12 @@ pub enum Progress {
     StepStarted {
         step: Step,
     },
+    /// Another profile's sign-in has the person's attention (`behind`); this one waits its turn.
+    SignInQueued {
+        behind: String,
+    },
+    /// This profile's turn to sign in with the person: the browser or device code is for it now.
+    SignInTurn,
     /// The authorization URL, for the user to open by hand if the browser did not start.
     BrowserOpened {
         url: String,

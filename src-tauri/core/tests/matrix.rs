@@ -10,8 +10,9 @@ use std::time::Duration;
 use common::*;
 use tokenhop_core::browser::FnBrowser;
 use tokenhop_core::matrix::{self, MatrixEntry, MatrixEvent};
-use tokenhop_core::report::Step;
+use tokenhop_core::report::{Progress, Step};
 use tokenhop_core::Secret;
+use tokenhop_core::{chain, RunRequest};
 use tokenhop_sandbox::{browser, Sandbox, SandboxConfig};
 use tokio_util::sync::CancellationToken;
 
@@ -36,13 +37,16 @@ fn entries(sandbox: &Sandbox, slugs: &[&str], secrets: &MemoryStore) -> Vec<Matr
 struct CountingBrowser {
     open_now: Arc<AtomicUsize>,
     most_at_once: Arc<AtomicUsize>,
+    /// Sign-ins opened in all.
+    opened: Arc<AtomicUsize>,
 }
 
 fn counting_browser(think: Duration) -> (Box<dyn tokenhop_core::browser::Browser>, CountingBrowser) {
-    let counts = CountingBrowser { open_now: Arc::default(), most_at_once: Arc::default() };
-    let (open_now, most) = (counts.open_now.clone(), counts.most_at_once.clone());
+    let counts = CountingBrowser { open_now: Arc::default(), most_at_once: Arc::default(), opened: Arc::default() };
+    let (open_now, most, opened) = (counts.open_now.clone(), counts.most_at_once.clone(), counts.opened.clone());
     let runtime = tokio::runtime::Handle::current();
     let browser = FnBrowser(move |url: &str| {
+        opened.fetch_add(1, Ordering::SeqCst);
         let now = open_now.fetch_add(1, Ordering::SeqCst) + 1;
         most.fetch_max(now, Ordering::SeqCst);
         let (url, open_now) = (url.to_owned(), open_now.clone());
@@ -66,7 +70,7 @@ fn recorder() -> (Arc<Mutex<Vec<MatrixEvent>>>, impl Fn(MatrixEvent) + Send + Sy
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn browser_sign_ins_go_one_at_a_time_in_order_and_every_tenant_gets_through() {
+async fn browser_sign_ins_go_one_at_a_time_and_every_tenant_gets_through() {
     let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
     let (browser, counts) = counting_browser(Duration::from_millis(150));
     let engine = engine_with(Default::default(), browser);
@@ -88,7 +92,9 @@ async fn browser_sign_ins_go_one_at_a_time_in_order_and_every_tenant_gets_throug
             _ => None,
         })
         .collect();
-    assert_eq!(turns, ["dev", "test", "prod"], "sign-ins take turns in the order given");
+    let mut each = turns.clone();
+    each.sort_unstable();
+    assert_eq!(each, ["dev", "prod", "test"], "every tenant gets one turn, in the order they reach it: {turns:?}");
     let waited: Vec<(&str, &str)> = events
         .iter()
         .filter_map(|e| match e {
@@ -96,7 +102,11 @@ async fn browser_sign_ins_go_one_at_a_time_in_order_and_every_tenant_gets_throug
             _ => None,
         })
         .collect();
-    assert_eq!(waited, [("test", "dev"), ("prod", "dev")], "the queued tenants are told who is signing in");
+    assert_eq!(waited.len(), 2, "with three at once, two wait: {waited:?}");
+    for (slug, behind) in &waited {
+        assert_ne!(slug, behind);
+        assert!(turns.contains(behind), "{slug} is told who is signing in: {behind}");
+    }
     sandbox.shutdown().await;
 }
 
@@ -138,18 +148,96 @@ async fn a_run_cancelled_while_it_waits_for_its_sign_in_ends_at_once_and_the_oth
     let engine = engine_with(Default::default(), browser);
     let secrets = MemoryStore::new();
     let entries = entries(&sandbox, &["first", "second", "third"], &secrets);
-    let second = entries[1].cancel.clone();
-    let on_event = move |e: MatrixEvent| {
-        if matches!(&e, MatrixEvent::WaitingForSignIn { slug, .. } if slug == "second") {
-            second.cancel();
+    // Whichever run queues first behind another's sign-in is cancelled while it waits.
+    let cancels: Vec<(String, CancellationToken)> =
+        entries.iter().map(|e| (e.slug.clone(), e.cancel.clone())).collect();
+    let cancelled = Mutex::new(None::<String>);
+    let on_event = |e: MatrixEvent| {
+        if let MatrixEvent::WaitingForSignIn { slug, .. } = &e {
+            let mut cancelled = cancelled.lock().unwrap();
+            if cancelled.is_none() {
+                *cancelled = Some(slug.clone());
+                cancels.iter().filter(|(s, _)| s == slug).for_each(|(_, c)| c.cancel());
+            }
         }
     };
 
     let reports = matrix::run(&engine, &entries, None, 3, &secrets, &on_event).await;
 
     let summaries: Vec<String> = reports.iter().map(summary).collect();
-    assert!(reports[0].ok && reports[2].ok, "the others go on: {summaries:?}");
-    assert_eq!(code(&reports[1]), "cancelled", "{summaries:?}");
-    assert_eq!(failure(&reports[1]).step, Step::Entra);
+    let cancelled = cancelled.lock().unwrap().clone().expect("with three browser sign-ins at once, one waits");
+    for report in &reports {
+        if report.profile == cancelled {
+            assert_eq!(code(report), "cancelled", "{summaries:?}");
+            assert_eq!(failure(report).step, Step::Entra);
+        } else {
+            assert!(report.ok, "the others go on: {summaries:?}");
+        }
+    }
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_single_run_and_a_matrix_share_the_one_browser_sign_in() {
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let (browser, counts) = counting_browser(Duration::from_millis(200));
+    let engine = engine_with(Default::default(), browser);
+    let secrets = MemoryStore::new();
+    let mut entries = entries(&sandbox, &["matrix-a", "matrix-b", "solo"], &secrets);
+    let solo = entries.pop().unwrap();
+    let solo_events = Mutex::new(Vec::new());
+    let solo_progress = |p: Progress| solo_events.lock().unwrap().push(p);
+
+    let request = RunRequest {
+        profile: &solo.profile,
+        slug: "solo",
+        until: None,
+        secrets: &secrets,
+        sign_in: Default::default(),
+        refresh: false,
+    };
+    let (reports, solo_report) = tokio::join!(
+        matrix::run(&engine, &entries, None, 2, &secrets, &|_| {}),
+        chain::run(&engine, request, &solo_progress, CancellationToken::new()),
+    );
+
+    assert!(
+        reports.iter().all(|r| r.ok) && solo_report.ok,
+        "{:?} {}",
+        reports.iter().map(summary).collect::<Vec<_>>(),
+        summary(&solo_report)
+    );
+    assert_eq!(
+        counts.most_at_once.load(Ordering::SeqCst),
+        1,
+        "one browser sign-in at a time, Run and Run all together"
+    );
+    let turns = solo_events.lock().unwrap().iter().filter(|p| matches!(p, Progress::SignInTurn)).count();
+    assert_eq!(turns, 1, "the single run took its turn like the matrix's runs");
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn silent_re_runs_take_no_turn_and_open_no_browser() {
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let (browser, counts) = counting_browser(Duration::from_millis(50));
+    let engine = engine_with(Default::default(), browser);
+    let secrets = MemoryStore::new();
+    let entries = entries(&sandbox, &["dev", "test", "prod"], &secrets);
+    let first = matrix::run(&engine, &entries, None, 3, &secrets, &|_| {}).await;
+    assert!(first.iter().all(|r| r.ok), "{:?}", first.iter().map(summary).collect::<Vec<_>>());
+    let opened = counts.opened.load(Ordering::SeqCst);
+    assert_eq!(opened, 3, "the first matrix signs in to each tenant in the browser");
+
+    let (events, on_event) = recorder();
+    let again = matrix::run(&engine, &entries, None, 3, &secrets, &on_event).await;
+
+    assert!(again.iter().all(|r| r.ok), "{:?}", again.iter().map(summary).collect::<Vec<_>>());
+    assert_eq!(counts.opened.load(Ordering::SeqCst), opened, "no browser the second time");
+    let events = events.lock().unwrap().clone();
+    assert!(
+        !events.iter().any(|e| matches!(e, MatrixEvent::WaitingForSignIn { .. } | MatrixEvent::SigningIn { .. })),
+        "silent sign-ins neither wait nor take a turn"
+    );
     sandbox.shutdown().await;
 }

@@ -192,6 +192,12 @@ export class RunState {
         this.#states[p.step] = "running";
         if (p.step === "entra") this.#signIn = {};
         break;
+      case "sign_in_queued":
+        this.#activity.entra = `Waiting to sign in: ${p.behind} is signing in first`;
+        break;
+      case "sign_in_turn":
+        this.#activity.entra = "Signing in";
+        break;
       case "browser_opened":
         this.#signIn = { ...this.#signIn, url: p.url };
         break;

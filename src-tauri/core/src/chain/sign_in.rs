@@ -118,6 +118,11 @@ pub(super) async fn entra_step(
     } else {
         None
     };
+    // A person signs in to one tenant at a time; the password flow needs nobody.
+    let _turn = match method {
+        SignInMethod::Browser | SignInMethod::DeviceCode => engine.turn.take(req.slug, progress).await,
+        _ => None,
+    };
     let mut loopback = engine.loopback.clone();
     loopback.host = entra_cfg.redirect_host;
     loopback.port = entra_cfg.redirect_port;
