@@ -8,19 +8,36 @@ export class ProfilesState {
   #all = $state<ProfileSummary[]>([]);
   #errors = $state<ProfileLoadError[]>([]);
   #query = $state("");
+  /** Only profiles of this environment tag (case-insensitive), or every profile when null. */
+  #environment = $state<string | null>(null);
   #loading = $state(true);
   #error = $state<AppError | null>(null);
 
-  /** Profiles whose name, tenant, environment or URLs contain the query (case-insensitive). */
+  /** The environment tags the profiles carry, each once, in the order of the list. */
+  environments = $derived.by(() => {
+    const tags = this.#all.map((p) => p.environment?.trim().toLowerCase()).filter((t): t is string => !!t);
+    return [...new Set(tags)];
+  });
+
+  /** Profiles of the chosen environment whose name, tenant, environment or URLs contain the query
+   * (case-insensitive): what the sidebar lists and Run all runs. */
   visible = $derived.by(() => {
     const q = this.#query.trim().toLowerCase();
-    if (!q) return this.#all;
-    return this.#all.filter((p) =>
-      [p.name, p.slug, p.environment, p.tenant, p.ias_url, p.xsuaa_url]
-        .filter(Boolean)
-        .some((s) => s!.toLowerCase().includes(q)),
+    const env = this.#environment;
+    return this.#all.filter(
+      (p) =>
+        (!env || p.environment?.trim().toLowerCase() === env) &&
+        (!q ||
+          [p.name, p.slug, p.environment, p.tenant, p.ias_url, p.xsuaa_url]
+            .filter(Boolean)
+            .some((s) => s!.toLowerCase().includes(q))),
     );
   });
+
+  /** Whether the list shows fewer than all profiles. */
+  get filtered() {
+    return !!this.#query.trim() || this.#environment !== null;
+  }
 
   get all() {
     return this.#all;
@@ -39,6 +56,12 @@ export class ProfilesState {
   }
   set query(q: string) {
     this.#query = q;
+  }
+  get environment() {
+    return this.#environment;
+  }
+  set environment(tag: string | null) {
+    this.#environment = tag;
   }
 
   find(slug: string): ProfileSummary | undefined {

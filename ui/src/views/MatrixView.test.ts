@@ -41,6 +41,23 @@ describe("Run all", () => {
     expect(screen.getByTestId("matrix-summary").textContent).toMatch(/1 of 2 profiles got through/);
   });
 
+  it("runs the profiles of the environment the sidebar filters on, and the filter combines with the search", async () => {
+    const backend = await start();
+    const filter = screen.getByTestId("environment-filter");
+    expect(within(filter).getAllByRole("button").map((b) => b.textContent?.trim())).toEqual(["All", "dev", "test", "sandbox"]);
+
+    await fireEvent.click(screen.getByTestId("environment-dev"));
+    expect(screen.getByTestId("environment-dev").getAttribute("aria-pressed")).toBe("true");
+    expect(screen.getByTestId("run-all").textContent).toMatch(/Run all 1 shown/);
+    await fireEvent.input(screen.getByTestId("profile-search"), { target: { value: "globex" } });
+    expect(screen.getByTestId("profile-no-match").textContent).toMatch(/No dev profile matches “globex”/);
+    await fireEvent.input(screen.getByTestId("profile-search"), { target: { value: "" } });
+
+    await fireEvent.click(screen.getByTestId("run-all"));
+    await screen.findByTestId("matrix-summary");
+    expect(backend.callsTo("matrix_run")[0].args.slugs).toEqual(["acme-dev"]);
+  });
+
   it("opens a cell's run with the inspector on that hop", async () => {
     await start();
     await fireEvent.click(screen.getByTestId("run-all"));
