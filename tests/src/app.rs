@@ -16,7 +16,7 @@ use anyhow::{Context, Result};
 use serde_json::{json, Value};
 
 use crate::webdriver::{wait_for, Session};
-use crate::{screen, tools};
+use crate::{screen, selectors, tools};
 
 /// How long the driver may take to come up and open the window.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
@@ -39,6 +39,14 @@ impl Launch {
     pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.env.push((key.into(), value.into()));
         self
+    }
+
+    /// Sign-ins through `browser` as the "system browser", where the sandbox's sign-in page submits itself as
+    /// [`crate::SANDBOX_USER`].
+    #[cfg(unix)]
+    pub fn signing_in_with(self, browser: &crate::HeadlessBrowser) -> Self {
+        self.env("TOKENHOP_BROWSER", browser.command().display().to_string())
+            .env("TOKENHOP_SANDBOX_AUTO_SIGN_IN", crate::SANDBOX_USER)
     }
 
     pub fn start(self, test_name: &str) -> TestApp {
@@ -134,6 +142,17 @@ impl TestApp {
         let path = self.artifacts.join(format!("{step}.png"));
         screen::capture_window(&path)?;
         Ok(path)
+    }
+
+    /// Fails, naming the hop and quoting the page, if a node of the chain shows a failure: a run's wait stops at
+    /// once instead of running into its time limit.
+    pub fn fail_on_failed_hop(&self) -> Result<()> {
+        if let Some(failed) = self.find_all(selectors::chain::FAILED_NODE)?.first() {
+            let label = self.property(failed, "ariaLabel").unwrap_or_default();
+            let page = self.find(selectors::shell::MAIN).and_then(|m| self.text(&m)).unwrap_or_default();
+            anyhow::bail!("a step failed: {label}\n--- page ---\n{page}");
+        }
+        Ok(())
     }
 
     /// Calls a Tauri command from the page; `Ok(value)` or `Err(AppError JSON)`.

@@ -16,6 +16,10 @@ pub mod tools;
 pub mod webdriver;
 
 pub use app::{Launch, TestApp};
+
+/// The sandbox's demo user, whom the sandbox's sign-in page signs in when the app runs with
+/// [`Launch::signing_in_with`].
+pub const SANDBOX_USER: &str = "alice@sandbox.onmicrosoft.com";
 #[cfg(unix)]
 pub use browser::{ForbiddenBrowser, HeadlessBrowser};
 pub use sandbox::LocalServer;

@@ -2,6 +2,23 @@
 //!
 //! They are the UI's `data-testid`s, which the UI keeps stable on purpose; nothing here depends on layout or text.
 
+/// Any element by its `data-testid`.
+pub fn testid(id: &str) -> String {
+    format!("[data-testid=\"{id}\"]")
+}
+
+/// The chain of a profile's run view.
+pub mod chain {
+    pub const RUN_BUTTON: &str = "[data-testid=run-button]";
+    /// Any hop's node that failed.
+    pub const FAILED_NODE: &str = "[data-testid^=chain-node-][data-state=failed]";
+
+    /// The node of hop `step` (`entra`, `ias`, `xsuaa`, `api`).
+    pub fn node(step: &str) -> String {
+        format!("[data-testid=chain-node-{step}]")
+    }
+}
+
 /// The window's frame: present as soon as the UI has mounted.
 pub mod shell {
     pub const MAIN: &str = "[data-testid=main]";

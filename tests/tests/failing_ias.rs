@@ -9,60 +9,52 @@ use std::time::Duration;
 
 use anyhow::bail;
 use serde_json::Value;
-use tokenhop_e2e::{wait_for, HeadlessBrowser, Launch, TestApp};
+use tokenhop_e2e::selectors::chain::node;
+use tokenhop_e2e::selectors::testid;
+use tokenhop_e2e::{wait_for, HeadlessBrowser, Launch, TestApp, SANDBOX_USER};
 
 const UI_LOADED: Duration = Duration::from_secs(20);
 const SHORT: Duration = Duration::from_secs(10);
 /// Chromium start, sign-in page, redirect and the IAS call, on a busy 2-core machine.
 const RUN_DONE: Duration = Duration::from_secs(60);
-const SIGN_IN_AS: &str = "alice@sandbox.onmicrosoft.com";
 /// Shaped like an IAS secret, but not the sandbox's.
 const WRONG_SECRET: &str = "Wrong+IAS/secret=typed-by-e2e";
-
-fn id(testid: &str) -> String {
-    format!("[data-testid=\"{testid}\"]")
-}
-
-fn node(step: &str) -> String {
-    id(&format!("chain-node-{step}"))
-}
 
 #[test]
 fn wrong_ias_secret_fails_the_ias_node_with_its_diagnosis_and_stops_the_chain() {
     let browser = HeadlessBrowser::new();
     let app = Launch::default()
-        .env("TOKENHOP_BROWSER", browser.command().display().to_string())
-        .env("TOKENHOP_SANDBOX_AUTO_SIGN_IN", SIGN_IN_AS)
+        .signing_in_with(&browser)
         .start("wrong_ias_secret_fails_the_ias_node_with_its_diagnosis_and_stops_the_chain");
-    let sandbox_row = format!("{}[data-slug=sandbox]", id("profile-item"));
+    let sandbox_row = format!("{}[data-slug=sandbox]", testid("profile-item"));
     app.wait_for_element(&sandbox_row, UI_LOADED).expect("the Sandbox profile is listed");
 
     // A copy of the Sandbox profile with its secrets, then a wrong IAS secret typed over the copied one.
-    app.click(&app.find(&format!("{sandbox_row} {}", id("profile-select"))).expect("the row")).expect("selecting");
-    app.click(&app.find(&format!("{sandbox_row} {}", id("profile-menu"))).expect("the menu"))
+    app.click(&app.find(&format!("{sandbox_row} {}", testid("profile-select"))).expect("the row")).expect("selecting");
+    app.click(&app.find(&format!("{sandbox_row} {}", testid("profile-menu"))).expect("the menu"))
         .expect("opening the menu");
-    app.click(&app.wait_for_element(&id("profile-duplicate"), SHORT).expect("Duplicate…")).expect("duplicating");
-    let name = app.wait_for_element(&id("name-input"), SHORT).expect("the name dialog");
+    app.click(&app.wait_for_element(&testid("profile-duplicate"), SHORT).expect("Duplicate…")).expect("duplicating");
+    let name = app.wait_for_element(&testid("name-input"), SHORT).expect("the name dialog");
     app.clear(&name).expect("clearing the name");
     app.type_text(&name, "Broken IAS").expect("typing the name");
-    app.click(&app.find(&id("copy-secrets")).expect("the copy-secrets box")).expect("copying the secrets too");
-    app.click(&app.find(&id("name-confirm")).expect("Duplicate")).expect("confirming");
-    let view = app.wait_for_element(&format!("{}:not([data-slug=sandbox])", id("profile-view")), SHORT);
+    app.click(&app.find(&testid("copy-secrets")).expect("the copy-secrets box")).expect("copying the secrets too");
+    app.click(&app.find(&testid("name-confirm")).expect("Duplicate")).expect("confirming");
+    let view = app.wait_for_element(&format!("{}:not([data-slug=sandbox])", testid("profile-view")), SHORT);
     view.expect("the copy opens");
-    app.wait_for_text(&id("profile-title"), "Broken IAS", SHORT).expect("the copy is shown");
+    app.wait_for_text(&testid("profile-title"), "Broken IAS", SHORT).expect("the copy is shown");
 
-    app.click(&app.find(&id("profile-tab-settings")).expect("the Settings tab")).expect("opening Settings");
-    let secret = app.wait_for_element(&id("secret-input-ias-client-secret"), SHORT).expect("the IAS secret field");
+    app.click(&app.find(&testid("profile-tab-settings")).expect("the Settings tab")).expect("opening Settings");
+    let secret = app.wait_for_element(&testid("secret-input-ias-client-secret"), SHORT).expect("the IAS secret field");
     app.type_text(&secret, WRONG_SECRET).expect("typing the wrong secret");
-    app.click(&app.find(&id("secret-save-ias-client-secret")).expect("Store")).expect("storing it");
+    app.click(&app.find(&testid("secret-save-ias-client-secret")).expect("Store")).expect("storing it");
     wait_for(SHORT, "the secret field to empty after Store", || {
-        let field = app.find(&id("secret-input-ias-client-secret"))?;
+        let field = app.find(&testid("secret-input-ias-client-secret"))?;
         Ok((app.property(&field, "value")? == "").then_some(()))
     })
     .expect("the secret is stored and not shown again");
-    app.click(&app.find(&id("profile-tab-run")).expect("the Run tab")).expect("back to Run");
+    app.click(&app.find(&testid("profile-tab-run")).expect("the Run tab")).expect("back to Run");
 
-    app.click(&app.wait_for_element(&id("run-button"), SHORT).expect("Run")).expect("clicking Run");
+    app.click(&app.wait_for_element(&testid("run-button"), SHORT).expect("Run")).expect("clicking Run");
     let ended = wait_for(RUN_DONE, "the IAS node to fail", || {
         if !app.find_all(&format!("{}[data-state=failed]", node("ias")))?.is_empty() {
             return Ok(Some(()));
@@ -84,27 +76,27 @@ fn wrong_ias_secret_fails_the_ias_node_with_its_diagnosis_and_stops_the_chain() 
     for step in ["xsuaa", "api"] {
         assert_eq!(state_of(&app, step), "skipped", "{step} must not run after IAS failed");
     }
-    let summary = app.find(&id("run-summary")).and_then(|s| app.text(&s)).expect("the run summary");
+    let summary = app.find(&testid("run-summary")).and_then(|s| app.text(&s)).expect("the run summary");
     assert!(summary.contains("SAP IAS"), "the summary names where the chain broke: {summary}");
 
     // The diagnosis sits with the failed hop: code, IAS's words, the fix.
-    if app.find_all(&format!("{}[data-step=ias]", id("step-detail"))).expect("reading").is_empty() {
+    if app.find_all(&format!("{}[data-step=ias]", testid("step-detail"))).expect("reading").is_empty() {
         app.click(&app.find(&node("ias")).expect("the IAS node")).expect("selecting the failed hop");
     }
-    let diagnosis = format!("{}[data-step=ias] {}", id("step-detail"), id("diagnosis"));
+    let diagnosis = format!("{}[data-step=ias] {}", testid("step-detail"), testid("diagnosis"));
     app.wait_for_element(&diagnosis, SHORT).expect("the failed hop shows its diagnosis");
     let code = attribute(&app, &diagnosis, "data-code");
     assert_eq!(code, "ias.invalid_client", "a wrong client secret has its own diagnosis");
-    let message = app.find(&format!("{diagnosis} {}", id("diagnosis-message"))).and_then(|m| app.text_content(&m));
+    let message = app.find(&format!("{diagnosis} {}", testid("diagnosis-message"))).and_then(|m| app.text_content(&m));
     let message = message.expect("the diagnosis message");
     assert!(message.contains("HTTP 401") && message.contains("invalid_client"), "IAS's answer verbatim: {message}");
-    let hint = app.find(&format!("{diagnosis} {}", id("diagnosis-hint"))).and_then(|h| app.text(&h)).expect("hint");
+    let hint = app.find(&format!("{diagnosis} {}", testid("diagnosis-hint"))).and_then(|h| app.text(&h)).expect("hint");
     assert!(hint.contains("secret") && hint.contains("lock"), "the fix names the secret and the lockout: {hint}");
 
     // The raw response: closed at first, one click opens it.
-    let raw = app.find(&format!("{diagnosis} {}", id("diagnosis-raw"))).expect("the raw response section");
+    let raw = app.find(&format!("{diagnosis} {}", testid("diagnosis-raw"))).expect("the raw response section");
     assert_eq!(app.property(&raw, "open").ok(), Some(Value::Bool(false)), "the raw response starts folded");
-    app.click(&app.find(&format!("{diagnosis} {} summary", id("diagnosis-raw"))).expect("Raw response"))
+    app.click(&app.find(&format!("{diagnosis} {} summary", testid("diagnosis-raw"))).expect("Raw response"))
         .expect("one click");
     assert_eq!(app.property(&raw, "open").ok(), Some(Value::Bool(true)), "one click unfolds the raw response");
     let raw_text = app.text(&raw).expect("the raw response");
@@ -115,10 +107,10 @@ fn wrong_ias_secret_fails_the_ias_node_with_its_diagnosis_and_stops_the_chain() 
 
     // The hop that worked still opens its token in the inspector.
     app.click(&app.find(&node("entra")).expect("the Entra node")).expect("selecting the Entra hop");
-    let inspector = format!("{}[data-step=entra] {}", id("step-detail"), id("inspector"));
+    let inspector = format!("{}[data-step=entra] {}", testid("step-detail"), testid("inspector"));
     app.wait_for_element(&inspector, SHORT).expect("the Entra hop's token opens in the inspector");
-    let user = format!("{inspector} [data-testid=claim][data-claim=preferred_username] {}", id("claim-value"));
-    app.wait_for_text(&user, SIGN_IN_AS, SHORT).expect("the inspector shows the signed-in user");
+    let user = format!("{inspector} [data-testid=claim][data-claim=preferred_username] {}", testid("claim-value"));
+    app.wait_for_text(&user, SANDBOX_USER, SHORT).expect("the inspector shows the signed-in user");
     app.execute(
         "document.querySelector(arguments[0]).scrollIntoView({ block: 'start' });",
         vec![Value::from(inspector)],
@@ -158,5 +150,5 @@ fn shot(app: &TestApp, step: &str) {
 }
 
 fn page(app: &TestApp) -> String {
-    app.find(&id("main")).and_then(|m| app.text(&m)).unwrap_or_default()
+    app.find(&testid("main")).and_then(|m| app.text(&m)).unwrap_or_default()
 }

@@ -8,8 +8,8 @@
 
 use std::time::Duration;
 
-use anyhow::bail;
 use serde_json::json;
+use tokenhop_e2e::selectors::chain::node;
 use tokenhop_e2e::{wait_for, HeadlessBrowser, Launch};
 
 const UI_LOADED: Duration = Duration::from_secs(20);
@@ -17,19 +17,12 @@ const UI_LOADED: Duration = Duration::from_secs(20);
 const CHAIN_DONE: Duration = Duration::from_secs(90);
 /// The profile view's Run button (`views/ProfileView.svelte`).
 const RUN_BUTTON: &str = "[data-testid=run-button]";
-const SIGN_IN_AS: &str = "alice@sandbox.onmicrosoft.com";
-
-fn node(step: &str) -> String {
-    format!("[data-testid=chain-node-{step}]")
-}
 
 #[test]
 fn run_on_the_sandbox_profile_takes_the_chain_to_the_api() {
     let browser = HeadlessBrowser::new();
-    let app = Launch::default()
-        .env("TOKENHOP_BROWSER", browser.command().display().to_string())
-        .env("TOKENHOP_SANDBOX_AUTO_SIGN_IN", SIGN_IN_AS)
-        .start("run_on_the_sandbox_profile_takes_the_chain_to_the_api");
+    let app =
+        Launch::default().signing_in_with(&browser).start("run_on_the_sandbox_profile_takes_the_chain_to_the_api");
 
     let run = app.wait_for_element(RUN_BUTTON, UI_LOADED).expect("the Sandbox profile opens with a Run button");
     assert!(app.config_dir().join("profiles/sandbox.toml").is_file(), "the app wrote the Sandbox profile on start-up");
@@ -40,11 +33,7 @@ fn run_on_the_sandbox_profile_takes_the_chain_to_the_api() {
         if app.find_all(&format!("{}[data-state=ok]", node("api")))?.len() == 1 {
             return Ok(Some(()));
         }
-        if let Some(failed) = app.find_all("[data-testid^=chain-node-][data-state=failed]")?.first() {
-            let label = app.property(failed, "ariaLabel").unwrap_or_default();
-            let page = app.find("[data-testid=main]").and_then(|m| app.text(&m)).unwrap_or_default();
-            bail!("a step failed: {label}\n--- page ---\n{page}");
-        }
+        app.fail_on_failed_hop()?;
         Ok(None)
     });
     app.screenshot("02-chain-done").expect("screenshot of the finished chain");

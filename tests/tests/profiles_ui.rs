@@ -9,17 +9,14 @@ use std::time::Duration;
 
 use anyhow::Context;
 use serde_json::Value;
+use tokenhop_e2e::selectors::testid;
 use tokenhop_e2e::{wait_for, TestApp};
 
 const UI_LOADED: Duration = Duration::from_secs(20);
 const SHORT: Duration = Duration::from_secs(10);
 
-fn id(testid: &str) -> String {
-    format!("[data-testid=\"{testid}\"]")
-}
-
 fn item(slug: &str) -> String {
-    format!("{}[data-slug=\"{slug}\"]", id("profile-item"))
+    format!("{}[data-slug=\"{slug}\"]", testid("profile-item"))
 }
 
 #[test]
@@ -33,12 +30,12 @@ fn duplicate_rename_and_delete_change_the_list_and_the_profile_files() {
 
     // Duplicate: a new name, a new file with the same settings; the original stays.
     menu_action(&app, "sandbox", "profile-duplicate");
-    app.wait_for_element(&id("name-dialog"), SHORT).expect("the duplicate dialog opens");
-    let prefilled = app.find(&id("name-input")).and_then(|i| app.property(&i, "value")).expect("the name field");
+    app.wait_for_element(&testid("name-dialog"), SHORT).expect("the duplicate dialog opens");
+    let prefilled = app.find(&testid("name-input")).and_then(|i| app.property(&i, "value")).expect("the name field");
     assert_eq!(prefilled, "Sandbox copy", "the dialog proposes a name");
     fill(&app, "name-input", "ACME dev");
     app.screenshot("02-duplicate-dialog").expect("screenshot");
-    app.click(&app.find(&id("name-confirm")).expect("Duplicate")).expect("confirming");
+    app.click(&app.find(&testid("name-confirm")).expect("Duplicate")).expect("confirming");
     let listed = wait_for_list(&app, &["ACME dev", "Sandbox"]);
     let dev = slug_of(&listed, "ACME dev");
     assert_eq!(files(&dir), set(&["sandbox.toml", &format!("{dev}.toml")]), "the duplicate has its own file");
@@ -51,9 +48,9 @@ fn duplicate_rename_and_delete_change_the_list_and_the_profile_files() {
 
     // Rename: the list shows the new name only; the file moves to the new slug.
     menu_action(&app, &dev, "profile-rename");
-    app.wait_for_element(&id("name-dialog"), SHORT).expect("the rename dialog opens");
+    app.wait_for_element(&testid("name-dialog"), SHORT).expect("the rename dialog opens");
     fill(&app, "name-input", "ACME test");
-    app.click(&app.find(&id("name-confirm")).expect("Rename")).expect("confirming");
+    app.click(&app.find(&testid("name-confirm")).expect("Rename")).expect("confirming");
     let listed = wait_for_list(&app, &["ACME test", "Sandbox"]);
     let test = slug_of(&listed, "ACME test");
     assert_ne!(test, dev, "a new name gives a new slug");
@@ -65,17 +62,17 @@ fn duplicate_rename_and_delete_change_the_list_and_the_profile_files() {
 
     // Delete asks first: "Keep it" changes nothing.
     menu_action(&app, &test, "profile-delete");
-    app.wait_for_element(&id("confirm-delete"), SHORT).expect("deleting asks for confirmation");
+    app.wait_for_element(&testid("confirm-delete"), SHORT).expect("deleting asks for confirmation");
     app.screenshot("05-confirm-delete").expect("screenshot");
-    app.click(&app.find(&id("delete-cancel")).expect("Keep it")).expect("keeping it");
-    wait_gone(&app, &id("confirm-delete"));
+    app.click(&app.find(&testid("delete-cancel")).expect("Keep it")).expect("keeping it");
+    wait_gone(&app, &testid("confirm-delete"));
     wait_for_list(&app, &["ACME test", "Sandbox"]);
     assert!(dir.join(format!("{test}.toml")).is_file(), "a cancelled delete keeps the file");
 
     // Confirmed: gone from the list and from disk.
     menu_action(&app, &test, "profile-delete");
-    app.wait_for_element(&id("confirm-delete"), SHORT).expect("deleting asks for confirmation");
-    app.click(&app.find(&id("delete-confirm")).expect("Delete")).expect("confirming the delete");
+    app.wait_for_element(&testid("confirm-delete"), SHORT).expect("deleting asks for confirmation");
+    app.click(&app.find(&testid("delete-confirm")).expect("Delete")).expect("confirming the delete");
     wait_for_list(&app, &["Sandbox"]);
     assert_eq!(files(&dir), set(&["sandbox.toml"]), "the deleted profile's file is removed");
     app.screenshot("06-deleted").expect("screenshot");
@@ -83,21 +80,22 @@ fn duplicate_rename_and_delete_change_the_list_and_the_profile_files() {
 
 /// Selects the profile (its menu button shows on the selected row) and picks `action` from its menu.
 fn menu_action(app: &TestApp, slug: &str, action: &str) {
-    let select = app.find(&format!("{} {}", item(slug), id("profile-select"))).expect("the profile row");
+    let select = app.find(&format!("{} {}", item(slug), testid("profile-select"))).expect("the profile row");
     app.click(&select).expect("selecting the profile");
-    app.wait_for_element(&format!("{}[data-slug=\"{slug}\"]", id("profile-view")), SHORT).expect("the profile opens");
-    let menu = app.find(&format!("{} {}", item(slug), id("profile-menu"))).expect("the row's menu button");
+    app.wait_for_element(&format!("{}[data-slug=\"{slug}\"]", testid("profile-view")), SHORT)
+        .expect("the profile opens");
+    let menu = app.find(&format!("{} {}", item(slug), testid("profile-menu"))).expect("the row's menu button");
     app.click(&menu).expect("opening the menu");
-    let entry = app.wait_for_element(&format!("{} {}", item(slug), id(action)), SHORT).expect("the menu entry");
+    let entry = app.wait_for_element(&format!("{} {}", item(slug), testid(action)), SHORT).expect("the menu entry");
     app.click(&entry).expect("choosing the menu entry");
 }
 
 /// Replaces a field's value by typing (the `input` events are what Svelte binds to).
-fn fill(app: &TestApp, testid: &str, value: &str) {
-    let input = app.find(&id(testid)).expect("the field");
+fn fill(app: &TestApp, field: &str, value: &str) {
+    let input = app.find(&testid(field)).expect("the field");
     app.clear(&input).expect("clearing");
     app.type_text(&input, value).expect("typing");
-    assert_eq!(app.property(&input, "value").ok(), Some(Value::from(value)), "{testid} holds what was typed");
+    assert_eq!(app.property(&input, "value").ok(), Some(Value::from(value)), "{field} holds what was typed");
 }
 
 fn wait_gone(app: &TestApp, css: &str) {

@@ -8,44 +8,39 @@
 use std::time::Duration;
 
 use serde_json::Value;
+use tokenhop_e2e::selectors::testid;
 use tokenhop_e2e::{wait_for, HeadlessBrowser, Launch, TestApp};
 
 const UI_LOADED: Duration = Duration::from_secs(20);
 const SHORT: Duration = Duration::from_secs(10);
 /// Three sign-ins in turn through Chromium and their chains, on a busy 2-core machine.
 const MATRIX_DONE: Duration = Duration::from_secs(150);
-const SIGN_IN_AS: &str = "alice@sandbox.onmicrosoft.com";
 const WRONG_SECRET: &str = "Wrong+IAS/secret=typed-by-e2e";
-
-fn id(testid: &str) -> String {
-    format!("[data-testid=\"{testid}\"]")
-}
 
 #[test]
 fn run_all_shows_the_failing_tenant_opens_its_run_and_compares_the_claims() {
     let browser = HeadlessBrowser::new();
     let app = Launch::default()
-        .env("TOKENHOP_BROWSER", browser.command().display().to_string())
-        .env("TOKENHOP_SANDBOX_AUTO_SIGN_IN", SIGN_IN_AS)
+        .signing_in_with(&browser)
         .start("run_all_shows_the_failing_tenant_opens_its_run_and_compares_the_claims");
-    let sandbox_row = format!("{}[data-slug=sandbox]", id("profile-item"));
+    let sandbox_row = format!("{}[data-slug=sandbox]", testid("profile-item"));
     app.wait_for_element(&sandbox_row, UI_LOADED).expect("the Sandbox profile is listed");
 
     duplicate_sandbox(&app, "Tenant B");
     duplicate_sandbox(&app, "Broken IAS");
-    app.click(&app.find(&id("profile-tab-settings")).expect("the Settings tab")).expect("opening Settings");
-    let secret = app.wait_for_element(&id("secret-input-ias-client-secret"), SHORT).expect("the IAS secret field");
+    app.click(&app.find(&testid("profile-tab-settings")).expect("the Settings tab")).expect("opening Settings");
+    let secret = app.wait_for_element(&testid("secret-input-ias-client-secret"), SHORT).expect("the IAS secret field");
     app.type_text(&secret, WRONG_SECRET).expect("typing the wrong secret");
-    app.click(&app.find(&id("secret-save-ias-client-secret")).expect("Store")).expect("storing it");
+    app.click(&app.find(&testid("secret-save-ias-client-secret")).expect("Store")).expect("storing it");
     wait_for(SHORT, "the secret field to empty after Store", || {
-        let field = app.find(&id("secret-input-ias-client-secret"))?;
+        let field = app.find(&testid("secret-input-ias-client-secret"))?;
         Ok((app.property(&field, "value")? == "").then_some(()))
     })
     .expect("the secret is stored");
 
-    app.click(&app.find(&id("run-all")).expect("Run all")).expect("clicking Run all");
-    app.wait_for_element(&id("matrix-view"), SHORT).expect("the matrix opens");
-    let done = app.wait_for_element(&id("matrix-summary"), MATRIX_DONE);
+    app.click(&app.find(&testid("run-all")).expect("Run all")).expect("clicking Run all");
+    app.wait_for_element(&testid("matrix-view"), SHORT).expect("the matrix opens");
+    let done = app.wait_for_element(&testid("matrix-summary"), MATRIX_DONE);
     shot(&app, "01-matrix");
     if let Err(err) = done {
         panic!("{err:#}\n{}\nURLs opened: {:?}\nChromium: {}", page(&app), browser.opened(), browser.log());
@@ -59,26 +54,27 @@ fn run_all_shows_the_failing_tenant_opens_its_run_and_compares_the_claims() {
     assert_eq!(cell_state(&app, "broken-ias", "entra"), "ok", "the broken tenant still signs in");
     assert_eq!(cell_state(&app, "broken-ias", "ias"), "failed", "and fails at IAS:\n{}", page(&app));
     assert_eq!(cell_state(&app, "broken-ias", "xsuaa"), "skipped");
-    let code =
-        app.find(&format!("{} {}", id("matrix-cell-broken-ias-ias"), id("matrix-code"))).and_then(|c| app.text(&c));
+    let code = app
+        .find(&format!("{} {}", testid("matrix-cell-broken-ias-ias"), testid("matrix-code")))
+        .and_then(|c| app.text(&c));
     assert_eq!(code.expect("the failing cell's code"), "ias.invalid_client", "the cell names the diagnosis");
-    let summary = app.find(&id("matrix-summary")).and_then(|s| app.text(&s)).expect("the summary");
+    let summary = app.find(&testid("matrix-summary")).and_then(|s| app.text(&s)).expect("the summary");
     assert!(summary.contains("2 of 3"), "{summary}");
     assert_eq!(browser.opened().len(), 3, "one browser sign-in per tenant");
 
     // The failed cell opens that run, at the IAS hop, with its diagnosis.
-    app.click(&app.find(&id("matrix-cell-broken-ias-ias")).expect("the failed cell")).expect("opening the run");
-    app.wait_for_text(&id("profile-title"), "Broken IAS", SHORT).expect("the tenant's run view opens");
-    let detail = format!("{}[data-step=ias]", id("step-detail"));
-    app.wait_for_element(&format!("{detail} {}", id("diagnosis")), SHORT).expect("the IAS diagnosis is shown");
+    app.click(&app.find(&testid("matrix-cell-broken-ias-ias")).expect("the failed cell")).expect("opening the run");
+    app.wait_for_text(&testid("profile-title"), "Broken IAS", SHORT).expect("the tenant's run view opens");
+    let detail = format!("{}[data-step=ias]", testid("step-detail"));
+    app.wait_for_element(&format!("{detail} {}", testid("diagnosis")), SHORT).expect("the IAS diagnosis is shown");
     shot(&app, "02-cell-opens-the-run");
 
     // Back to the matrix; Compare the working Sandbox with the broken tenant.
-    app.click(&app.find(&id("show-matrix")).expect("Back to the matrix")).expect("back");
-    app.click(&app.wait_for_element(&id("matrix-pick-sandbox"), SHORT).expect("tick")).expect("ticking Sandbox");
-    app.click(&app.find(&id("matrix-pick-broken-ias")).expect("tick")).expect("ticking Broken IAS");
-    app.click(&app.find(&id("matrix-compare")).expect("Compare")).expect("comparing");
-    let ias = format!("{} {}", id("compare-step-ias"), id("compare-claim"));
+    app.click(&app.find(&testid("show-matrix")).expect("Back to the matrix")).expect("back");
+    app.click(&app.wait_for_element(&testid("matrix-pick-sandbox"), SHORT).expect("tick")).expect("ticking Sandbox");
+    app.click(&app.find(&testid("matrix-pick-broken-ias")).expect("tick")).expect("ticking Broken IAS");
+    app.click(&app.find(&testid("matrix-compare")).expect("Compare")).expect("comparing");
+    let ias = format!("{} {}", testid("compare-step-ias"), testid("compare-claim"));
     app.wait_for_element(&ias, SHORT).expect("the IAS hop's claims are compared");
     let app_tid = format!("{}[data-claim=app_tid]", ias);
     let difference = app
@@ -90,21 +86,21 @@ fn run_all_shows_the_failing_tenant_opens_its_run_and_compares_the_claims() {
 
 /// Duplicates the Sandbox profile with its secrets under `name`; the copy opens.
 fn duplicate_sandbox(app: &TestApp, name: &str) {
-    let sandbox_row = format!("{}[data-slug=sandbox]", id("profile-item"));
-    app.click(&app.find(&format!("{sandbox_row} {}", id("profile-select"))).expect("the row")).expect("selecting");
-    app.click(&app.find(&format!("{sandbox_row} {}", id("profile-menu"))).expect("the menu"))
+    let sandbox_row = format!("{}[data-slug=sandbox]", testid("profile-item"));
+    app.click(&app.find(&format!("{sandbox_row} {}", testid("profile-select"))).expect("the row")).expect("selecting");
+    app.click(&app.find(&format!("{sandbox_row} {}", testid("profile-menu"))).expect("the menu"))
         .expect("opening the menu");
-    app.click(&app.wait_for_element(&id("profile-duplicate"), SHORT).expect("Duplicate…")).expect("duplicating");
-    let field = app.wait_for_element(&id("name-input"), SHORT).expect("the name dialog");
+    app.click(&app.wait_for_element(&testid("profile-duplicate"), SHORT).expect("Duplicate…")).expect("duplicating");
+    let field = app.wait_for_element(&testid("name-input"), SHORT).expect("the name dialog");
     app.clear(&field).expect("clearing the name");
     app.type_text(&field, name).expect("typing the name");
-    app.click(&app.find(&id("copy-secrets")).expect("the copy-secrets box")).expect("copying the secrets too");
-    app.click(&app.find(&id("name-confirm")).expect("Duplicate")).expect("confirming");
-    app.wait_for_text(&id("profile-title"), name, SHORT).expect("the copy opens");
+    app.click(&app.find(&testid("copy-secrets")).expect("the copy-secrets box")).expect("copying the secrets too");
+    app.click(&app.find(&testid("name-confirm")).expect("Duplicate")).expect("confirming");
+    app.wait_for_text(&testid("profile-title"), name, SHORT).expect("the copy opens");
 }
 
 fn cell_state(app: &TestApp, slug: &str, step: &str) -> String {
-    let css = id(&format!("matrix-cell-{slug}-{step}"));
+    let css = testid(&format!("matrix-cell-{slug}-{step}"));
     let value = app
         .execute("return document.querySelector(arguments[0])?.dataset.state ?? '';", vec![Value::from(css)])
         .expect("reading a cell");
@@ -118,5 +114,5 @@ fn shot(app: &TestApp, step: &str) {
 }
 
 fn page(app: &TestApp) -> String {
-    app.find(&id("main")).and_then(|m| app.text(&m)).unwrap_or_default()
+    app.find(&testid("main")).and_then(|m| app.text(&m)).unwrap_or_default()
 }

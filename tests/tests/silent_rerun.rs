@@ -6,15 +6,13 @@
 
 use std::time::Duration;
 
-use anyhow::bail;
 use serde_json::{json, Value};
-use tokenhop_e2e::{wait_for, HeadlessBrowser, Launch, TestApp};
+use tokenhop_e2e::{wait_for, HeadlessBrowser, Launch, TestApp, SANDBOX_USER};
 
 const UI_LOADED: Duration = Duration::from_secs(20);
 /// Chromium start, sign-in page, redirect, three exchanges and the API call, on a busy 2-core machine.
 const CHAIN_DONE: Duration = Duration::from_secs(90);
 const RUN_BUTTON: &str = "[data-testid=run-button]";
-const SIGN_IN_AS: &str = "alice@sandbox.onmicrosoft.com";
 
 /// Clicks Run and waits until the API node is ok and the Entra node says it signed in by `method`.
 fn run_and_wait(app: &TestApp, method: &str) {
@@ -26,11 +24,7 @@ fn run_and_wait(app: &TestApp, method: &str) {
         if api_ok && app.find_all(&done)?.len() == 1 {
             return Ok(Some(()));
         }
-        if let Some(failed) = app.find_all("[data-testid^=chain-node-][data-state=failed]")?.first() {
-            let label = app.property(failed, "ariaLabel").unwrap_or_default();
-            let page = app.find("[data-testid=main]").and_then(|m| app.text(&m)).unwrap_or_default();
-            bail!("a step failed: {label}\n--- page ---\n{page}");
-        }
+        app.fail_on_failed_hop()?;
         Ok(None)
     })
     .unwrap_or_else(|e| panic!("{e:#}"));
@@ -45,10 +39,8 @@ fn signed_in(app: &TestApp) -> Value {
 #[test]
 fn the_second_run_is_silent_and_sign_out_forgets_the_sign_in() {
     let browser = HeadlessBrowser::new();
-    let app = Launch::default()
-        .env("TOKENHOP_BROWSER", browser.command().display().to_string())
-        .env("TOKENHOP_SANDBOX_AUTO_SIGN_IN", SIGN_IN_AS)
-        .start("the_second_run_is_silent_and_sign_out_forgets_the_sign_in");
+    let app =
+        Launch::default().signing_in_with(&browser).start("the_second_run_is_silent_and_sign_out_forgets_the_sign_in");
     // The suite's tests share one keyring: an earlier test's run may have left a sign-in for this profile.
     let status =
         app.wait_for_element("[data-testid=sign-in-status]", UI_LOADED).expect("the profile view shows the sign-in");
@@ -61,8 +53,9 @@ fn the_second_run_is_silent_and_sign_out_forgets_the_sign_in() {
 
     run_and_wait(&app, "browser");
     assert_eq!(browser.opened().len(), 1, "the first run signs in through the browser");
-    app.wait_for_text("[data-testid=signed-in-user]", SIGN_IN_AS, UI_LOADED).expect("the profile view names the user");
-    assert_eq!(signed_in(&app)["username"], SIGN_IN_AS, "the sign-in is kept: {}", signed_in(&app));
+    app.wait_for_text("[data-testid=signed-in-user]", SANDBOX_USER, UI_LOADED)
+        .expect("the profile view names the user");
+    assert_eq!(signed_in(&app)["username"], SANDBOX_USER, "the sign-in is kept: {}", signed_in(&app));
     app.screenshot("01-signed-in").expect("screenshot after the first run");
 
     run_and_wait(&app, "silent");

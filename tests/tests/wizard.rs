@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use serde_json::Value;
-use tokenhop_e2e::{wait_for, HeadlessBrowser, Launch, TestApp};
+use tokenhop_e2e::selectors::testid;
+use tokenhop_e2e::{wait_for, HeadlessBrowser, Launch, TestApp, SANDBOX_USER};
 use tokenhop_sandbox::SandboxConfig;
 
 const UI_LOADED: Duration = Duration::from_secs(20);
@@ -20,25 +21,19 @@ const UI_LOADED: Duration = Duration::from_secs(20);
 const SHORT: Duration = Duration::from_secs(10);
 /// One try of the draft: Chromium start, sign-in page, redirect, the exchanges, on a busy 2-core machine.
 const TRY_DONE: Duration = Duration::from_secs(60);
-const SIGN_IN_AS: &str = "alice@sandbox.onmicrosoft.com";
 const PROFILE_NAME: &str = "ACME via wizard";
 const ENVIRONMENT: &str = "test";
-
-fn id(testid: &str) -> String {
-    format!("[data-testid=\"{testid}\"]")
-}
 
 #[test]
 fn wizard_builds_a_profile_that_reaches_the_api_and_saves_it_with_its_environment() {
     let browser = HeadlessBrowser::new();
     let app = Launch::default()
-        .env("TOKENHOP_BROWSER", browser.command().display().to_string())
-        .env("TOKENHOP_SANDBOX_AUTO_SIGN_IN", SIGN_IN_AS)
+        .signing_in_with(&browser)
         .start("wizard_builds_a_profile_that_reaches_the_api_and_saves_it_with_its_environment");
     let sandbox = SandboxValues::read(&app);
     let demo = SandboxConfig::default();
 
-    let new = app.wait_for_element(&id("new-profile"), UI_LOADED).expect("the sidebar offers a new profile");
+    let new = app.wait_for_element(&testid("new-profile"), UI_LOADED).expect("the sidebar offers a new profile");
     app.click(&new).expect("clicking New profile");
     wait_on_step(&app, "entra");
     fill(&app, "input-entra.tenant", &sandbox.tenant);
@@ -49,7 +44,7 @@ fn wizard_builds_a_profile_that_reaches_the_api_and_saves_it_with_its_environmen
     shot(&app, "01-entra-app");
     next(&app, "signin");
 
-    let sign_in = app.find(&id("wizard-sign-in")).expect("the Sign in button");
+    let sign_in = app.find(&testid("wizard-sign-in")).expect("the Sign in button");
     app.click(&sign_in).expect("clicking Sign in");
     expect_step_ok(&app, &browser, "entra");
     shot(&app, "02-signed-in");
@@ -57,7 +52,7 @@ fn wizard_builds_a_profile_that_reaches_the_api_and_saves_it_with_its_environmen
 
     fill(&app, "input-ias.url", &sandbox.ias_url);
     fill(&app, "input-ias.client_id", &sandbox.ias_client_id);
-    let auth = app.find(&id("input-ias.client_auth")).and_then(|s| app.property(&s, "value")).expect("client auth");
+    let auth = app.find(&testid("input-ias.client_auth")).and_then(|s| app.property(&s, "value")).expect("client auth");
     assert_eq!(auth, sandbox.ias_client_auth, "the wizard's default client auth is the one the sandbox expects");
     store_secret(&app, "ias-client-secret", &demo.ias_client_secret);
     // The step explains more than fits the window: bring the button into view, as a person scrolls to it.
@@ -66,38 +61,39 @@ fn wizard_builds_a_profile_that_reaches_the_api_and_saves_it_with_its_environmen
         vec![],
     )
     .expect("scrolling to Exchange at IAS");
-    app.click(&app.find(&id("wizard-exchange-ias")).expect("the exchange button")).expect("clicking Exchange at IAS");
+    app.click(&app.find(&testid("wizard-exchange-ias")).expect("the exchange button"))
+        .expect("clicking Exchange at IAS");
     expect_step_ok(&app, &browser, "ias");
     shot(&app, "03-ias-exchanged");
     next(&app, "xsuaa");
 
-    app.click(&app.find(&id("input-xsuaa.enabled")).expect("the XSUAA switch")).expect("turning XSUAA on");
+    app.click(&app.find(&testid("input-xsuaa.enabled")).expect("the XSUAA switch")).expect("turning XSUAA on");
     fill(&app, "input-xsuaa.url", &sandbox.xsuaa_url);
     fill(&app, "input-xsuaa.client_id", &sandbox.xsuaa_client_id);
     store_secret(&app, "xsuaa-client-secret", &demo.xsuaa_client_secret);
-    app.click(&app.find(&id("wizard-exchange-xsuaa")).expect("the exchange button"))
+    app.click(&app.find(&testid("wizard-exchange-xsuaa")).expect("the exchange button"))
         .expect("clicking Exchange at XSUAA");
     expect_step_ok(&app, &browser, "xsuaa");
     shot(&app, "04-xsuaa-exchanged");
     next(&app, "api");
 
-    app.click(&app.find(&id("input-api.enabled")).expect("the API switch")).expect("turning the API call on");
+    app.click(&app.find(&testid("input-api.enabled")).expect("the API switch")).expect("turning the API call on");
     fill(&app, "input-api.url", &sandbox.api_url);
-    let header = app.find(&id("input-api.header")).and_then(|s| app.property(&s, "value")).expect("the header");
+    let header = app.find(&testid("input-api.header")).and_then(|s| app.property(&s, "value")).expect("the header");
     assert_eq!(header, sandbox.api_header, "the wizard's default token header is the one the sandbox API reads");
-    app.click(&app.find(&id("wizard-call-api")).expect("the call button")).expect("clicking Call the API");
+    app.click(&app.find(&testid("wizard-call-api")).expect("the call button")).expect("clicking Call the API");
     expect_step_ok(&app, &browser, "api");
-    let answer = app.find(&id("api-response")).and_then(|r| app.text(&r)).expect("the API's answer is shown");
+    let answer = app.find(&testid("api-response")).and_then(|r| app.text(&r)).expect("the API's answer is shown");
     assert!(answer.contains("→ 200"), "the API answered 200 to the wizard's token: {answer}");
-    assert!(answer.contains(SIGN_IN_AS), "the API saw the signed-in user: {answer}");
+    assert!(answer.contains(SANDBOX_USER), "the API saw the signed-in user: {answer}");
     shot(&app, "05-api-called");
     next(&app, "save");
 
     fill(&app, "input-name", PROFILE_NAME);
     fill(&app, "input-environment", ENVIRONMENT);
     shot(&app, "06-save");
-    app.click(&app.find(&id("wizard-next")).expect("the Save button")).expect("clicking Save profile");
-    app.wait_for_element(&id("wizard-saved"), SHORT).expect("the wizard confirms the save");
+    app.click(&app.find(&testid("wizard-next")).expect("the Save button")).expect("clicking Save profile");
+    app.wait_for_element(&testid("wizard-saved"), SHORT).expect("the wizard confirms the save");
 
     let saved = wait_for(SHORT, "the saved profile in the sidebar", || {
         Ok(sidebar(&app)?.into_iter().find(|p| p.name == PROFILE_NAME))
@@ -126,15 +122,15 @@ fn wizard_builds_a_profile_that_reaches_the_api_and_saves_it_with_its_environmen
 #[test]
 fn next_is_blocked_with_a_field_error_while_the_tenant_is_empty() {
     let app = TestApp::launch("next_is_blocked_with_a_field_error_while_the_tenant_is_empty");
-    let new = app.wait_for_element(&id("new-profile"), UI_LOADED).expect("the sidebar offers a new profile");
+    let new = app.wait_for_element(&testid("new-profile"), UI_LOADED).expect("the sidebar offers a new profile");
     app.click(&new).expect("clicking New profile");
     wait_on_step(&app, "entra");
     fill(&app, "input-entra.client_id", "3c5e7a91-2b4d-4f60-8e1a-9d7c5b3a1f02");
 
-    app.click(&app.find(&id("wizard-next")).expect("the Next button")).expect("clicking Next");
+    app.click(&app.find(&testid("wizard-next")).expect("the Next button")).expect("clicking Next");
 
     let error = app
-        .wait_for_element(&format!("{} [data-testid=field-error]", id("field-entra.tenant")), SHORT)
+        .wait_for_element(&format!("{} [data-testid=field-error]", testid("field-entra.tenant")), SHORT)
         .expect("the tenant field shows why Next was refused");
     shot(&app, "01-tenant-missing");
     let message = app.text(&error).expect("the error text");
@@ -142,7 +138,8 @@ fn next_is_blocked_with_a_field_error_while_the_tenant_is_empty() {
     assert_eq!(attribute(&app, "input-entra.tenant", "aria-invalid"), "true", "the field is marked invalid");
     let step = attribute(&app, "wizard", "data-step");
     assert_eq!(step, "entra", "Next must not leave the step while the tenant is empty: {message}");
-    let other = app.find_all(&format!("{} [data-testid=field-error]", id("field-entra.client_id"))).expect("reading");
+    let other =
+        app.find_all(&format!("{} [data-testid=field-error]", testid("field-entra.client_id"))).expect("reading");
     assert!(other.is_empty(), "a valid client ID carries no error");
 }
 
@@ -186,43 +183,43 @@ impl SandboxValues {
 }
 
 fn wait_on_step(app: &TestApp, step: &str) {
-    app.wait_for_element(&format!("{}[data-step={step}]", id("wizard")), SHORT)
+    app.wait_for_element(&format!("{}[data-step={step}]", testid("wizard")), SHORT)
         .unwrap_or_else(|e| panic!("the wizard should show the `{step}` step: {e:#}\n{}", problem(app)));
 }
 
 fn next(app: &TestApp, to: &str) {
-    app.click(&app.find(&id("wizard-next")).expect("the Next button")).expect("clicking Next");
+    app.click(&app.find(&testid("wizard-next")).expect("the Next button")).expect("clicking Next");
     wait_on_step(app, to);
 }
 
 /// Replaces a text field's value the way a user does (the typing fires the `input` events Svelte binds to).
-fn fill(app: &TestApp, testid: &str, value: &str) {
-    let input = app.find(&id(testid)).unwrap_or_else(|e| panic!("the field {testid}: {e:#}"));
+fn fill(app: &TestApp, field: &str, value: &str) {
+    let input = app.find(&testid(field)).unwrap_or_else(|e| panic!("the field {field}: {e:#}"));
     app.clear(&input).expect("clearing the field");
     app.type_text(&input, value).expect("typing");
-    assert_eq!(app.property(&input, "value").ok(), Some(Value::from(value)), "{testid} holds what was typed");
+    assert_eq!(app.property(&input, "value").ok(), Some(Value::from(value)), "{field} holds what was typed");
 }
 
 /// Types a secret into its write-only field and stores it; the field must empty itself afterwards.
 fn store_secret(app: &TestApp, kind: &str, value: &str) {
-    let input = app.find(&id(&format!("secret-input-{kind}"))).expect("the secret field");
+    let input = app.find(&testid(&format!("secret-input-{kind}"))).expect("the secret field");
     app.type_text(&input, value).expect("typing the secret");
-    app.click(&app.find(&id(&format!("secret-save-{kind}"))).expect("Store")).expect("clicking Store");
-    let stored = format!("{}:not([data-source=missing])", id(&format!("secret-source-{kind}")));
+    app.click(&app.find(&testid(&format!("secret-save-{kind}"))).expect("Store")).expect("clicking Store");
+    let stored = format!("{}:not([data-source=missing])", testid(&format!("secret-source-{kind}")));
     app.wait_for_element(&stored, SHORT)
         .unwrap_or_else(|e| panic!("the {kind} must be stored: {e:#}\n{}", problem(app)));
-    let input = app.find(&id(&format!("secret-input-{kind}"))).expect("the secret field");
+    let input = app.find(&testid(&format!("secret-input-{kind}"))).expect("the secret field");
     assert_eq!(app.property(&input, "value").ok(), Some(Value::from("")), "a stored secret is never shown again");
 }
 
 /// Waits for the try on this step to finish and asserts its hop succeeded with every check passing.
 fn expect_step_ok(app: &TestApp, browser: &HeadlessBrowser, step: &str) {
-    let detail = format!("{}[data-step={step}]", id("step-detail"));
+    let detail = format!("{}[data-step={step}]", testid("step-detail"));
     let done = wait_for(TRY_DONE, &format!("the `{step}` hop's result"), || {
-        if !app.find_all(&id("try-running"))?.is_empty() || !app.find_all(&id("signin-waiting"))?.is_empty() {
+        if !app.find_all(&testid("try-running"))?.is_empty() || !app.find_all(&testid("signin-waiting"))?.is_empty() {
             return Ok(None);
         }
-        if !app.find_all(&id("diagnosis"))?.is_empty() || !app.find_all(&id("run-error"))?.is_empty() {
+        if !app.find_all(&testid("diagnosis"))?.is_empty() || !app.find_all(&testid("run-error"))?.is_empty() {
             bail!("the try failed");
         }
         Ok(app.find_all(&detail)?.into_iter().next())
@@ -237,9 +234,10 @@ fn expect_step_ok(app: &TestApp, browser: &HeadlessBrowser, step: &str) {
 }
 
 /// An attribute of the element with this test id ("" when absent).
-fn attribute(app: &TestApp, testid: &str, name: &str) -> String {
+fn attribute(app: &TestApp, element: &str, name: &str) -> String {
     let script = "const [sel, name] = arguments; return document.querySelector(sel)?.getAttribute(name) ?? '';";
-    let value = app.execute(script, vec![Value::from(id(testid)), Value::from(name)]).expect("reading an attribute");
+    let value =
+        app.execute(script, vec![Value::from(testid(element)), Value::from(name)]).expect("reading an attribute");
     value.as_str().unwrap_or_default().to_string()
 }
 
@@ -252,7 +250,7 @@ fn shot(app: &TestApp, step: &str) {
 
 /// What the page says is wrong, for failure messages.
 fn problem(app: &TestApp) -> String {
-    app.find(&id("main")).and_then(|m| app.text(&m)).unwrap_or_default()
+    app.find(&testid("main")).and_then(|m| app.text(&m)).unwrap_or_default()
 }
 
 #[derive(Debug)]
