@@ -58,7 +58,8 @@ async fn a_refresh_token_unused_for_ninety_days_is_refused_as_inactive() {
     sb.advance_clock(Duration::from_secs(2 * 86_400));
     let body = assert_aadsts(refresh(&sb, &old).await, 400, "invalid_grant", 700082).await;
     let description = body["error_description"].as_str().unwrap();
-    assert!(description.contains("was inactive for 91.00:00:00"), "Entra names the inactivity: {description}");
+    // Real time runs on beside the advanced clock: the seconds may have ticked.
+    assert!(description.contains("was inactive for 91.00:00:"), "Entra names the inactivity: {description}");
     assert_eq!(refresh(&sb, &new).await.status(), 200, "the token from day 89 is only two days old");
     sb.shutdown().await;
 }
