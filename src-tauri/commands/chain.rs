@@ -5,10 +5,11 @@
 use tauri::ipc::Channel;
 use tauri::State;
 use tokenhop_core::diagnose::code;
+use tokenhop_core::draft_secrets::{reusable_by_draft, OnlyKinds};
 use tokenhop_core::profile::Profile;
 use tokenhop_core::progress::Batcher;
 use tokenhop_core::run_clock::RunClock;
-use tokenhop_core::secrets::{reusable_by_draft, OnlyKinds, SecretKind, SecretStore};
+use tokenhop_core::secrets::{SecretKind, SecretStore};
 use tokenhop_core::{chain, refresh, Progress, RunReport, RunRequest, Secret, SignInPolicy, Step, StepOutcome};
 use tokio_util::sync::CancellationToken;
 

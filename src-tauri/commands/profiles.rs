@@ -4,9 +4,8 @@
 
 use tauri::{State, WebviewWindow};
 use tokenhop_core::entra::cache::{self, SignedInUser};
-use tokenhop_core::profile::{
-    parse_service_key, FieldError, Profile, ProfileList, ProfileSummary, Profiles, ServiceKeyView,
-};
+use tokenhop_core::profile::{parse_service_key, FieldError, Profile, ProfileList, ProfileSummary, ServiceKeyView};
+use tokenhop_core::profiles::Profiles;
 
 use crate::dialogs;
 use crate::state::{AppState, DRAFT_SLUG};

@@ -16,9 +16,8 @@ use tokenhop_core::entra::cache;
 use tokenhop_core::profile::file::to_toml;
 
 use tokenhop_core::certificate::load_identity;
-use tokenhop_core::profile::{
-    apply_service_key, parse_service_key, Credential, ProfileList, ProfileStore, Profiles, ServiceKey,
-};
+use tokenhop_core::profile::{apply_service_key, parse_service_key, Credential, ProfileList, ProfileStore, ServiceKey};
+use tokenhop_core::profiles::Profiles;
 use tokenhop_core::secrets::{EnvOverrides, Layered, SecretKind, SecretSource};
 use tokenhop_core::Diagnosis;
 

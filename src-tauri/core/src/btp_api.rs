@@ -1,8 +1,8 @@
 //! The last hop: call the BTP API with the token in `Authorization` or, behind an approuter,
 //! `x-approuter-authorization`; record status, headers and the first 64 KiB of the body.
 
-use crate::diagnose::{code, http_failure, Diagnosis};
-use crate::http::{parse_url, HttpClient};
+use crate::diagnose::{code, Diagnosis};
+use crate::http::{http_failure, parse_url, HttpClient};
 use crate::profile::{ApiConfig, HttpMethod};
 use crate::report::ProgressFn;
 use crate::report::{Check, Progress, Step, StepOutcome};

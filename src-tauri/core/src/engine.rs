@@ -7,9 +7,9 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::browser::Browser;
-use crate::diagnose::{code, http_failure, Diagnosis};
+use crate::diagnose::{code, Diagnosis};
 use crate::entra::loopback::LoopbackConfig;
-use crate::http::HttpClient;
+use crate::http::{http_failure, HttpClient};
 use crate::oidc::JwksCache;
 use crate::profile::Profile;
 use crate::report::{Progress, ProgressFn, Step};

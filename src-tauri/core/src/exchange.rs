@@ -5,72 +5,15 @@
 
 use url::Url;
 
-use crate::diagnose::{http_failure, token_error, Diagnosis};
+use crate::diagnose::{token_error, Diagnosis};
+use crate::http::http_failure;
 use crate::http::HttpClient;
 use crate::report::HttpRecord;
+use crate::service::Service;
 use crate::token_request::{Inputs, TokenRequest};
 use crate::token_response::{read_token_response, record, TokenResponse};
 
 pub use crate::token_request::JWT_BEARER;
-
-/// The SAP service at the other end; it decides the token path and how errors are read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Service {
-    Ias,
-    Xsuaa,
-}
-
-impl Service {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Ias => "IAS",
-            Self::Xsuaa => "XSUAA",
-        }
-    }
-
-    /// `{url}/oauth2/token` at IAS, `{url}/oauth/token` at XSUAA.
-    pub fn token_url(self, base: &Url) -> Url {
-        join(base, self.token_path())
-    }
-
-    /// [`Self::token_url`] of a base URL given as text (exports, and the request builder).
-    pub fn token_url_of(self, base: &str) -> String {
-        match Url::parse(base.trim()) {
-            Ok(url) => self.token_url(&url).into(),
-            Err(_) => format!("{}/{}", base.trim().trim_end_matches('/'), self.token_path()),
-        }
-    }
-
-    fn token_path(self) -> &'static str {
-        match self {
-            Self::Ias => "oauth2/token",
-            Self::Xsuaa => "oauth/token",
-        }
-    }
-
-    /// `{url}/oauth2/certs` at IAS, `{url}/token_keys` at XSUAA.
-    pub fn keys_url(self, base: &Url) -> Url {
-        join(
-            base,
-            match self {
-                Self::Ias => "oauth2/certs",
-                Self::Xsuaa => "token_keys",
-            },
-        )
-    }
-
-    fn diagnose(self, status: u16, body: &str) -> Diagnosis {
-        token_error(self, status, body)
-    }
-}
-
-fn join(base: &Url, path: &str) -> Url {
-    let mut url = base.clone();
-    let joined = format!("{}/{path}", url.path().trim_end_matches('/'));
-    url.set_path(&joined);
-    url.set_query(None);
-    url
-}
 
 /// Sends a token request built by [`crate::token_request`] and reads the answer: tokens, or a diagnosis. The
 /// record of the exchange has every secret redacted. `url` is the request's URL, already checked by
@@ -88,7 +31,7 @@ pub async fn send(
     match http.post_form(url, &headers, &form).await {
         Ok(resp) => {
             let rec = record("POST", url.as_str(), &headers, Some(&form), Some(&resp));
-            let result = read_token_response(service.name(), &resp, |s, b| service.diagnose(s, b));
+            let result = read_token_response(service.name(), &resp, |s, b| token_error(service, s, b));
             (result.map_err(|d| note_basic_at_ias(d, request)), rec)
         }
         Err(e) => (

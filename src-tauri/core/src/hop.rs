@@ -4,12 +4,13 @@
 //! and the checks of what comes back ([`crate::token_checks`]).
 
 use crate::certificate::load_identity;
-use crate::diagnose::{code, http_failure, Diagnose, Diagnosis};
+use crate::diagnose::{code, Diagnose, Diagnosis};
 use crate::engine::{Engine, Net, Run, RunRequest};
-use crate::exchange::{self, Service};
-use crate::http::{parse_url, HttpClient};
+use crate::exchange;
+use crate::http::{http_failure, parse_url, HttpClient};
 use crate::report::{Check, Progress, Step, StepOutcome};
 use crate::secrets::{Secret, SecretKind};
+use crate::service::Service;
 use crate::token_checks::{add_tokens, service_checks, verify_outcome};
 use crate::token_request::{Inputs, TokenRequest};
 

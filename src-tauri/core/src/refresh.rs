@@ -25,7 +25,7 @@ struct Hop<'a> {
 fn hop<'a>(req: &'a RunRequest<'_>, step: Step) -> Result<Hop<'a>, Diagnosis> {
     let not_configured = |section: &str| {
         Diagnosis::new(
-            code::not_configured(step),
+            step.not_configured_code(),
             format!("The profile has no [{section}] section, so its tokens cannot be refreshed."),
             format!("Add the [{section}] section to the profile."),
         )
@@ -83,7 +83,7 @@ pub(crate) async fn from_kept(run: &Run<'_>, step: Step) -> StepOutcome {
         Ok(None) => StepOutcome::failed(
             step,
             Diagnosis::new(
-                code::no_refresh_token(step),
+                step.no_refresh_token_code(),
                 format!("No {} refresh token is kept for this profile.", step.as_str().to_uppercase()),
                 format!(
                     "Set `keep_refresh_tokens = true` in the profile and run once without --refresh, or set {} for this run.",

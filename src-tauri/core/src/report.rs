@@ -7,7 +7,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::diagnose::Diagnosis;
+use crate::diagnose::{code, Code, Diagnosis};
 
 /// The hops of the chain, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
@@ -20,6 +20,31 @@ pub enum Step {
 }
 
 impl Step {
+    /// A hop was asked for that the profile does not configure. (A profile cannot lack `[entra]`: it does not parse.)
+    pub fn not_configured_code(self) -> Code {
+        match self {
+            Self::Ias => code::IAS_NOT_CONFIGURED,
+            Self::Xsuaa => code::XSUAA_NOT_CONFIGURED,
+            Self::Api | Self::Entra => code::API_NOT_CONFIGURED,
+        }
+    }
+
+    /// A token of an IAS or XSUAA answer fails signature verification.
+    pub fn bad_signature_code(self) -> Code {
+        match self {
+            Self::Xsuaa => code::XSUAA_BAD_SIGNATURE,
+            _ => code::IAS_BAD_SIGNATURE,
+        }
+    }
+
+    /// `run --refresh` found no kept refresh token for the hop.
+    pub fn no_refresh_token_code(self) -> Code {
+        match self {
+            Self::Xsuaa => code::XSUAA_NO_REFRESH_TOKEN,
+            _ => code::IAS_NO_REFRESH_TOKEN,
+        }
+    }
+
     pub const ALL: [Step; 4] = [Step::Entra, Step::Ias, Step::Xsuaa, Step::Api];
 
     pub fn as_str(self) -> &'static str {

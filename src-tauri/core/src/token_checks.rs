@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use serde_json::Value;
 use url::Url;
 
-use crate::diagnose::{code, Diagnosis};
+use crate::diagnose::Diagnosis;
 use crate::oidc::JwksCache;
 use crate::profile::{Profile, TokenFormat};
 use crate::report::{Check, SignatureStatus, Step, StepOutcome, TokenString};
@@ -157,7 +157,7 @@ pub(crate) fn service_checks(now: SystemTime, profile: &Profile, out: &mut StepO
     if let Some(bad) = out.views.iter().find(|v| matches!(v.signature, SignatureStatus::Invalid { .. })) {
         if let SignatureStatus::Invalid { reason } = &bad.signature {
             out.error = Some(Diagnosis::new(
-                code::bad_signature(out.step),
+                out.step.bad_signature_code(),
                 format!("The {} from {} fails signature verification: {reason}", bad.name, out.step),
                 "The token does not verify against the issuer's published keys: check the URL in the profile points at the tenant that issued it.",
             ));

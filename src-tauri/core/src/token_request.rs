@@ -23,9 +23,9 @@
 
 use base64::Engine as _;
 
-use crate::exchange::Service;
 use crate::profile::{ClientAuth, IasConfig, TokenFormat, XsuaaConfig};
 use crate::secrets::Secret;
+use crate::service::Service;
 
 /// RFC 7523 §2.1.
 pub const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use tokenhop_core::diagnose::Diagnose;
 use tokenhop_core::history::{HistoryStore, RunRecord};
 use tokenhop_core::profile::file::parse_profile;
-use tokenhop_core::profile::{Profile, ProfileStore, Profiles};
+use tokenhop_core::profile::{Profile, ProfileStore};
+use tokenhop_core::profiles::Profiles;
 use tokenhop_core::report::RunReport;
 use tokenhop_core::secrets::{EnvOverrides, Layered, MemoryStore, Secret, SecretError, SecretKind, SecretStore};
 

@@ -39,12 +39,12 @@ use tokio_util::sync::CancellationToken;
 
 use crate::diagnose::{code, Diagnosis};
 use crate::engine::{Engine, Net, Run, RunRequest};
-use crate::exchange::Service;
 use crate::hop::{self, Handed};
 use crate::http::parse_url;
 use crate::keep::Keeper;
 use crate::profile::Profile;
 use crate::report::{Progress, ProgressFn, RunReport, Step, StepOutcome};
+use crate::service::Service;
 use crate::token_request::TokenRequest;
 
 pub async fn run(
@@ -157,7 +157,7 @@ async fn run_step(
         StepOutcome::failed(
             step,
             Diagnosis::new(
-                code::not_configured(step),
+                step.not_configured_code(),
                 format!("The profile has no [{section}] section, so the {step} step cannot run."),
                 format!("Add the [{section}] section to the profile, or run only up to the previous step."),
             ),

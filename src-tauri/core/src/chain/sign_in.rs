@@ -5,12 +5,13 @@ use std::time::SystemTime;
 
 use serde_json::Value;
 
-use crate::diagnose::{code, http_failure, Diagnosis};
+use crate::diagnose::{code, Diagnosis};
 use crate::engine::{Engine, Net, RunRequest};
 use crate::entra::cache::{self, SignedInUser};
 use crate::entra::id_token::NonceCheck;
 use crate::entra::refresh::RefreshFailure;
 use crate::entra::{self, SignInContext, SignInSecrets};
+use crate::http::http_failure;
 use crate::keep::Keeper;
 use crate::oidc::discover;
 use crate::profile::{EntraConfig, Flow};

@@ -3,8 +3,6 @@
 
 use std::fmt;
 
-use crate::report::Step;
-
 /// A stable diagnosis code: `<area>.<what>` (`entra.redirect_mismatch`, `xsuaa.audience`, …).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Code(&'static str);
@@ -228,31 +226,6 @@ codes! {
     XSUAA_UNMAPPED_ISSUER = "xsuaa.unmapped_issuer";
     XSUAA_USER_NOT_FOUND = "xsuaa.user_not_found";
     XSUAA_USERNAME_CLAIM = "xsuaa.username_claim";
-}
-
-/// A hop was asked for that the profile does not configure. (A profile cannot lack `[entra]`: it does not parse.)
-pub fn not_configured(step: Step) -> Code {
-    match step {
-        Step::Ias => IAS_NOT_CONFIGURED,
-        Step::Xsuaa => XSUAA_NOT_CONFIGURED,
-        Step::Api | Step::Entra => API_NOT_CONFIGURED,
-    }
-}
-
-/// A token of an IAS or XSUAA answer fails signature verification.
-pub fn bad_signature(step: Step) -> Code {
-    match step {
-        Step::Xsuaa => XSUAA_BAD_SIGNATURE,
-        _ => IAS_BAD_SIGNATURE,
-    }
-}
-
-/// `run --refresh` found no kept refresh token for the hop.
-pub fn no_refresh_token(step: Step) -> Code {
-    match step {
-        Step::Xsuaa => XSUAA_NO_REFRESH_TOKEN,
-        _ => IAS_NO_REFRESH_TOKEN,
-    }
 }
 
 #[cfg(test)]

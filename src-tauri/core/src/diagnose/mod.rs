@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::exchange::Service;
+use crate::service::Service;
 
 pub mod code;
 
@@ -421,52 +421,6 @@ pub fn unexpected_body(service: &str, status: u16, content_type: Option<&str>, b
         "The response may be truncated or come from something other than the token endpoint. Check the URL and any proxy in between.",
     )
     .with_raw(raw)
-}
-
-/// A request that got no usable answer at all.
-pub fn http_failure(service: &str, err: &crate::http::HttpError) -> Diagnosis {
-    use crate::http::HttpError as E;
-    let (code, hint) = match err {
-        E::InvalidUrl { .. } => (code::HTTP_INVALID_URL, "Fix the URL in the profile: it must be a full URL such as https://acme.accounts.ondemand.com."),
-        E::Insecure { .. } => (code::HTTP_INSECURE_URL, "Use https:// — plain http:// is only allowed for services on this machine (127.0.0.1, localhost)."),
-        E::Dns { .. } => (code::HTTP_DNS, "Check the host name in the profile for typos, and that this computer is on the network (VPN?) where the host resolves."),
-        E::Connect { .. } => (code::HTTP_CONNECT, "Nothing accepted the connection: check the URL and port, the VPN, and any proxy (HTTPS_PROXY)."),
-        E::Tls { reason, host, .. } => return tls_failure(service, err, *reason, host),
-        E::CaFile { .. } => (code::HTTP_CA_FILE, "Point the profile's `ca_file` at a readable PEM file of CA certificates, or remove it."),
-        E::ClientIdentity { .. } => (code::TLS_CLIENT_IDENTITY, "Apply the service key again with `tokenhop-cli profile key`, which stores the certificate and key together."),
-        E::Timeout { .. } => (code::HTTP_TIMEOUT, "The service did not answer in time: check the network, proxy, and the service's status; then try again."),
-        E::TooLarge { .. } => (code::HTTP_TOO_LARGE, "The response is far larger than a token response; the URL probably points at something else."),
-        _ => (code::HTTP_ERROR, "Check the URL, the network and the proxy settings."),
-    };
-    Diagnosis::new(code, format!("{service}: {err}"), hint)
-}
-
-/// A failed TLS handshake: which host, why, and what to check.
-fn tls_failure(service: &str, err: &crate::http::HttpError, reason: crate::http::TlsFailure, host: &str) -> Diagnosis {
-    use crate::http::TlsFailure as T;
-    let (code, hint) = match reason {
-        T::UnknownCa => (
-            code::TLS_UNKNOWN_CA,
-            "This computer does not trust the CA that issued the server's certificate. Behind a TLS-inspecting proxy, or for a private CA, add its root certificate to the OS trust store, point SSL_CERT_FILE at a PEM bundle holding it, or name it in the profile's `ca_file`.",
-        ),
-        T::Expired => (code::TLS_EXPIRED, "The server's certificate is outside its validity period: check this computer's clock; otherwise the service must renew its certificate."),
-        T::WrongHost => (code::TLS_WRONG_HOST, "The server's certificate is for another host name: check the host in the profile's URL (a proxy or a custom domain may answer in its place)."),
-        T::ClientCertificateRequired => (
-            code::TLS_CLIENT_CERTIFICATE_REQUIRED,
-            "This endpoint authenticates clients by certificate. Use `client_auth = \"x509\"` with the binding's certificate and              key (`tokenhop-cli profile key`), or the non-certificate URL with a client secret.",
-        ),
-        T::ClientCertificateRefused => (
-            code::TLS_CLIENT_CERTIFICATE_REFUSED,
-            "The server did not accept the client certificate: it is not issued by a CA the service trusts, has expired or was revoked, or belongs to another binding. Create a new service key and apply it with `tokenhop-cli profile key`.",
-        ),
-        T::Other => (code::HTTP_TLS, "Check the URL and any proxy between this computer and the service; the detail names what failed."),
-    };
-    let detail = match err {
-        crate::http::HttpError::Tls { detail, .. } => detail.as_str(),
-        _ => "",
-    };
-    Diagnosis::new(code, format!("{service}: the TLS connection to {host} failed: {reason}."), hint)
-        .with_raw(detail.to_owned())
 }
 
 #[cfg(test)]

@@ -6,8 +6,8 @@ use openidconnect::core::{CoreAuthenticationFlow, CoreClient};
 use openidconnect::{ClientId, CsrfToken, Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope};
 use url::Url;
 
-use crate::diagnose::{code, entra_error, http_failure, Diagnosis};
-use crate::http::HttpClient;
+use crate::diagnose::{code, entra_error, Diagnosis};
+use crate::http::{http_failure, HttpClient};
 use crate::oidc::Discovery;
 use crate::profile::EntraConfig;
 use crate::report::HttpRecord;

@@ -8,8 +8,8 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use super::auth_code::post_token;
-use crate::diagnose::{code, entra_error, http_failure, unexpected_body, Diagnosis};
-use crate::http::HttpClient;
+use crate::diagnose::{code, entra_error, unexpected_body, Diagnosis};
+use crate::http::{http_failure, HttpClient};
 use crate::oidc::Discovery;
 use crate::profile::EntraConfig;
 use crate::report::HttpRecord;

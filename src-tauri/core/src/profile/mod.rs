@@ -8,7 +8,6 @@ pub mod error;
 pub mod file;
 mod index;
 pub mod model;
-mod profiles;
 pub mod service_key;
 pub mod store;
 mod summary;
@@ -16,7 +15,6 @@ pub mod validate;
 
 pub use error::ProfileError;
 pub use model::*;
-pub use profiles::{ChangeError, Profiles};
 pub use service_key::{
     apply_service_key, parse_service_key, AppliedKey, Credential, ServiceKey, ServiceKeyError, ServiceKeyView,
 };

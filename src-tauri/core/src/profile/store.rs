@@ -2,7 +2,7 @@
 //!
 //! Lists, searches, creates, updates, renames, duplicates, deletes, imports and exports profiles. A corrupt
 //! file is reported by name with line and column and left untouched; the others still load. The store knows
-//! nothing of secrets: callers move them with `secrets::{move,copy,delete}_profile_secrets`.
+//! nothing of secrets: [`crate::profiles::Profiles`] moves them, and the history, with the files.
 
 use std::ffi::OsStr;
 use std::fs;
@@ -48,6 +48,16 @@ impl ProfileStore {
         }
         let base = directories::BaseDirs::new().ok_or(ProfileError::NoConfigDir)?;
         Ok(base.config_dir().join(APP_IDENTIFIER))
+    }
+
+    /// The store of `config_dir`, or of the default config dir ([`Self::default_dir`]): what the CLI's
+    /// `--config-dir` and the app open.
+    pub fn open_or_default(config_dir: Option<&Path>) -> Result<Self, ProfileError> {
+        let dir: PathBuf = match config_dir {
+            Some(dir) => dir.to_owned(),
+            None => Self::default_dir()?,
+        };
+        Self::open(dir)
     }
 
     /// The `profiles` directory.

@@ -8,14 +8,12 @@ use ts_rs::TS;
 
 use crate::diagnose::{code, Diagnose, Diagnosis};
 
-pub mod draft;
 pub mod env;
 pub mod keychain;
 pub mod layered;
 pub mod memory;
 mod secret;
 
-pub use draft::{reusable_by_draft, OnlyKinds};
 pub use env::EnvOverrides;
 pub use keychain::{Keychain, KeychainStatus, UNAVAILABLE_MESSAGE};
 pub use layered::{Layered, SecretSource};

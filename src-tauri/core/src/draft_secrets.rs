@@ -4,9 +4,7 @@
 //! XSUAA or Entra tenant never receives it.
 
 use crate::profile::Profile;
-use crate::secrets::Secret;
-
-use super::{SecretError, SecretKind, SecretStore};
+use crate::secrets::{Secret, SecretError, SecretKind, SecretStore};
 
 /// The kinds of `saved`'s secrets that `draft` may use: those whose destination and client it leaves as
 /// they are.

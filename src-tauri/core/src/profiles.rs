@@ -7,15 +7,11 @@
 //! not be, so no secret is left behind under a name nothing points to. The history on disk is a convenience:
 //! a history file that cannot be moved or removed is logged, not fatal.
 
-use std::path::{Path, PathBuf};
-
 use crate::diagnose::{code, Diagnose, Diagnosis};
 use crate::history::HistoryStore;
 use crate::secrets::{Layered, SecretError};
 
-use super::error::ProfileError;
-use super::model::{slugify, Profile};
-use super::store::ProfileStore;
+use crate::profile::{slugify, Profile, ProfileError, ProfileStore};
 
 /// A change to the profiles that could not be made; nothing of it was kept.
 #[derive(Debug, thiserror::Error)]
@@ -153,17 +149,5 @@ impl<'a> Profiles<'a> {
         if let Err(e) = self.history.rename(from, to) {
             tracing::warn!(error = %e, "could not move the profile's run history");
         }
-    }
-}
-
-impl ProfileStore {
-    /// The store of `config_dir`, or of the default config dir ([`Self::default_dir`]): what the CLI's
-    /// `--config-dir` and the app open.
-    pub fn open_or_default(config_dir: Option<&Path>) -> Result<Self, ProfileError> {
-        let dir: PathBuf = match config_dir {
-            Some(dir) => dir.to_owned(),
-            None => Self::default_dir()?,
-        };
-        Self::open(dir)
     }
 }
