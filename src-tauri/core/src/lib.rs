@@ -7,6 +7,7 @@ pub mod browser;
 pub mod btp_api;
 pub mod certificate;
 pub mod chain;
+pub mod client_assertion;
 pub mod compare;
 pub mod diagnose;
 pub mod engine;

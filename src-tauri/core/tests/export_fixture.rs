@@ -44,6 +44,7 @@ pub fn profile(ias_auth: ClientAuth, xsuaa_auth: ClientAuth) -> Profile {
             redirect_host: RedirectHost::Localhost,
             redirect_port: 0,
             confidential: false,
+            client_auth: None,
             username: None,
         },
         ias: Some(IasConfig {

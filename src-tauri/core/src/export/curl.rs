@@ -82,7 +82,7 @@ pub(super) fn render(vars: &Vars) -> ExportFile {
     let _ = writeln!(w, "# the last answer (the API's, or the last token response) to stdout.");
     let _ = writeln!(w, "# Needs bash, curl 7.76+, and python3 (or jq) to read JSON.");
     let env_secrets: Vec<String> = services(vars)
-        .filter(|(_, s)| s.client_secret.is_none() && !s.request.client_certificate)
+        .filter(|(_, s)| s.client_secret.is_none() && !s.request.client_certificate && !s.request.client_assertion)
         .map(|(p, _)| format!("TOKENHOP_{p}_CLIENT_SECRET"))
         .collect();
     if !env_secrets.is_empty() {
@@ -128,6 +128,19 @@ pub(super) fn render(vars: &Vars) -> ExportFile {
                 let _ =
                     writeln!(w, "{prefix}_CLIENT_{var}_FILE=${{{env}:?set {env} to the file of the {prefix} {what}}}");
             }
+            continue;
+        }
+        if svc.request.client_assertion {
+            let env = format!("TOKENHOP_{prefix}_CLIENT_ASSERTION");
+            let _ = writeln!(
+                w,
+                "# {prefix} authenticates the client with a client assertion (private-key-jwt): a JWT signed with"
+            );
+            let _ = writeln!(w, "# the client's key for {prefix}_TOKEN_URL, used once. Sign a fresh one per run; TokenHop never writes the key.");
+            let _ = writeln!(
+                w,
+                "{prefix}_CLIENT_ASSERTION=${{{env}:?set {env} to a client assertion freshly signed for the {prefix} token URL}}"
+            );
             continue;
         }
         match &svc.client_secret {
@@ -191,6 +204,7 @@ fn step(w: &mut String, prefix: &str, svc: &ServiceVars, assertion: &str, zid_kn
     let var = |input: Input| match input {
         Input::ClientId => format!("{prefix}_CLIENT_ID"),
         Input::ClientSecret => format!("{prefix}_CLIENT_SECRET"),
+        Input::ClientAssertion => format!("{prefix}_CLIENT_ASSERTION"),
         Input::Assertion => assertion.to_owned(),
         Input::RefreshToken => format!("{prefix}_REFRESH_TOKEN"),
         Input::Zid => "XSUAA_ZID".to_owned(),
@@ -219,7 +233,9 @@ fn step(w: &mut String, prefix: &str, svc: &ServiceVars, assertion: &str, zid_kn
     for (name, value) in &request.form {
         match value {
             Value::Text(text) => args.push(format!("--data-urlencode {}", quote(&format!("{name}={text}")))),
-            Value::Input(input @ (Input::ClientSecret | Input::Assertion | Input::RefreshToken)) => {
+            Value::Input(
+                input @ (Input::ClientSecret | Input::ClientAssertion | Input::Assertion | Input::RefreshToken),
+            ) => {
                 args.push(format!("--data-urlencode {name}@<(printf %s \"${}\")", var(*input)));
             }
             Value::Input(input) => args.push(format!("--data-urlencode \"{name}=${}\"", var(*input))),
