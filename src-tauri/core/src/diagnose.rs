@@ -56,6 +56,19 @@ const AADSTS: &[(&str, &str, &str, &str)] = &[
      "Copy the secret's value (not its ID) from Certificates & secrets and store it again with `tokenhop-cli secret set`."),
     ("7000222", "entra.expired_secret", "The Entra client secret has expired.",
      "Create a new client secret under Certificates & secrets and store it in TokenHop."),
+    // Certificate credentials (private-key-jwt): Microsoft "Microsoft Entra authentication and authorization error
+    // codes" (700027), "Troubleshoot … Azure SDK for Java" (700021, 700023, 50027), Microsoft.Identity.Web's
+    // `SignedAssertionInvalidTimeRange` (700024).
+    ("700027", "entra.assertion_signature", "Entra could not verify the client assertion with a certificate of the app.",
+     "Upload the certificate whose key signs (entra-client-certificate) under Certificates & secrets → Certificates of the app registration, or store the key of a certificate that is there; Entra finds it by its SHA-256 thumbprint. A certificate past its end date is refused too."),
+    ("700021", "entra.assertion_client_id", "The client assertion names another application than the client ID.",
+     "Check the profile's Entra client ID: the assertion's iss and sub are set to it."),
+    ("700023", "entra.assertion_audience", "The client assertion is addressed to another token endpoint.",
+     "Check the profile's authority and tenant: the assertion's aud is the token endpoint they lead to."),
+    ("700024", "entra.assertion_time", "The client assertion was outside its validity window when Entra checked it.",
+     "Check this computer's clock (time zone and automatic time): the assertion is valid for five minutes from now."),
+    ("50027", "entra.invalid_jwt", "Entra found a JWT it was given invalid or malformed.",
+     "With a certificate credential this is the client assertion: store the key again as PEM. Otherwise Entra's text names the token."),
     ("501481", "entra.pkce_mismatch", "The PKCE code verifier did not match the challenge.",
      "Start the sign-in again; if it persists, a proxy may be rewriting the authorization request."),
     ("54005", "entra.code_reused", "The authorization code was already redeemed.",

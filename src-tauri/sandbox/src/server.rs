@@ -242,6 +242,29 @@ impl Sandbox {
         }
     }
 
+    /// The demo clients' key for client assertions (`private_key_jwt`) and its self-signed certificate: registered
+    /// on the Entra app (a confidential one accepts it beside its secret), trusted by the IAS application through its
+    /// JSON Web Key Set.
+    pub fn private_key_jwt_credential(&self) -> ClientCredential {
+        let keys = self.shared.keys();
+        ClientCredential { certificate: keys.client_certificate.clone(), key: keys.client.private_pem.clone() }
+    }
+
+    /// A key and certificate that no service here trusts: "signed with the wrong key".
+    pub fn unregistered_key_credential(&self) -> ClientCredential {
+        let keys = self.shared.keys();
+        ClientCredential { certificate: keys.rogue_certificate.clone(), key: keys.rogue.private_pem.clone() }
+    }
+
+    /// The profile whose clients authenticate with client assertions: IAS always, Entra when the app is
+    /// confidential (`SandboxConfig::entra_confidential`). The key and certificate are
+    /// [`Self::private_key_jwt_credential`].
+    pub fn private_key_jwt_profile_toml(&self, name: &str) -> String {
+        self.profile_toml(name)
+            .replace("confidential = true\n", "confidential = true\nclient_auth = \"private-key-jwt\"\n")
+            .replace("client_auth = \"post\"", "client_auth = \"private-key-jwt\"")
+    }
+
     /// Moves the sandbox clock forward (codes, tokens and lockouts expire without sleeping).
     pub fn advance_clock(&self, by: Duration) {
         self.shared.clock_skew.fetch_add(by.as_secs() as i64, Ordering::Relaxed);
