@@ -23,12 +23,44 @@ pub struct Engine {
     pub browser: Box<dyn Browser>,
     pub clock: Clock,
     pub loopback: LoopbackConfig,
+    /// Clients that present a client certificate (mutual TLS), one per trust (`ca_file`) and certificate, so that
+    /// runs and matrix cells reuse their connections instead of a TLS handshake per hop.
+    identity_clients: IdentityClients,
 }
+
+/// (the profile's `ca_file`, the certificate's SHA-256 thumbprint) → the client presenting that certificate. The
+/// key is part of the client, never of the map's key; a certificate's key was checked to belong to it.
+type IdentityClients = std::sync::Mutex<std::collections::HashMap<(Option<String>, String), HttpClient>>;
 
 impl Engine {
     pub fn new(http: HttpClient, browser: Box<dyn Browser>) -> Self {
         let jwks = Arc::new(JwksCache::new(http.clone(), Duration::from_secs(30)));
-        Self { http, jwks, browser, clock: Arc::new(SystemTime::now), loopback: LoopbackConfig::default() }
+        Self {
+            http,
+            jwks,
+            browser,
+            clock: Arc::new(SystemTime::now),
+            loopback: LoopbackConfig::default(),
+            identity_clients: Default::default(),
+        }
+    }
+
+    /// The client presenting `identity` with `net`'s trust: the cached one for this `ca_file` and certificate, or
+    /// a new one, kept for the next run.
+    pub(crate) fn identity_client(
+        &self,
+        net: &Net,
+        ca_file: Option<&str>,
+        identity: &crate::certificate::ClientIdentity,
+    ) -> Result<HttpClient, crate::http::HttpError> {
+        let key = (ca_file.map(str::to_owned), identity.facts.sha256_thumbprint.clone());
+        let mut clients = self.identity_clients.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(client) = clients.get(&key) {
+            return Ok(client.clone());
+        }
+        let client = net.http.with_identity(identity)?;
+        clients.insert(key, client.clone());
+        Ok(client)
     }
 
     pub(crate) fn now(&self) -> SystemTime {
