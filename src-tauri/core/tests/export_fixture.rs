@@ -143,13 +143,14 @@ pub fn report() -> RunReport {
 }
 
 pub fn options() -> ExportOptions {
-    ExportOptions { now: NOW, ids: IdSource::seeded(42), secrets: None }
+    ExportOptions { now: NOW, ids: IdSource::seeded(42), secrets: None, client_certificates: None }
 }
 
 pub fn options_with_secrets() -> ExportOptions {
     ExportOptions {
         now: NOW,
         ids: IdSource::seeded(42),
+        client_certificates: None,
         secrets: Some(ExportSecrets {
             entra: None,
             ias: Some(Secret::new(IAS_SECRET)),
