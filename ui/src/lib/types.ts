@@ -7,7 +7,7 @@ export const STEPS: Step[] = ["entra", "ias", "xsuaa", "api"];
 
 export type Flow = "authorization-code" | "device-code" | "password";
 export type RedirectHost = "localhost" | "127.0.0.1";
-export type ClientAuth = "post" | "basic" | "x509";
+export type ClientAuth = "post" | "basic" | "x509" | "private-key-jwt";
 export type TokenFormat = "jwt" | "opaque";
 export type ApiHeader = "authorization" | "x-approuter-authorization";
 export type HttpMethod = "GET" | "POST";
@@ -23,7 +23,9 @@ export type SecretKind =
   | "ias-client-certificate"
   | "ias-client-key"
   | "xsuaa-client-certificate"
-  | "xsuaa-client-key";
+  | "xsuaa-client-key"
+  | "entra-client-certificate"
+  | "entra-client-key";
 
 /** Public facts of a stored client certificate; its key never reaches the webview. */
 export interface CertificateFacts {
@@ -44,6 +46,8 @@ export interface EntraConfig {
   redirect_host: RedirectHost;
   redirect_port: number;
   confidential: boolean;
+  /** Absent or "post": the client secret; "private-key-jwt": a client assertion signed with the app's certificate key. */
+  client_auth?: ClientAuth;
   username?: string;
 }
 
