@@ -31,7 +31,7 @@ pub async fn secrets_delete(state: State<'_, AppState>, slug: String, kind: Secr
     Ok(state.secrets().await.delete(&slug, kind)?)
 }
 
-/// The public facts of the profile's client certificate for IAS or XSUAA (subject, issuer, notAfter, SHA-256
+/// The public facts of the profile's client certificate for IAS, XSUAA or the Entra app (subject, issuer, notAfter, SHA-256
 /// thumbprint), shown where a secret field would be; `None` when none is stored. Only the certificate is read:
 /// its private key never crosses to the webview.
 #[tauri::command]
@@ -41,11 +41,14 @@ pub async fn secrets_certificate(
     slug: String,
     kind: SecretKind,
 ) -> Result<Option<CertificateFacts>, AppError> {
-    if !matches!(kind, SecretKind::IasClientCertificate | SecretKind::XsuaaClientCertificate) {
+    if !matches!(
+        kind,
+        SecretKind::IasClientCertificate | SecretKind::XsuaaClientCertificate | SecretKind::EntraClientCertificate
+    ) {
         return Err(AppError::new(
             code::SECRETS_NOT_A_CERTIFICATE,
             format!("{kind} is not a certificate."),
-            "Ask for ias-client-certificate or xsuaa-client-certificate.",
+            "Ask for ias-client-certificate, xsuaa-client-certificate or entra-client-certificate.",
         ));
     }
     let Some(pem) = state.secrets().await.get(&slug, kind)? else { return Ok(None) };

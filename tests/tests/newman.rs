@@ -111,7 +111,12 @@ fn export_postman(
     secrets: Option<ExportSecrets>,
     dir: &Path,
 ) -> (PathBuf, PathBuf) {
-    let options = ExportOptions { now: time::OffsetDateTime::now_utc(), ids: IdSource::random(), secrets };
+    let options = ExportOptions {
+        now: time::OffsetDateTime::now_utc(),
+        ids: IdSource::random(),
+        secrets,
+        client_certificates: None,
+    };
     let files = render(ExportFormat::Postman, profile, report, &options).unwrap();
     let paths = write_files(&files, dir).unwrap();
     (paths[0].clone(), paths[1].clone())
@@ -217,7 +222,12 @@ async fn the_exported_curl_script_and_env_file_work_against_the_sandbox() {
     for auth in [ClientAuth::Basic, ClientAuth::Post] {
         let profile = profile(&sandbox, auth);
         let report = real_run(&sandbox, &profile).await;
-        let options = ExportOptions { now: time::OffsetDateTime::now_utc(), ids: IdSource::random(), secrets: None };
+        let options = ExportOptions {
+            now: time::OffsetDateTime::now_utc(),
+            ids: IdSource::random(),
+            secrets: None,
+            client_certificates: None,
+        };
         let script = write_files(&render(ExportFormat::Curl, &profile, &report, &options).unwrap(), dir.path())
             .unwrap()
             .remove(0);

@@ -1,5 +1,5 @@
 //! `tokenhop-cli run NAME [--until STEP] [--browser CMD] [--timeout SECS] [--fresh-sign-in] [--no-browser]
-//! [--refresh] [--json] [--export FORMAT --out DIR]`
+//! [--refresh] [--json] [--export FORMAT --out DIR [--write-client-certs]]`
 //! (several NAMEs, `--all`, `--env` or `--junit` go through [`crate::matrix`]).
 //!
 //! A run reuses the profile's cached sign-in (a refresh token in the keychain) when there is one and opens no
@@ -14,6 +14,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
+use tokenhop_core::diagnose::code;
 
 use clap::{Args, ValueEnum};
 use tokenhop_core::chain;
@@ -65,6 +66,10 @@ pub struct RunArgs {
     /// Folder for --export.
     #[arg(long, value_name = "DIR", requires = "export")]
     out: Option<PathBuf>,
+    /// With --export curl: also write the x509 clients' certificates and PRIVATE KEYS beside the script (0600),
+    /// which then uses them. Without it, TokenHop never writes a key and the script asks for the files.
+    #[arg(long)]
+    write_client_certs: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -148,12 +153,36 @@ pub async fn run(args: RunArgs, config_dir: Option<PathBuf>) -> anyhow::Result<E
         print_summary(&report);
     }
     if let (Some(format), Some(dir)) = (args.export, args.out.as_deref()) {
-        let files = export::render(format, &profile, &report, &ExportOptions::new(time::OffsetDateTime::now_utc()))
-            .and_then(|files| export::write_files(&files, dir));
+        let mut options = ExportOptions::new(time::OffsetDateTime::now_utc());
+        if args.write_client_certs {
+            if format != ExportFormat::Curl {
+                let d = Diagnosis::new(
+                    code::EXPORT_CLIENT_CERTS_CURL_ONLY,
+                    "--write-client-certs writes the files the curl script passes to --cert and --key.",
+                    "Use it with --export curl; Postman and .http clients keep certificates in their own settings.",
+                );
+                print_diagnosis(&mut stderr, &d)?;
+                return Ok(ExitCode::FAILURE);
+            }
+            match export::ExportCertificates::from_store(&secrets, &slug, &profile) {
+                Ok(certificates) => options.client_certificates = Some(certificates),
+                Err(e) => {
+                    print_diagnosis(&mut stderr, &e.diagnosis())?;
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
+        }
+        let files =
+            export::render(format, &profile, &report, &options).and_then(|files| export::write_files(&files, dir));
         match files {
             Ok(paths) => {
                 for p in paths {
-                    eprintln!("wrote {} (contains live tokens; keep it private)", p.display());
+                    let what = match p.extension().and_then(|e| e.to_str()) {
+                        Some("key") => "the client's private key, as you asked; delete it when done",
+                        Some("crt") => "a client certificate",
+                        _ => "contains live tokens; keep it private",
+                    };
+                    eprintln!("wrote {} ({what})", p.display());
                 }
             }
             Err(e) => {

@@ -5,6 +5,9 @@
 //! With `--x509` as well, IAS serves over TLS and XSUAA gets its certificate host, both with a CA the sandbox
 //! generates: the CA goes to a file named on stderr (and in the profile's `ca_file`), and stderr carries the two
 //! certificate service keys (demo certificates and keys) to apply with `tokenhop-cli profile key`.
+//! With `--private-key-jwt` instead, the Entra app is confidential and the profile has Entra and IAS authenticate
+//! with client assertions; stderr carries the demo signing key and its certificate (demo values) for
+//! `tokenhop-cli secret set NAME entra-client-key` and the like.
 
 use std::process::ExitCode;
 
@@ -22,6 +25,9 @@ pub struct SandboxArgs {
     /// Serve certificate bindings: IAS over TLS, XSUAA's certificate host, a sandbox CA; print X.509 service keys.
     #[arg(long)]
     x509: bool,
+    /// Entra (a confidential app) and IAS authenticate with client assertions; print the demo key and certificate.
+    #[arg(long, conflicts_with = "x509")]
+    private_key_jwt: bool,
     /// Make the sign-in page submit itself as this user (for headless browsers).
     #[arg(long, value_name = "USER")]
     auto_sign_in: Option<String>,
@@ -32,6 +38,7 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<ExitCode> {
         base_port: args.port,
         auto_sign_in: args.auto_sign_in,
         x509: args.x509,
+        entra_confidential: args.private_key_jwt,
         ..SandboxConfig::default()
     };
     let sandbox = match Sandbox::start(config).await {
@@ -60,6 +67,19 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<ExitCode> {
                 eprintln!("{label} service key (demo certificate):\n{}", serde_json::to_string_pretty(&key)?);
             }
         }
+    } else if args.print_profile && args.private_key_jwt {
+        print!("{}", sandbox.private_key_jwt_profile_toml("Sandbox"));
+        let demo = sandbox.private_key_jwt_credential();
+        eprintln!("TOKENHOP_XSUAA_CLIENT_SECRET={}", sandbox.config().xsuaa_client_secret);
+        eprintln!(
+            "demo signing certificate, for entra-client-certificate and ias-client-certificate \
+             (TOKENHOP_ENTRA_CLIENT_CERTIFICATE, TOKENHOP_IAS_CLIENT_CERTIFICATE):\n{}",
+            demo.certificate.trim_end()
+        );
+        eprintln!(
+            "demo signing key, for entra-client-key and ias-client-key (TOKENHOP_ENTRA_CLIENT_KEY, TOKENHOP_IAS_CLIENT_KEY):\n{}",
+            demo.key.trim_end()
+        );
     } else if args.print_profile {
         print!("{}", sandbox.profile_toml("Sandbox"));
         eprintln!("TOKENHOP_IAS_CLIENT_SECRET={}", sandbox.config().ias_client_secret);

@@ -18,7 +18,7 @@ pub enum SecretCmd {
     /// Store a secret of profile NAME in the OS keychain, reading the value from standard input.
     Set {
         name: String,
-        /// entra-client-secret | ias-client-secret | xsuaa-client-secret | entra-password
+        /// entra-client-secret | ias-client-secret | xsuaa-client-secret | entra-password | a certificate or key (PEM)
         #[arg(value_parser = parse_kind)]
         kind: SecretKind,
     },

@@ -66,8 +66,14 @@ impl Setup {
 }
 
 /// Runs `cmd` with `run Sandbox --json` and the headless browser; returns the report.
-async fn run_json(mut cmd: Command, browser: &HeadlessBrowser, until: &str) -> Value {
+async fn run_json(cmd: Command, browser: &HeadlessBrowser, until: &str) -> Value {
+    run_json_with(cmd, browser, until, &[]).await
+}
+
+/// [`run_json`] with more arguments of `run`.
+async fn run_json_with(mut cmd: Command, browser: &HeadlessBrowser, until: &str, extra: &[&std::ffi::OsStr]) -> Value {
     cmd.args(["run", "Sandbox", "--json", "--timeout", "60", "--until", until, "--browser"]).arg(browser.command());
+    cmd.args(extra);
     let out = tokio::task::spawn_blocking(move || cmd.output().unwrap()).await.unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(!stderr.contains("PRIVATE KEY"), "no key material in the CLI's output");
@@ -154,5 +160,38 @@ async fn certificate_failures_are_diagnosed_at_the_hop_where_they_happen() {
     assert_eq!(failure(&report), ("xsuaa".into(), "certificate.key_mismatch".into()), "{report}");
     let _ = ias_id;
     other.shutdown().await;
+    s.sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_curl_export_with_written_client_certificates_replays_the_chain_over_mutual_tls() {
+    let s = setup().await;
+    let browser = HeadlessBrowser::new();
+    let config = s.import(true);
+    let out_dir = s.dir.path().join("export");
+    std::fs::create_dir(&out_dir).unwrap();
+    let extra =
+        ["--export".as_ref(), "curl".as_ref(), "--out".as_ref(), out_dir.as_os_str(), "--write-client-certs".as_ref()];
+    let report = run_json_with(s.cli(&config, &s.ias, &s.xsuaa), &browser, "api", &extra).await;
+    assert_eq!(report["ok"], true, "{report}");
+    let mut names: Vec<String> =
+        std::fs::read_dir(&out_dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    assert_eq!(names.len(), 5, "the script and both clients' certificate and key, on request: {names:?}");
+    let script = out_dir.join(names.iter().find(|n| n.ends_with(".sh")).unwrap());
+    // The script runs from elsewhere with no TokenHop variables: the key files beside it are found by its own path.
+    let out = Command::new("bash")
+        .arg(&script)
+        .current_dir(s.dir.path())
+        .env("CURL_CA_BUNDLE", &s.ca)
+        .env_remove("TOKENHOP_IAS_CLIENT_CERT_FILE")
+        .env_remove("TOKENHOP_XSUAA_CLIENT_KEY_FILE")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the exported script replays IAS and XSUAA with the written certificates: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     s.sandbox.shutdown().await;
 }

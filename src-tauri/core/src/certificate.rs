@@ -112,7 +112,11 @@ impl Diagnose for CertificateError {
                  `openssl pkey -in key.pem -out plain.pem`, store plain.pem, then delete it.",
             ),
             Self::UnsupportedKey { .. } => {
-                (code::CERTIFICATE_UNSUPPORTED_KEY, "Use an RSA, ECDSA (P-256, P-384) or Ed25519 key, as BTP issues them.")
+                (
+                code::CERTIFICATE_UNSUPPORTED_KEY,
+                "For mutual TLS use an RSA, ECDSA (P-256, P-384) or Ed25519 key, as BTP issues them; for \
+                 `private-key-jwt` an RSA key.",
+            )
             }
             Self::KeyMismatch { .. } => (
                 code::CERTIFICATE_KEY_MISMATCH,
@@ -174,6 +178,59 @@ pub fn load_identity(
     key_pem: &Secret,
     now: SystemTime,
 ) -> Result<ClientIdentity, CertificateError> {
+    let facts = check_pair(certificate_pem, key_pem, now)?;
+    Ok(ClientIdentity { certificate_pem: certificate_pem.trim().to_owned(), key_pem: key_pem.clone(), facts })
+}
+
+/// A checked key for signing client assertions (`private_key_jwt`): an RSA private key, and when a certificate
+/// is given, the facts and `x5t#S256` of the certificate it belongs to.
+pub struct SigningKey {
+    /// The private key, PEM (PKCS#1 or PKCS#8).
+    pub key_pem: Secret,
+    /// The certificate's facts, when one was given.
+    pub facts: Option<CertificateFacts>,
+    /// JWS `x5t#S256` of the certificate (RFC 7515 §4.1.8), when one was given.
+    pub x5t_s256: Option<String>,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKey").field("facts", &self.facts).field("key_pem", &self.key_pem).finish()
+    }
+}
+
+/// Checks a key for client assertions with the checks of [`load_identity`] (a key, not encrypted, of the
+/// certificate, which is valid now), plus: the key is RSA, as the RS256 and PS256 signatures need (RFC 7518
+/// §3.3, §3.5). Without a certificate only the key itself is checked.
+pub fn load_signing_key(
+    key_pem: &Secret,
+    certificate_pem: Option<&str>,
+    now: SystemTime,
+) -> Result<SigningKey, CertificateError> {
+    let (facts, x5t) = match certificate_pem {
+        Some(cert) => (Some(check_pair(cert, key_pem, now)?), Some(x5t_s256(cert)?)),
+        None => {
+            let key = private_key(key_pem.expose_secret())?;
+            rustls::crypto::ring::sign::any_supported_type(&key)
+                .map_err(|e| CertificateError::UnsupportedKey { what: "private key", reason: e.to_string() })?;
+            (None, None)
+        }
+    };
+    let key = private_key(key_pem.expose_secret())?;
+    let rsa = rustls::crypto::ring::sign::any_supported_type(&key)
+        .map(|k| k.algorithm() == rustls::SignatureAlgorithm::RSA)
+        .unwrap_or(false);
+    if !rsa {
+        return Err(CertificateError::UnsupportedKey {
+            what: "private key",
+            reason: "client assertions are signed with RS256 or PS256, which need an RSA key".into(),
+        });
+    }
+    Ok(SigningKey { key_pem: key_pem.clone(), facts, x5t_s256: x5t })
+}
+
+/// The checks both uses share: a usable key that belongs to the leaf certificate, which is valid at `now`.
+fn check_pair(certificate_pem: &str, key_pem: &Secret, now: SystemTime) -> Result<CertificateFacts, CertificateError> {
     let der = leaf(certificate_pem, "client certificate")?;
     let (_, cert) = parse(&der, "client certificate")?;
     let facts = facts_of(&cert, &der, now);
@@ -199,7 +256,7 @@ pub fn load_identity(
             not_before: facts.not_before.clone(),
         });
     }
-    Ok(ClientIdentity { certificate_pem: certificate_pem.trim().to_owned(), key_pem: key_pem.clone(), facts })
+    Ok(facts)
 }
 
 /// Base64url SHA-256 thumbprint of the leaf certificate's DER: JWS `x5t#S256` (RFC 7515 §4.1.8).

@@ -24,7 +24,9 @@ pub fn reusable_by_draft(saved: &Profile, draft: &Profile) -> Vec<SecretKind> {
     SecretKind::ALL
         .into_iter()
         .filter(|kind| match kind {
-            SecretKind::EntraClientSecret => same_entra,
+            SecretKind::EntraClientSecret | SecretKind::EntraClientCertificate | SecretKind::EntraClientKey => {
+                same_entra
+            }
             SecretKind::EntraPassword => same_entra && se.username == de.username,
             // A cached sign-in is the user's grant to this very Entra app.
             SecretKind::EntraRefreshToken => same_entra,

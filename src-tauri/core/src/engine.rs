@@ -14,9 +14,7 @@ use crate::oidc::JwksCache;
 use crate::profile::Profile;
 use crate::report::{Progress, ProgressFn, Step};
 use crate::secrets::{Secret, SecretKind, SecretStore};
-
-/// The clock every check uses; tests pin it.
-pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
+use crate::Clock;
 
 /// What outlives a run: the HTTP client (kept-alive connections), the key cache, the browser and clock.
 pub struct Engine {
@@ -27,7 +25,14 @@ pub struct Engine {
     pub loopback: LoopbackConfig,
     /// Whose turn it is to sign in with a person, across every run of this engine.
     pub(crate) turn: SignInTurn,
+    /// Clients that present a client certificate (mutual TLS), one per trust (`ca_file`) and certificate, so that
+    /// runs and matrix cells reuse their connections instead of a TLS handshake per hop.
+    identity_clients: IdentityClients,
 }
+
+/// (the profile's `ca_file`, the certificate's SHA-256 thumbprint) → the client presenting that certificate. The
+/// key is part of the client, never of the map's key; a certificate's key was checked to belong to it.
+type IdentityClients = std::sync::Mutex<std::collections::HashMap<(Option<String>, String), HttpClient>>;
 
 impl Engine {
     pub fn new(http: HttpClient, browser: Box<dyn Browser>) -> Self {
@@ -39,7 +44,26 @@ impl Engine {
             clock: Arc::new(SystemTime::now),
             loopback: LoopbackConfig::default(),
             turn: SignInTurn::default(),
+            identity_clients: Default::default(),
         }
+    }
+
+    /// The client presenting `identity` with `net`'s trust: the cached one for this `ca_file` and certificate, or
+    /// a new one, kept for the next run.
+    pub(crate) fn identity_client(
+        &self,
+        net: &Net,
+        ca_file: Option<&str>,
+        identity: &crate::certificate::ClientIdentity,
+    ) -> Result<HttpClient, crate::http::HttpError> {
+        let key = (ca_file.map(str::to_owned), identity.facts.sha256_thumbprint.clone());
+        let mut clients = self.identity_clients.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(client) = clients.get(&key) {
+            return Ok(client.clone());
+        }
+        let client = net.http.with_identity(identity)?;
+        clients.insert(key, client.clone());
+        Ok(client)
     }
 
     pub(crate) fn now(&self) -> SystemTime {

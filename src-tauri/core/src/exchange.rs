@@ -32,7 +32,7 @@ pub async fn send(
         Ok(resp) => {
             let rec = record("POST", url.as_str(), &headers, Some(&form), Some(&resp));
             let result = read_token_response(service.name(), &resp, |s, b| token_error(service, s, b));
-            (result.map_err(|d| note_basic_at_ias(d, request)), rec)
+            (result.map_err(|d| note_assertion_at_ias(note_basic_at_ias(d, request), request)), rec)
         }
         Err(e) => (
             Err(http_failure(&format!("{} token endpoint", service.name()), &e)),
@@ -47,6 +47,20 @@ fn note_basic_at_ias(mut d: Diagnosis, request: &TokenRequest) -> Diagnosis {
         d.hint.push_str(
             " This request used HTTP Basic, which TokenHop sends unencoded: IAS does not document whether it URL-decodes \
              Basic credentials. `client_auth = \"post\"` (the form body, as SAP's libraries send them) avoids the question.",
+        );
+    }
+    d
+}
+
+/// IAS answers a refused client assertion as any refused client authentication (its texts are undocumented):
+/// name what it checks.
+fn note_assertion_at_ias(mut d: Diagnosis, request: &TokenRequest) -> Diagnosis {
+    if d.code == "ias.invalid_client" && request.service == Service::Ias && request.client_assertion {
+        d.hint.push_str(
+            " This request authenticated with a client assertion (private-key-jwt): IAS verifies it with the keys of the \
+             JSON Web Key Set URI under the application's Client Authentication → JSON Web Tokens (Configure Trust by \
+             URI). Check that this key's public half is in that set, that the profile's client ID is the application's, \
+             and this computer's clock.",
         );
     }
     d

@@ -1,9 +1,11 @@
 //! One token request at IAS or XSUAA, as the chain's exchanges and the refreshes of [`crate::refresh`] both
 //! send it: the client its authentication needs (a secret from the keychain, or the client certificate over
-//! mutual TLS once it passed the checks of [`crate::certificate`]), the request of [`crate::token_request`],
+//! mutual TLS once it passed the checks of [`crate::certificate`], or a client assertion signed with the
+//! client's key, [`crate::client_assertion`]), the request of [`crate::token_request`],
 //! and the checks of what comes back ([`crate::token_checks`]).
 
-use crate::certificate::load_identity;
+use crate::certificate::{load_identity, load_signing_key};
+use crate::client_assertion::{AssertionSigner, Flavor};
 use crate::diagnose::{code, Diagnose, Diagnosis};
 use crate::engine::{Engine, Net, Run, RunRequest};
 use crate::exchange;
@@ -40,7 +42,20 @@ pub(crate) async fn send_checked(
         Err(e) => return StepOutcome::failed(step, http_failure(service.name(), &e)),
     };
     let mut checks = Vec::new();
-    let (client, secret) = if request.client_certificate {
+    let mut client_assertion = None;
+    let (client, secret) = if request.client_assertion {
+        match assertion_signer(engine, req, service) {
+            Ok(signer) => {
+                checks.extend(signer.certificate().map(certificate_check));
+                match signer.sign(&request.url) {
+                    Ok(signed) => client_assertion = Some(signed),
+                    Err(d) => return StepOutcome::failed(step, d),
+                }
+                (net.http.clone(), None)
+            }
+            Err(d) => return StepOutcome::failed(step, d),
+        }
+    } else if request.client_certificate {
         match certificate_client(engine, net, req, service) {
             Ok((client, check)) => {
                 checks.push(check);
@@ -57,6 +72,7 @@ pub(crate) async fn send_checked(
     progress(Progress::Request { step, url: url.to_string() });
     let inputs = Inputs {
         client_secret: secret.as_ref(),
+        client_assertion: client_assertion.as_ref(),
         assertion: handed.assertion,
         refresh_token: handed.refresh_token,
         zid: handed.zid,
@@ -115,9 +131,54 @@ fn certificate_client(
         d.message = format!("{} client certificate: {}", service.name(), d.message);
         d
     })?;
-    let check = Check::new("client_certificate", !identity.facts.expires_soon(), identity.facts.validity_sentence());
-    let client = net.http.with_identity(&identity).map_err(|e| http_failure(service.name(), &e))?;
+    let check = certificate_check(&identity.facts);
+    let client = engine
+        .identity_client(net, req.profile.ca_file.as_deref(), &identity)
+        .map_err(|e| http_failure(service.name(), &e))?;
     Ok((client, check))
+}
+
+/// The certificate's validity as a check (a warning 14 days ahead).
+fn certificate_check(facts: &crate::certificate::CertificateFacts) -> Check {
+    Check::new("client_certificate", !facts.expires_soon(), facts.validity_sentence())
+}
+
+/// The signer of `private-key-jwt` clients: the key from the keychain (required) and its certificate (optional
+/// at IAS, which finds the key through the JSON Web Key Set it trusts), checked as a certificate credential is.
+fn assertion_signer(engine: &Engine, req: &RunRequest<'_>, service: Service) -> Result<AssertionSigner, Diagnosis> {
+    let (cert_kind, key_kind, client_id) = match service {
+        Service::Ias => (
+            SecretKind::IasClientCertificate,
+            SecretKind::IasClientKey,
+            req.profile.ias.as_ref().map(|i| i.client_id.as_str()),
+        ),
+        Service::Xsuaa => (
+            SecretKind::XsuaaClientCertificate,
+            SecretKind::XsuaaClientKey,
+            req.profile.xsuaa.as_ref().map(|x| x.client_id.as_str()),
+        ),
+    };
+    let key = req.secret(key_kind)?.ok_or_else(|| missing_key(key_kind, cert_kind, req.slug))?;
+    let certificate = req.secret(cert_kind)?;
+    let key = load_signing_key(&key, certificate.as_ref().map(Secret::expose_secret), engine.now()).map_err(|e| {
+        let mut d = e.diagnosis();
+        d.message = format!("{} client assertion key: {}", service.name(), d.message);
+        d
+    })?;
+    AssertionSigner::new(key, client_id.unwrap_or_default(), Flavor::Ias, engine.clock.clone())
+}
+
+/// No key stored for a `private-key-jwt` client.
+pub(crate) fn missing_key(key_kind: SecretKind, cert_kind: SecretKind, slug: &str) -> Diagnosis {
+    Diagnosis::new(
+        code::SECRETS_MISSING,
+        format!("No {key_kind} is stored for this profile, and `client_auth = \"private-key-jwt\"` signs with it."),
+        format!(
+            "Store the RSA private key (PEM) with `tokenhop-cli secret set {slug} {key_kind}` and its certificate as \
+             {cert_kind}, or set {} for this run.",
+            key_kind.env_var()
+        ),
+    )
 }
 
 fn missing_certificate(kind: SecretKind, slug: &str) -> Diagnosis {

@@ -8,6 +8,7 @@ pub mod browser;
 pub mod btp_api;
 pub mod certificate;
 pub mod chain;
+pub mod client_assertion;
 pub mod compare;
 pub mod diagnose;
 pub mod draft_secrets;
@@ -37,5 +38,8 @@ pub mod token_response;
 
 pub use diagnose::Diagnosis;
 pub use engine::{Engine, RunRequest, SignInPolicy};
+
+/// The clock every check and every signed assertion uses; tests pin it.
+pub type Clock = std::sync::Arc<dyn Fn() -> std::time::SystemTime + Send + Sync>;
 pub use report::{Check, Progress, RunReport, Step, StepOutcome, TokenView};
 pub use secrets::Secret;

@@ -20,9 +20,14 @@
 //!   (`https://<subdomain>.authentication.cert.<landscape>`; SAP Help "Implementing Custom Token Retrieval … with
 //!   mTLS"); IAS documents no separate host, and SAP's libraries call the tenant's own token endpoint with the
 //!   certificate (inferred from `@sap/xssec` `IdentityService` and the Java `DefaultIdTokenExtension`).
+//! - `private-key-jwt` (IAS): `client_id`, `client_assertion_type` and a `client_assertion` the client signs
+//!   with its own key ([`crate::client_assertion`]); IAS lists "JWT (client_assertion)" among the schemes of its
+//!   token endpoint (SAP Help "Configure the Client to Call Identity Authentication JWT Bearer Token"). The
+//!   assertion is signed fresh for every request, so exports show a variable for it, never a value.
 
 use base64::Engine as _;
 
+use crate::client_assertion::CLIENT_ASSERTION_TYPE;
 use crate::profile::{ClientAuth, IasConfig, TokenFormat, XsuaaConfig};
 use crate::secrets::Secret;
 use crate::service::Service;
@@ -39,6 +44,8 @@ pub enum Input {
     ClientId,
     /// The client secret (keychain or environment).
     ClientSecret,
+    /// A client assertion (`private_key_jwt`), signed fresh for each request with the client's key.
+    ClientAssertion,
     /// The assertion of the jwt-bearer grant: Entra's ID token at IAS, IAS's ID token at XSUAA.
     Assertion,
     /// The refresh token of the refresh grant.
@@ -85,6 +92,9 @@ pub struct TokenRequest {
     /// The client authenticates with its certificate in the TLS handshake (`client_auth = "x509"`): whoever
     /// sends the request needs the certificate and key.
     pub client_certificate: bool,
+    /// The client authenticates with a signed client assertion (`client_auth = "private-key-jwt"`): whoever sends
+    /// the request signs one for it, with `aud` = [`Self::url`].
+    pub client_assertion: bool,
     /// The form body, in order.
     pub form: Vec<(&'static str, Value)>,
 }
@@ -93,6 +103,8 @@ pub struct TokenRequest {
 pub struct Inputs<'a> {
     /// `None` for certificate clients, which send none.
     pub client_secret: Option<&'a Secret>,
+    /// The client assertion signed for this request, for `private-key-jwt` clients.
+    pub client_assertion: Option<&'a Secret>,
     pub assertion: Option<&'a str>,
     pub refresh_token: Option<&'a Secret>,
     pub zid: Option<&'a str>,
@@ -168,6 +180,12 @@ impl TokenRequest {
                 form.push(("client_id", Value::Input(Input::ClientId)));
                 None
             }
+            (ClientAuth::PrivateKeyJwt, _) => {
+                form.push(("client_id", Value::Input(Input::ClientId)));
+                form.push(("client_assertion_type", Value::text(CLIENT_ASSERTION_TYPE)));
+                form.push(("client_assertion", Value::Input(Input::ClientAssertion)));
+                None
+            }
         };
         Self {
             service,
@@ -176,6 +194,7 @@ impl TokenRequest {
             headers,
             basic,
             client_certificate: auth.uses_certificate(),
+            client_assertion: auth.uses_assertion(),
             form,
         }
     }
@@ -188,6 +207,7 @@ impl TokenRequest {
                 Value::Text(t) => Some(t.clone()),
                 Value::Input(Input::ClientId) => Some(self.client_id.clone()),
                 Value::Input(Input::ClientSecret) => inputs.client_secret.map(|s| s.expose_secret().to_owned()),
+                Value::Input(Input::ClientAssertion) => inputs.client_assertion.map(|s| s.expose_secret().to_owned()),
                 Value::Input(Input::Assertion) => inputs.assertion.map(str::to_owned),
                 Value::Input(Input::RefreshToken) => inputs.refresh_token.map(|t| t.expose_secret().to_owned()),
                 Value::Input(Input::Zid) => inputs.zid.map(str::to_owned),
@@ -246,7 +266,13 @@ mod tests {
     }
 
     fn inputs(secret: &Secret) -> Inputs<'_> {
-        Inputs { client_secret: Some(secret), assertion: Some("eyJ.a.b"), refresh_token: None, zid: Some("zone-1") }
+        Inputs {
+            client_secret: Some(secret),
+            client_assertion: None,
+            assertion: Some("eyJ.a.b"),
+            refresh_token: None,
+            zid: Some("zone-1"),
+        }
     }
 
     #[test]
@@ -296,7 +322,13 @@ mod tests {
 
     #[test]
     fn x509_sends_the_client_id_alone_to_the_cert_url_at_xsuaa_and_the_tenant_at_ias() {
-        let no_secret = Inputs { client_secret: None, assertion: Some("eyJ.a.b"), refresh_token: None, zid: None };
+        let no_secret = Inputs {
+            client_secret: None,
+            client_assertion: None,
+            assertion: Some("eyJ.a.b"),
+            refresh_token: None,
+            zid: None,
+        };
         let req = TokenRequest::xsuaa_jwt_bearer(&xsuaa(ClientAuth::X509));
         assert_eq!(req.url, "https://acme.authentication.cert.eu10.hana.ondemand.com/oauth/token", "XSUAA's mTLS host");
         assert!(req.client_certificate, "the sender must present the certificate");
@@ -316,9 +348,48 @@ mod tests {
     }
 
     #[test]
+    fn private_key_jwt_at_ias_sends_the_client_id_and_a_fresh_assertion_but_no_secret() {
+        let req = TokenRequest::ias_jwt_bearer(&ias(ClientAuth::PrivateKeyJwt));
+        assert!(req.client_assertion && !req.client_certificate, "the sender signs an assertion, no TLS identity");
+        assert_eq!(req.url, "https://acme.accounts.ondemand.com/oauth2/token", "the tenant's own token endpoint");
+        let signed = Secret::new("eyJ.signed.assertion");
+        let inputs = Inputs {
+            client_secret: None,
+            client_assertion: Some(&signed),
+            assertion: Some("eyJ.a.b"),
+            refresh_token: None,
+            zid: None,
+        };
+        let wire = req.resolve(&inputs);
+        let keys: Vec<&str> = wire.form.iter().map(|(k, _)| *k).collect();
+        assert_eq!(
+            keys,
+            [
+                "grant_type",
+                "assertion",
+                "token_format",
+                "scope",
+                "client_id",
+                "client_assertion_type",
+                "client_assertion"
+            ]
+        );
+        assert!(wire.form.contains(&("client_assertion_type", CLIENT_ASSERTION_TYPE.into())), "RFC 7523 §2.2");
+        assert!(wire.form.contains(&("client_assertion", "eyJ.signed.assertion".into())));
+        assert!(wire.headers.iter().all(|(k, _)| *k != "authorization"), "no Basic header");
+        assert!(TokenRequest::ias_refresh(&ias(ClientAuth::PrivateKeyJwt)).client_assertion, "refreshes sign one too");
+    }
+
+    #[test]
     fn a_refresh_authenticates_as_the_exchange_did_and_goes_where_it_went() {
         let refresh = Secret::new("rt-1");
-        let inputs = Inputs { client_secret: None, assertion: None, refresh_token: Some(&refresh), zid: None };
+        let inputs = Inputs {
+            client_secret: None,
+            client_assertion: None,
+            assertion: None,
+            refresh_token: Some(&refresh),
+            zid: None,
+        };
         let req = TokenRequest::xsuaa_refresh(&xsuaa(ClientAuth::X509));
         assert_eq!(req.url, TokenRequest::xsuaa_jwt_bearer(&xsuaa(ClientAuth::X509)).url, "cert_url, as the exchange");
         assert!(req.client_certificate, "the refresh presents the certificate too");

@@ -62,8 +62,17 @@ pub fn read_token_response(
     Ok(tokens)
 }
 
-const SECRET_FIELDS: [&str; 8] =
-    ["client_secret", "assertion", "code", "code_verifier", "refresh_token", "password", "device_code", "access_token"];
+const SECRET_FIELDS: [&str; 9] = [
+    "client_secret",
+    "client_assertion",
+    "assertion",
+    "code",
+    "code_verifier",
+    "refresh_token",
+    "password",
+    "device_code",
+    "access_token",
+];
 const TOKEN_FIELDS: [&str; 4] = ["access_token", "id_token", "refresh_token", "device_code"];
 
 /// The exchange as it crossed the wire, with every secret and token replaced by `***`.

@@ -44,6 +44,7 @@ pub fn profile(ias_auth: ClientAuth, xsuaa_auth: ClientAuth) -> Profile {
             redirect_host: RedirectHost::Localhost,
             redirect_port: 0,
             confidential: false,
+            client_auth: None,
             username: None,
         },
         ias: Some(IasConfig {
@@ -142,13 +143,14 @@ pub fn report() -> RunReport {
 }
 
 pub fn options() -> ExportOptions {
-    ExportOptions { now: NOW, ids: IdSource::seeded(42), secrets: None }
+    ExportOptions { now: NOW, ids: IdSource::seeded(42), secrets: None, client_certificates: None }
 }
 
 pub fn options_with_secrets() -> ExportOptions {
     ExportOptions {
         now: NOW,
         ids: IdSource::seeded(42),
+        client_certificates: None,
         secrets: Some(ExportSecrets {
             entra: None,
             ias: Some(Secret::new(IAS_SECRET)),

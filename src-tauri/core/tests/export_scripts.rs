@@ -85,6 +85,47 @@ fn certificate_clients_get_cert_and_key_files_and_no_secret() {
     assert!(http.contains("@xsuaa_client_secret"), "XSUAA on a secret keeps its variable");
 }
 
+#[test]
+fn on_request_the_curl_export_writes_the_client_certificates_beside_the_script_owner_only() {
+    use tokenhop_core::export::{write_files, ExportCertificate, ExportCertificates};
+    let pair = |name: &str| ExportCertificate {
+        certificate: format!("-----BEGIN CERTIFICATE-----\n{name}\n-----END CERTIFICATE-----"),
+        key: tokenhop_core::Secret::new(format!("-----BEGIN PRIVATE KEY-----\n{name}-key\n-----END PRIVATE KEY-----")),
+    };
+    let mut options = fixture::options();
+    options.client_certificates = Some(ExportCertificates { ias: Some(pair("ias")), xsuaa: Some(pair("xsuaa")) });
+    let profile = fixture::profile(ClientAuth::Post, ClientAuth::X509);
+    let files = render(ExportFormat::Curl, &profile, &fixture::report(), &options).unwrap();
+    let names: Vec<&str> = files.iter().map(|f| f.file_name.as_str()).collect();
+    assert_eq!(names.len(), 3, "the script, XSUAA's certificate and key; IAS is on a secret: {names:?}");
+    assert!(names[1].ends_with("-xsuaa-client.crt") && names[2].ends_with("-xsuaa-client.key"), "{names:?}");
+    let script = &files[0].contents;
+    let out = Command::new("bash").args(["-n", "-c", script]).output().expect("bash runs");
+    assert!(out.status.success(), "bash -n: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        script.contains(&format!(
+            "XSUAA_CLIENT_KEY_FILE=${{TOKENHOP_XSUAA_CLIENT_KEY_FILE:-\"$SCRIPT_DIR\"/{}}}",
+            names[2]
+        )),
+        "the script defaults to the key beside it: {script}"
+    );
+    assert!(script.contains("at your request TokenHop wrote"), "the script says the key was written, and why");
+    assert!(files[2].contents.contains("xsuaa-key"), "the key file holds the key");
+    let dir = tempfile::tempdir().unwrap();
+    let paths = write_files(&files, dir.path()).unwrap();
+    #[cfg(unix)]
+    for path in &paths {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{} must be readable by the owner only", path.display());
+    }
+    // Without the request, nothing but the script, which names the files it needs.
+    let files = render(ExportFormat::Curl, &profile, &fixture::report(), &fixture::options()).unwrap();
+    assert_eq!(files.len(), 1, "no key file unless asked for");
+    assert!(files[0].contents.contains("XSUAA_CLIENT_KEY_FILE=${TOKENHOP_XSUAA_CLIENT_KEY_FILE:?"));
+    assert!(!files[0].contents.contains("SCRIPT_DIR"));
+}
+
 /// The script's helper functions, sourced without running any step.
 fn helpers(script: &str) -> &str {
     let start = script.find("# --- Helpers ---").expect("helpers section");

@@ -64,7 +64,7 @@ async fn discovery(State(shared): State<Arc<Shared>>) -> Json<Value> {
         "grant_types_supported": [JWT_BEARER, "refresh_token"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
         "scopes_supported": ["openid", "email", "profile", "groups"],
         "code_challenge_methods_supported": ["S256", "plain"],
     }))
@@ -118,15 +118,21 @@ async fn token(
         );
     };
     let presented = presented(&shared, &extensions);
-    let by_certificate = presented != Presented::Nothing && creds.secret.is_none();
+    let by_assertion = form.contains_key("client_assertion") && creds.secret.is_none();
+    let by_certificate = !by_assertion && presented != Presented::Nothing && creds.secret.is_none();
     if by_certificate {
         creds.method = "tls_client_auth";
+    }
+    if by_assertion {
+        creds.method = "private_key_jwt";
     }
     shared.record(Service::Ias, "/oauth2/token", &headers, &form, &creds);
     // Over TLS a client may authenticate with its certificate and `client_id` in the body instead of a secret
     // (IAS "Configure the Client to Call Identity Authentication JWT Bearer Token": X.509 among the schemes); the
     // certificate must be the one issued to that client.
-    let authenticated = if by_certificate {
+    let authenticated = if by_assertion {
+        check_client_assertion(&shared, &form)
+    } else if by_certificate {
         match (&presented, &creds.id) {
             (Presented::Client(owner), Some(id)) if id == owner && *id == shared.config.ias_client_id => Ok(()),
             _ => Err(error(StatusCode::UNAUTHORIZED, "invalid_client", "Client authentication failed.")),
@@ -194,6 +200,55 @@ fn authenticate(shared: &Shared, creds: &ClientCredentials) -> Result<(), Respon
         lock.locked_until = Some(now + config.ias_lockout_secs as i64);
     }
     Err(failed())
+}
+
+/// A client assertion (`private_key_jwt`, OpenID Connect Core 1.0 §9), which IAS accepts as "JWT
+/// (client_assertion)" (SAP Help "Configure the Client to Call Identity Authentication JWT Bearer Token"). The
+/// sandbox's application trusts the demo client's key by JSON Web Key Set (SAP Help "Configure JWT for OAuth Client
+/// Authentication", *Configure Trust by URI*). IAS documents neither the claims it checks nor its answers, so the
+/// sandbox checks what OIDC Core §9 requires — `iss` = `sub` = the client ID, `aud` naming IAS (its token endpoint,
+/// which the spec recommends, or its issuer: both readings pass), `exp` ahead, a `jti` used once — and the
+/// signature (RS256 or PS256, `kid` if given naming the key), and answers every refusal `401 invalid_client`.
+#[allow(clippy::result_large_err)] // built once per request, on the error path
+fn check_client_assertion(shared: &Shared, form: &Form) -> Result<(), Response> {
+    let refused = |why: &str| {
+        Err(error(StatusCode::UNAUTHORIZED, "invalid_client", format!("Client authentication failed: {why}.")))
+    };
+    if form.get("client_assertion_type").map(String::as_str) != Some(crate::entra::CLIENT_ASSERTION_TYPE) {
+        return refused("unsupported client_assertion_type");
+    }
+    let Some(jwt) = form.get("client_assertion").and_then(|a| Jwt::parse(a)) else {
+        return refused("the client assertion is not a JWT");
+    };
+    let key = &shared.keys().client;
+    if jwt.header_str("kid").is_some_and(|kid| kid != key.kid) || jwt.verify_rsa(&key.public).is_err() {
+        return refused("the client assertion's signature does not verify with a trusted key");
+    }
+    let id = shared.config.ias_client_id.as_str();
+    if jwt.claim_str("iss") != Some(id) || jwt.claim_str("sub") != Some(id) {
+        return refused("the client assertion's iss and sub must be the client ID");
+    }
+    if form.get("client_id").is_some_and(|c| c != id) {
+        return refused("client_id does not match the client assertion");
+    }
+    let ias = &shared.urls.ias;
+    let accepted = [format!("{ias}/oauth2/token"), ias.clone(), issuer(shared)];
+    if !jwt.audiences().iter().any(|a| accepted.iter().any(|ok| ok == a)) {
+        return refused("the client assertion's audience is not this tenant");
+    }
+    let now = shared.now();
+    let Some(exp) = jwt.claim_i64("exp").filter(|exp| now < *exp) else {
+        return refused("the client assertion has expired");
+    };
+    let Some(jti) = jwt.claim_str("jti") else {
+        return refused("the client assertion has no jti");
+    };
+    let mut store = shared.store();
+    store.ias_assertion_jtis.retain(|_, until| *until > now);
+    if store.ias_assertion_jtis.insert(jti.to_owned(), exp).is_some() {
+        return refused("the client assertion was already used");
+    }
+    Ok(())
 }
 
 /// Checks the Entra assertion against the corporate IdP trust; returns the user's index.

@@ -105,6 +105,38 @@ impl Jwt {
     }
 }
 
+impl Jwt {
+    /// Verifies a client assertion's signature with one RSA public key: RS256 (RFC 7518 §3.3) or PS256 (§3.5,
+    /// salt length 32 as RFC 7518 requires). Any other `alg` fails.
+    pub fn verify_rsa(&self, public: &rsa::RsaPublicKey) -> Result<(), SignatureProblem> {
+        match self.alg() {
+            "RS256" => {
+                let signature =
+                    Signature::try_from(self.signature.as_slice()).map_err(|_| SignatureProblem::Invalid)?;
+                VerifyingKey::<Sha256>::new(public.clone())
+                    .verify(self.signing_input.as_bytes(), &signature)
+                    .map_err(|_| SignatureProblem::Invalid)
+            }
+            "PS256" => {
+                let signature =
+                    rsa::pss::Signature::try_from(self.signature.as_slice()).map_err(|_| SignatureProblem::Invalid)?;
+                rsa::pss::VerifyingKey::<Sha256>::new(public.clone())
+                    .verify(self.signing_input.as_bytes(), &signature)
+                    .map_err(|_| SignatureProblem::Invalid)
+            }
+            other => Err(SignatureProblem::Algorithm(other.to_string())),
+        }
+    }
+
+    pub fn claim_i64(&self, name: &str) -> Option<i64> {
+        self.claims.get(name).and_then(Value::as_i64)
+    }
+
+    pub fn header_str(&self, name: &str) -> Option<&str> {
+        self.header.get(name).and_then(Value::as_str)
+    }
+}
+
 /// Why a signature did not verify.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum SignatureProblem {

@@ -13,6 +13,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -51,6 +52,9 @@ pub(crate) struct Pki {
     server_key: Vec<u8>,
     /// SHA-256 of an issued client certificate's DER → the client ID it authenticates.
     issued: Mutex<HashMap<[u8; 32], String>>,
+    /// TLS handshakes completed with a client certificate, on every listener: a client that keeps its connection
+    /// (and its identity) across requests adds one per host, not one per request.
+    pub(crate) client_handshakes: Arc<AtomicU64>,
 }
 
 fn rcgen_failed(e: rcgen::Error) -> std::io::Error {
@@ -77,6 +81,7 @@ impl Pki {
             server_key: server_key.serialize_der(),
             ca,
             issued: Mutex::new(HashMap::new()),
+            client_handshakes: Arc::new(AtomicU64::new(0)),
         })
     }
 
@@ -161,7 +166,11 @@ pub(crate) struct TlsListener {
 }
 
 impl TlsListener {
-    pub(crate) fn new(tcp: TcpListener, config: Arc<ServerConfig>) -> std::io::Result<Self> {
+    pub(crate) fn new(
+        tcp: TcpListener,
+        config: Arc<ServerConfig>,
+        client_handshakes: Arc<AtomicU64>,
+    ) -> std::io::Result<Self> {
         let local = tcp.local_addr()?;
         let (tx, ready) = mpsc::channel(64);
         let acceptor = TlsAcceptor::from(config);
@@ -174,7 +183,7 @@ impl TlsListener {
                     },
                     _ = tx.closed() => return,
                 };
-                let (acceptor, tx) = (acceptor.clone(), tx.clone());
+                let (acceptor, tx, counter) = (acceptor.clone(), tx.clone(), client_handshakes.clone());
                 tokio::spawn(async move {
                     let handshake = tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await;
                     match handshake {
@@ -185,6 +194,9 @@ impl TlsListener {
                                 .peer_certificates()
                                 .and_then(|c| c.first())
                                 .map(|c| c.clone().into_owned());
+                            if client_certificate.is_some() {
+                                counter.fetch_add(1, Ordering::Relaxed);
+                            }
                             let _ = tx.send((tls, TlsPeer { remote, client_certificate })).await;
                         }
                         Ok(Err(e)) => tracing::debug!(%remote, error = %e, "sandbox TLS handshake failed"),

@@ -133,9 +133,11 @@ impl Sandbox {
         let mut tls_servers = Vec::new();
         match (&shared.pki, xsuaa_cert) {
             (Some(pki), Some((cert_l, _))) => {
-                let ias_tls = TlsListener::new(ias_l, pki.server_config(false).map_err(SandboxError::Tls)?)
-                    .map_err(SandboxError::Tls)?;
-                let cert_tls = TlsListener::new(cert_l, pki.server_config(true).map_err(SandboxError::Tls)?)
+                let counter = pki.client_handshakes.clone();
+                let ias_tls =
+                    TlsListener::new(ias_l, pki.server_config(false).map_err(SandboxError::Tls)?, counter.clone())
+                        .map_err(SandboxError::Tls)?;
+                let cert_tls = TlsListener::new(cert_l, pki.server_config(true).map_err(SandboxError::Tls)?, counter)
                     .map_err(SandboxError::Tls)?;
                 tls_servers.push((ias_tls, with_faults(ias::router(shared.clone()), Service::Ias)));
                 tls_servers.push((cert_tls, with_faults(xsuaa::router(shared.clone()), Service::Xsuaa)));
@@ -240,6 +242,35 @@ impl Sandbox {
         } else {
             None
         }
+    }
+
+    /// The demo clients' key for client assertions (`private_key_jwt`) and its self-signed certificate: registered
+    /// on the Entra app (a confidential one accepts it beside its secret), trusted by the IAS application through its
+    /// JSON Web Key Set.
+    pub fn private_key_jwt_credential(&self) -> ClientCredential {
+        let keys = self.shared.keys();
+        ClientCredential { certificate: keys.client_certificate.clone(), key: keys.client.private_pem.clone() }
+    }
+
+    /// A key and certificate that no service here trusts: "signed with the wrong key".
+    pub fn unregistered_key_credential(&self) -> ClientCredential {
+        let keys = self.shared.keys();
+        ClientCredential { certificate: keys.rogue_certificate.clone(), key: keys.rogue.private_pem.clone() }
+    }
+
+    /// The profile whose clients authenticate with client assertions: IAS always, Entra when the app is
+    /// confidential (`SandboxConfig::entra_confidential`). The key and certificate are
+    /// [`Self::private_key_jwt_credential`].
+    pub fn private_key_jwt_profile_toml(&self, name: &str) -> String {
+        self.profile_toml(name)
+            .replace("confidential = true\n", "confidential = true\nclient_auth = \"private-key-jwt\"\n")
+            .replace("client_auth = \"post\"", "client_auth = \"private-key-jwt\"")
+    }
+
+    /// TLS handshakes completed with a client certificate so far (0 without `x509`): a client that reuses its
+    /// connections across runs adds none after the first.
+    pub fn client_certificate_handshakes(&self) -> u64 {
+        self.shared.pki.as_ref().map_or(0, |p| p.client_handshakes.load(Ordering::Relaxed))
     }
 
     /// Moves the sandbox clock forward (codes, tokens and lockouts expire without sleeping).

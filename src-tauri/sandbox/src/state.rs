@@ -121,6 +121,8 @@ pub(crate) struct Store {
     pub devices: HashMap<String, DeviceGrant>,
     pub ias_refresh: HashMap<String, UserGrant>,
     pub ias_lockouts: HashMap<String, Lockout>,
+    /// `jti`s of client assertions IAS accepted, with their `exp`: OIDC Core §9 has them "used only once".
+    pub ias_assertion_jtis: HashMap<String, i64>,
     pub xsuaa_refresh: HashMap<String, UserGrant>,
 }
 

@@ -98,7 +98,10 @@ export const secretsSet = (slug: string, kind: SecretKind, value: string) =>
 export const secretsDelete = (slug: string, kind: SecretKind) => call<void>("secrets_delete", { slug, kind });
 export const secretsStatus = (slug: string) => call<SecretsStatus>("secrets_status", { slug });
 /** Public facts of the stored client certificate (never its key), or null when none is stored. */
-export const secretsCertificate = (slug: string, kind: "ias-client-certificate" | "xsuaa-client-certificate") =>
+export const secretsCertificate = (
+  slug: string,
+  kind: "ias-client-certificate" | "xsuaa-client-certificate" | "entra-client-certificate",
+) =>
   call<CertificateFacts | null>("secrets_certificate", { slug, kind });
 
 // ---- chain ----

@@ -45,6 +45,8 @@ export class WizardState {
     client_id: "",
     flow: "authorization-code" as Flow,
     confidential: false,
+    /** "post" (the client secret) or "private-key-jwt" (a certificate credential). */
+    client_auth: "post" as ClientAuth,
     username: "",
     scopes: DEFAULT_SCOPES,
   });
@@ -121,6 +123,7 @@ export class WizardState {
         redirect_host: "localhost",
         redirect_port: 0,
         confidential: e.confidential,
+        client_auth: e.confidential && e.client_auth === "private-key-jwt" ? "private-key-jwt" : undefined,
         username: e.username.trim() || undefined,
       },
     };
@@ -156,6 +159,7 @@ export class WizardState {
     this.#editing = slug;
     Object.assign(this.entra, {
       ...p.entra,
+      client_auth: p.entra.client_auth ?? "post",
       username: p.entra.username ?? "",
       scopes: p.entra.scopes.join(" "),
     });

@@ -347,6 +347,8 @@ export function createFakeBackend(options: FakeOptions = {}) {
           "ias-client-key",
           "xsuaa-client-certificate",
           "xsuaa-client-key",
+          "entra-client-certificate",
+          "entra-client-key",
         ];
         return Object.fromEntries(kinds.map((k) => [k, secrets.get(`${slug}/${k}`) ?? (slug === "sandbox" ? "session" : "missing")]));
       }

@@ -21,4 +21,13 @@ describe("CertificateCard", () => {
     const missing = await screen.findByTestId("certificate-missing");
     expect(missing.textContent).toContain("tokenhop-cli profile key dev --ias");
   });
+
+  it("for a client assertion's certificate, says to store the key and certificate with secret set", async () => {
+    useFakeBackend();
+    render(CertificateCard, { slug: "dev", kind: "entra-client-certificate", label: "Entra app certificate", assertion: true });
+    const missing = await screen.findByTestId("certificate-missing");
+    expect(missing.textContent).toContain("tokenhop-cli secret set dev entra-client-key");
+    expect(missing.textContent).toContain("tokenhop-cli secret set dev entra-client-certificate");
+    expect(missing.textContent).not.toContain("profile key");
+  });
 });

@@ -5,7 +5,9 @@ use std::time::SystemTime;
 
 use serde_json::Value;
 
-use crate::diagnose::{code, Diagnosis};
+use crate::certificate::load_signing_key;
+use crate::client_assertion::{AssertionSigner, ClientCredential, Flavor};
+use crate::diagnose::{code, Diagnose, Diagnosis};
 use crate::engine::{Engine, Net, RunRequest};
 use crate::entra::cache::{self, SignedInUser};
 use crate::entra::id_token::NonceCheck;
@@ -16,7 +18,7 @@ use crate::keep::Keeper;
 use crate::oidc::discover;
 use crate::profile::{EntraConfig, Flow};
 use crate::report::{Check, Progress, ProgressFn, SignInInfo, SignInMethod, Step, StepOutcome};
-use crate::secrets::SecretKind;
+use crate::secrets::{Secret, SecretKind};
 use crate::token_checks::add_tokens;
 use crate::token_response::TokenResponse;
 use tokio_util::sync::CancellationToken;
@@ -46,13 +48,9 @@ pub(super) async fn entra_step(
         let _ = jwks.get(&jwks_uri).await;
     });
 
-    let client_secret = if entra_cfg.confidential {
-        match req.required_secret(SecretKind::EntraClientSecret) {
-            Ok(s) => Some(s),
-            Err(d) => return StepOutcome::failed(Step::Entra, d),
-        }
-    } else {
-        None
+    let client = match entra_credential(engine, req) {
+        Ok(c) => c,
+        Err(d) => return StepOutcome::failed(Step::Entra, d),
     };
 
     // A refresh token given by environment (CI) is used even when the profile keeps no sign-in.
@@ -71,8 +69,7 @@ pub(super) async fn entra_step(
     if let Some(cached) = cached {
         progress(Progress::Request { step: Step::Entra, url: discovery.token_endpoint.to_string() });
         let (result, http) =
-            entra::refresh::redeem(&net.http, &discovery, entra_cfg, &cached.refresh_token, client_secret.as_ref())
-                .await;
+            entra::refresh::redeem(&net.http, &discovery, entra_cfg, &cached.refresh_token, client.as_ref()).await;
         let silent = SignInInfo { method: SignInMethod::Silent, fallback_reason: None };
         match result {
             Ok(tokens) => {
@@ -131,7 +128,7 @@ pub(super) async fn entra_step(
         http: &net.http,
         discovery: &discovery,
         entra: entra_cfg,
-        secrets: SignInSecrets { client_secret, password },
+        secrets: SignInSecrets { client, password },
         browser: engine.browser.as_ref(),
         loopback,
         progress,
@@ -330,4 +327,27 @@ fn discovery_diagnosis(e: &crate::oidc::DiscoveryError) -> Diagnosis {
         )
         .with_raw(body.clone()),
     }
+}
+
+/// A confidential app's credential: the client secret, or (`client_auth = "private-key-jwt"`) a signer of client
+/// assertions with the key and certificate from the keychain, checked before anything is sent. Public apps send
+/// none (Entra refuses credentials from them: AADSTS700025).
+fn entra_credential(engine: &Engine, req: &RunRequest<'_>) -> Result<Option<ClientCredential>, Diagnosis> {
+    let entra = &req.profile.entra;
+    if !entra.confidential {
+        return Ok(None);
+    }
+    if !entra.client_auth.unwrap_or_default().uses_assertion() {
+        return req.required_secret(SecretKind::EntraClientSecret).map(|s| Some(ClientCredential::Secret(s)));
+    }
+    let (key_kind, cert_kind) = (SecretKind::EntraClientKey, SecretKind::EntraClientCertificate);
+    let key = req.secret(key_kind)?.ok_or_else(|| crate::hop::missing_key(key_kind, cert_kind, req.slug))?;
+    let certificate = req.secret(cert_kind)?;
+    let key = load_signing_key(&key, certificate.as_ref().map(Secret::expose_secret), engine.now()).map_err(|e| {
+        let mut d = e.diagnosis();
+        d.message = format!("Entra client assertion key: {}", d.message);
+        d
+    })?;
+    let signer = AssertionSigner::new(key, &entra.client_id, Flavor::Entra, engine.clock.clone())?;
+    Ok(Some(ClientCredential::Assertion(signer)))
 }

@@ -58,6 +58,8 @@ codes! {
     CERTIFICATE_NOT_A_KEY = "certificate.not_a_key";
     CERTIFICATE_NOT_YET_VALID = "certificate.not_yet_valid";
     CERTIFICATE_UNSUPPORTED_KEY = "certificate.unsupported_key";
+    CERTIFICATE_SIGNING_FAILED = "certificate.signing_failed";
+    CERTIFICATE_THUMBPRINT_MISSING = "certificate.thumbprint_missing";
 
     // chain
     CHAIN_BUSY = "chain.busy";
@@ -113,6 +115,11 @@ codes! {
     ENTRA_USER_NOT_ASSIGNED = "entra.user_not_assigned";
     ENTRA_USERNAME_MISSING = "entra.username_missing";
     ENTRA_V1_TOKEN = "entra.v1_token";
+    ENTRA_ASSERTION_AUDIENCE = "entra.assertion_audience";
+    ENTRA_ASSERTION_CLIENT_ID = "entra.assertion_client_id";
+    ENTRA_ASSERTION_SIGNATURE = "entra.assertion_signature";
+    ENTRA_ASSERTION_TIME = "entra.assertion_time";
+    ENTRA_INVALID_JWT = "entra.invalid_jwt";
 
     // export
     EXPORT_CLIPBOARD = "export.clipboard";
@@ -123,6 +130,7 @@ codes! {
     EXPORT_NO_TOKENS = "export.no_tokens";
     EXPORT_SERIALIZE = "export.serialize";
     EXPORT_UNKNOWN_FORMAT = "export.unknown_format";
+    EXPORT_CLIENT_CERTS_CURL_ONLY = "export.client_certs_curl_only";
 
     // history
     HISTORY_IO = "history.io";

@@ -80,6 +80,19 @@ const AADSTS: &[(&str, Code, &str, &str)] = &[
      "Copy the secret's value (not its ID) from Certificates & secrets and store it again with `tokenhop-cli secret set`."),
     ("7000222", code::ENTRA_EXPIRED_SECRET, "The Entra client secret has expired.",
      "Create a new client secret under Certificates & secrets and store it in TokenHop."),
+    // Certificate credentials (private-key-jwt): Microsoft "Microsoft Entra authentication and authorization error
+    // codes" (700027), "Troubleshoot … Azure SDK for Java" (700021, 700023, 50027), Microsoft.Identity.Web's
+    // `SignedAssertionInvalidTimeRange` (700024).
+    ("700027", code::ENTRA_ASSERTION_SIGNATURE, "Entra could not verify the client assertion with a certificate of the app.",
+     "Upload the certificate whose key signs (entra-client-certificate) under Certificates & secrets → Certificates of the app registration, or store the key of a certificate that is there; Entra finds it by its SHA-256 thumbprint. A certificate past its end date is refused too."),
+    ("700021", code::ENTRA_ASSERTION_CLIENT_ID, "The client assertion names another application than the client ID.",
+     "Check the profile's Entra client ID: the assertion's iss and sub are set to it."),
+    ("700023", code::ENTRA_ASSERTION_AUDIENCE, "The client assertion is addressed to another token endpoint.",
+     "Check the profile's authority and tenant: the assertion's aud is the token endpoint they lead to."),
+    ("700024", code::ENTRA_ASSERTION_TIME, "The client assertion was outside its validity window when Entra checked it.",
+     "Check this computer's clock (time zone and automatic time): the assertion is valid for five minutes from now."),
+    ("50027", code::ENTRA_INVALID_JWT, "Entra found a JWT it was given invalid or malformed.",
+     "With a certificate credential this is the client assertion: store the key again as PEM. Otherwise Entra's text names the token."),
     ("501481", code::ENTRA_PKCE_MISMATCH, "The PKCE code verifier did not match the challenge.",
      "Start the sign-in again; if it persists, a proxy may be rewriting the authorization request."),
     ("54005", code::ENTRA_CODE_REUSED, "The authorization code was already redeemed.",

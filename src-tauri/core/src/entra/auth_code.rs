@@ -6,6 +6,7 @@ use openidconnect::core::{CoreAuthenticationFlow, CoreClient};
 use openidconnect::{ClientId, CsrfToken, Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope};
 use url::Url;
 
+use crate::client_assertion::ClientCredential;
 use crate::diagnose::{code, entra_error, Diagnosis};
 use crate::http::{http_failure, HttpClient};
 use crate::oidc::Discovery;
@@ -74,7 +75,7 @@ pub async fn redeem(
     entra: &EntraConfig,
     pending: &PendingSignIn,
     code: &Secret,
-    client_secret: Option<&Secret>,
+    client: Option<&ClientCredential>,
 ) -> (Result<TokenResponse, Diagnosis>, HttpRecord) {
     let scope = entra.scopes.join(" ");
     let mut form = vec![
@@ -85,9 +86,11 @@ pub async fn redeem(
         ("code_verifier", pending.verifier.secret().as_str()),
         ("scope", scope.as_str()),
     ];
-    if let Some(secret) = client_secret {
-        form.push(("client_secret", secret.expose_secret()));
-    }
+    let auth = match super::client_fields(client, &discovery.token_endpoint) {
+        Ok(fields) => fields,
+        Err(d) => return (Err(d), record("POST", discovery.token_endpoint.as_str(), &[], None, None)),
+    };
+    form.extend(auth.iter().map(|(k, v)| (*k, v.expose_secret())));
     post_token(http, &discovery.token_endpoint, &form).await
 }
 

@@ -8,6 +8,7 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use super::auth_code::post_token;
+use crate::client_assertion::ClientCredential;
 use crate::diagnose::{code, entra_error, unexpected_body, Diagnosis};
 use crate::http::{http_failure, HttpClient};
 use crate::oidc::Discovery;
@@ -56,7 +57,7 @@ pub async fn run(
     http: &HttpClient,
     discovery: &Discovery,
     entra: &EntraConfig,
-    client_secret: Option<&Secret>,
+    client: Option<&ClientCredential>,
     on_prompt: impl FnOnce(DeviceCodePrompt),
     cancel: &CancellationToken,
 ) -> (Result<TokenResponse, Diagnosis>, Option<HttpRecord>) {
@@ -91,14 +92,6 @@ pub async fn run(
     let (min, default, max) = INTERVAL;
     let mut interval = Duration::from_secs(auth.interval.unwrap_or(default).clamp(min, max));
     let deadline = tokio::time::Instant::now() + Duration::from_secs(auth.expires_in.min(MAX_EXPIRES_IN));
-    let mut poll = vec![
-        ("grant_type", GRANT),
-        ("client_id", entra.client_id.as_str()),
-        ("device_code", auth.device_code.expose_secret()),
-    ];
-    if let Some(secret) = client_secret {
-        poll.push(("client_secret", secret.expose_secret()));
-    }
     loop {
         tokio::select! {
             _ = tokio::time::sleep(interval) => {}
@@ -107,6 +100,17 @@ pub async fn run(
         if tokio::time::Instant::now() > deadline {
             return (Err(expired()), None);
         }
+        // A client assertion is used once: each poll signs its own.
+        let client_auth = match super::client_fields(client, &discovery.token_endpoint) {
+            Ok(fields) => fields,
+            Err(d) => return (Err(d), None),
+        };
+        let mut poll = vec![
+            ("grant_type", GRANT),
+            ("client_id", entra.client_id.as_str()),
+            ("device_code", auth.device_code.expose_secret()),
+        ];
+        poll.extend(client_auth.iter().map(|(k, v)| (*k, v.expose_secret())));
         let (result, rec) = post_token(http, &discovery.token_endpoint, &poll).await;
         let error = rec
             .response_body

@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::browser::Browser;
+use crate::client_assertion::ClientCredential;
 use crate::diagnose::{code, Diagnosis};
 use crate::http::{parse_url, HttpClient};
 use crate::oidc::Discovery;
@@ -44,7 +45,8 @@ pub struct SignIn {
 
 /// The secrets a sign-in may need; each is fetched by the caller only when the profile needs it.
 pub struct SignInSecrets {
-    pub client_secret: Option<Secret>,
+    /// A confidential app's credential: its secret, or the signer of its client assertions.
+    pub client: Option<ClientCredential>,
     pub password: Option<Secret>,
 }
 
@@ -59,8 +61,18 @@ pub struct SignInContext<'a> {
     pub cancel: &'a CancellationToken,
 }
 
+/// The form fields a confidential app authenticates with at `token_endpoint`: the secret, or a client assertion
+/// signed for this one request (Microsoft "Microsoft identity platform application authentication certificate
+/// credentials": `client_assertion_type` and `client_assertion` replace `client_secret`).
+pub(crate) fn client_fields(
+    client: Option<&ClientCredential>,
+    token_endpoint: &Url,
+) -> Result<Vec<(&'static str, Secret)>, Diagnosis> {
+    client.map(|c| c.form_fields(token_endpoint.as_str())).transpose().map(Option::unwrap_or_default)
+}
+
 pub async fn sign_in(cx: SignInContext<'_>) -> SignIn {
-    let client_secret = cx.secrets.client_secret.as_ref();
+    let client_secret = cx.secrets.client.as_ref();
     match cx.entra.flow {
         Flow::AuthorizationCode => authorization_code(&cx).await,
         Flow::DeviceCode => {
@@ -137,7 +149,7 @@ async fn authorization_code(cx: &SignInContext<'_>) -> SignIn {
     (cx.progress)(Progress::CallbackReceived);
     (cx.progress)(Progress::Request { step: Step::Entra, url: cx.discovery.token_endpoint.to_string() });
     let (tokens, http) =
-        auth_code::redeem(cx.http, cx.discovery, cx.entra, &pending, &code, cx.secrets.client_secret.as_ref()).await;
+        auth_code::redeem(cx.http, cx.discovery, cx.entra, &pending, &code, cx.secrets.client.as_ref()).await;
     SignIn { tokens, http: Some(http), nonce: Some(pending.nonce) }
 }
 

@@ -2,6 +2,7 @@
 //! federated users, and Microsoft discourages it: the chain warns whenever it is used.
 
 use super::auth_code::post_token;
+use crate::client_assertion::ClientCredential;
 use crate::diagnose::{code, Diagnosis};
 use crate::http::HttpClient;
 use crate::oidc::Discovery;
@@ -18,7 +19,7 @@ pub async fn run(
     discovery: &Discovery,
     entra: &EntraConfig,
     password: &Secret,
-    client_secret: Option<&Secret>,
+    client: Option<&ClientCredential>,
 ) -> (Result<TokenResponse, Diagnosis>, HttpRecord) {
     let Some(username) = entra.username.as_deref() else {
         let d = Diagnosis::new(
@@ -36,8 +37,12 @@ pub async fn run(
         ("username", username),
         ("password", password.expose_secret()),
     ];
-    if let Some(secret) = client_secret {
-        form.push(("client_secret", secret.expose_secret()));
-    }
+    let auth = match super::client_fields(client, &discovery.token_endpoint) {
+        Ok(fields) => fields,
+        Err(d) => {
+            return (Err(d), crate::token_response::record("POST", discovery.token_endpoint.as_str(), &[], None, None))
+        }
+    };
+    form.extend(auth.iter().map(|(k, v)| (*k, v.expose_secret())));
     post_token(http, &discovery.token_endpoint, &form).await
 }

@@ -6,6 +6,7 @@
 //! falls back to the browser only when a browser can help.
 
 use super::auth_code::post_token;
+use crate::client_assertion::ClientCredential;
 use crate::diagnose::Diagnosis;
 use crate::http::HttpClient;
 use crate::oidc::Discovery;
@@ -30,7 +31,7 @@ pub async fn redeem(
     discovery: &Discovery,
     entra: &EntraConfig,
     refresh_token: &Secret,
-    client_secret: Option<&Secret>,
+    client: Option<&ClientCredential>,
 ) -> (Result<TokenResponse, RefreshFailure>, HttpRecord) {
     let scope = entra.scopes.join(" ");
     let mut form = vec![
@@ -39,9 +40,14 @@ pub async fn redeem(
         ("refresh_token", refresh_token.expose_secret()),
         ("scope", scope.as_str()),
     ];
-    if let Some(secret) = client_secret {
-        form.push(("client_secret", secret.expose_secret()));
-    }
+    let auth = match super::client_fields(client, &discovery.token_endpoint) {
+        Ok(fields) => fields,
+        Err(d) => {
+            let record = crate::token_response::record("POST", discovery.token_endpoint.as_str(), &[], None, None);
+            return (Err(RefreshFailure::Failed(d)), record);
+        }
+    };
+    form.extend(auth.iter().map(|(k, v)| (*k, v.expose_secret())));
     let (result, record) = post_token(http, &discovery.token_endpoint, &form).await;
     let result = result.map_err(|diagnosis| classify(&record, diagnosis));
     (result, record)

@@ -8,7 +8,9 @@
 //! other users could read them in `ps`. Each exchange is the request `crate::token_request` builds for the
 //! chain, so Basic client authentication is encoded (or not) exactly as the chain sends it. Certificate clients
 //! (`client_auth = "x509"`) get `--cert`/`--key` with PEM files the user names in
-//! `TOKENHOP_<SERVICE>_CLIENT_CERT_FILE` / `…_KEY_FILE`: the export never writes a private key.
+//! `TOKENHOP_<SERVICE>_CLIENT_CERT_FILE` / `…_KEY_FILE`. Only when the user asks for it
+//! ([`super::ExportOptions::client_certificates`]) does the export also write the certificate and key as files
+//! beside the script (0600, like every export file), and the script defaults to them and says so.
 
 use std::fmt::Write as _;
 
@@ -16,7 +18,7 @@ use crate::token_request::{BasicEncoding, Input, Value};
 
 use super::dotenv::quote;
 use super::vars::{ServiceVars, Vars};
-use super::ExportFile;
+use super::{ExportCertificate, ExportCertificates, ExportFile};
 
 const HELPERS: &str = r#"have() { command -v "$1" >/dev/null 2>&1; }
 have curl || { echo "this script needs curl" >&2; exit 127; }
@@ -66,7 +68,27 @@ post_form() {
 }
 "#;
 
-pub(super) fn render(vars: &Vars) -> ExportFile {
+/// The script, and on request the certificate and key files of its certificate clients.
+pub(super) fn render(vars: &Vars, certificates: Option<&ExportCertificates>) -> Vec<ExportFile> {
+    let written = |prefix: &str| -> Option<&ExportCertificate> {
+        let svc = if prefix == "IAS" { vars.ias.as_ref() } else { vars.xsuaa.as_ref() };
+        let pair = certificates.and_then(|c| if prefix == "IAS" { c.ias.as_ref() } else { c.xsuaa.as_ref() });
+        pair.filter(|_| svc.is_some_and(|s| s.request.client_certificate))
+    };
+    let file_of = |prefix: &str, ext: &str| format!("{}-{}-client.{ext}", vars.file_stem, prefix.to_lowercase());
+    let mut files = vec![script(vars, &|p| written(p).is_some(), &file_of)];
+    for prefix in ["IAS", "XSUAA"] {
+        if let Some(pair) = written(prefix) {
+            let contents = format!("{}\n", pair.certificate.trim_end());
+            files.push(ExportFile { file_name: file_of(prefix, "crt"), contents, contains_tokens: true });
+            let key = format!("{}\n", pair.key.expose_secret().trim_end());
+            files.push(ExportFile { file_name: file_of(prefix, "key"), contents: key, contains_tokens: true });
+        }
+    }
+    files
+}
+
+fn script(vars: &Vars, written: &dyn Fn(&str) -> bool, file_of: &dyn Fn(&str, &str) -> String) -> ExportFile {
     let mut s = String::new();
     let w = &mut s;
     let _ = writeln!(w, "#!/usr/bin/env bash");
@@ -82,7 +104,7 @@ pub(super) fn render(vars: &Vars) -> ExportFile {
     let _ = writeln!(w, "# the last answer (the API's, or the last token response) to stdout.");
     let _ = writeln!(w, "# Needs bash, curl 7.76+, and python3 (or jq) to read JSON.");
     let env_secrets: Vec<String> = services(vars)
-        .filter(|(_, s)| s.client_secret.is_none() && !s.request.client_certificate)
+        .filter(|(_, s)| s.client_secret.is_none() && !s.request.client_certificate && !s.request.client_assertion)
         .map(|(p, _)| format!("TOKENHOP_{p}_CLIENT_SECRET"))
         .collect();
     if !env_secrets.is_empty() {
@@ -92,13 +114,30 @@ pub(super) fn render(vars: &Vars) -> ExportFile {
         .filter(|(_, s)| s.request.client_certificate)
         .map(|(p, _)| format!("TOKENHOP_{p}_CLIENT_CERT_FILE and TOKENHOP_{p}_CLIENT_KEY_FILE"))
         .collect();
-    if !cert_files.is_empty() {
+    let on_request: Vec<&str> = services(vars).filter(|(p, _)| written(p)).map(|(p, _)| p).collect();
+    if !cert_files.is_empty() && on_request.len() < cert_files.len() {
         let _ = writeln!(
             w,
             "# Certificate clients (mutual TLS): curl reads the PEM certificate and private key from the files named"
         );
         let _ = writeln!(w, "# by {}. TokenHop keeps keys in the keychain and", cert_files.join(", "));
         let _ = writeln!(w, "# never writes them: save them yourself (chmod 600) and delete them afterwards.");
+    }
+    if !on_request.is_empty() {
+        let _ = writeln!(
+            w,
+            "# Certificate clients (mutual TLS) of {}: at your request TokenHop wrote their certificate and PRIVATE KEY",
+            on_request.join(" and ")
+        );
+        let _ = writeln!(
+            w,
+            "# beside this script (*-client.crt, *-client.key, readable by you only). Anyone with the key file can"
+        );
+        let _ = writeln!(
+            w,
+            "# act as the client: delete both files when you are done. TOKENHOP_<SERVICE>_CLIENT_CERT_FILE / _KEY_FILE"
+        );
+        let _ = writeln!(w, "# name other files.");
     }
     let _ = writeln!(
         w,
@@ -107,6 +146,9 @@ pub(super) fn render(vars: &Vars) -> ExportFile {
     let _ = writeln!(w, "set -euo pipefail\n");
 
     let _ = writeln!(w, "# --- Variables ---");
+    if services(vars).any(|(p, _)| written(p)) {
+        let _ = writeln!(w, "SCRIPT_DIR=$(cd \"$(dirname \"${{BASH_SOURCE[0]}}\")\" && pwd)");
+    }
     match vars.token("entra_id_token").and_then(|t| t.value.as_ref()) {
         Some(t) => {
             let _ = writeln!(w, "ENTRA_ID_TOKEN=${{ENTRA_ID_TOKEN:-{}}}", quote(t.expose()));
@@ -123,11 +165,31 @@ pub(super) fn render(vars: &Vars) -> ExportFile {
         let _ = writeln!(w, "{prefix}_CLIENT_ID={}", quote(&svc.client_id));
         let env = format!("TOKENHOP_{prefix}_CLIENT_SECRET");
         if svc.request.client_certificate {
-            for (var, what) in [("CERT", "PEM client certificate"), ("KEY", "PEM private key")] {
+            for (var, what, ext) in [("CERT", "PEM client certificate", "crt"), ("KEY", "PEM private key", "key")] {
                 let env = format!("TOKENHOP_{prefix}_CLIENT_{var}_FILE");
-                let _ =
-                    writeln!(w, "{prefix}_CLIENT_{var}_FILE=${{{env}:?set {env} to the file of the {prefix} {what}}}");
+                if written(prefix) {
+                    let beside = quote(&file_of(prefix, ext));
+                    let _ = writeln!(w, "{prefix}_CLIENT_{var}_FILE=${{{env}:-\"$SCRIPT_DIR\"/{beside}}}");
+                } else {
+                    let _ = writeln!(
+                        w,
+                        "{prefix}_CLIENT_{var}_FILE=${{{env}:?set {env} to the file of the {prefix} {what}}}"
+                    );
+                }
             }
+            continue;
+        }
+        if svc.request.client_assertion {
+            let env = format!("TOKENHOP_{prefix}_CLIENT_ASSERTION");
+            let _ = writeln!(
+                w,
+                "# {prefix} authenticates the client with a client assertion (private-key-jwt): a JWT signed with"
+            );
+            let _ = writeln!(w, "# the client's key for {prefix}_TOKEN_URL, used once. Sign a fresh one per run; TokenHop never writes the key.");
+            let _ = writeln!(
+                w,
+                "{prefix}_CLIENT_ASSERTION=${{{env}:?set {env} to a client assertion freshly signed for the {prefix} token URL}}"
+            );
             continue;
         }
         match &svc.client_secret {
@@ -191,6 +253,7 @@ fn step(w: &mut String, prefix: &str, svc: &ServiceVars, assertion: &str, zid_kn
     let var = |input: Input| match input {
         Input::ClientId => format!("{prefix}_CLIENT_ID"),
         Input::ClientSecret => format!("{prefix}_CLIENT_SECRET"),
+        Input::ClientAssertion => format!("{prefix}_CLIENT_ASSERTION"),
         Input::Assertion => assertion.to_owned(),
         Input::RefreshToken => format!("{prefix}_REFRESH_TOKEN"),
         Input::Zid => "XSUAA_ZID".to_owned(),
@@ -219,7 +282,9 @@ fn step(w: &mut String, prefix: &str, svc: &ServiceVars, assertion: &str, zid_kn
     for (name, value) in &request.form {
         match value {
             Value::Text(text) => args.push(format!("--data-urlencode {}", quote(&format!("{name}={text}")))),
-            Value::Input(input @ (Input::ClientSecret | Input::Assertion | Input::RefreshToken)) => {
+            Value::Input(
+                input @ (Input::ClientSecret | Input::ClientAssertion | Input::Assertion | Input::RefreshToken),
+            ) => {
                 args.push(format!("--data-urlencode {name}@<(printf %s \"${}\")", var(*input)));
             }
             Value::Input(input) => args.push(format!("--data-urlencode \"{name}=${}\"", var(*input))),

@@ -47,6 +47,20 @@ pub(super) fn render(vars: &Vars) -> ExportFile {
             let _ = writeln!(w, "# in the keychain and never writes it.");
             continue;
         }
+        if svc.request.client_assertion {
+            let env = format!("TOKENHOP_{}_CLIENT_ASSERTION", name.to_uppercase());
+            let _ = writeln!(w, "@{name}_client_assertion = {{{{$processEnv {env}}}}}");
+            let _ = writeln!(
+                w,
+                "# {name} authenticates the client with a client assertion (private-key-jwt): a JWT signed with the"
+            );
+            let _ = writeln!(
+                w,
+                "# client's key for this token URL, used once. Sign a fresh one for each request and put it in ${env}"
+            );
+            let _ = writeln!(w, "# (JetBrains: http-client.private.env.json). TokenHop keeps the key in the keychain and never writes it.");
+            continue;
+        }
         match (&svc.client_secret, svc.request.basic) {
             (Some(secret), Some(encoding)) => {
                 let header = basic_header(&svc.client_id, secret.expose_secret(), encoding);
@@ -182,6 +196,7 @@ fn variable(name: &str, input: Input) -> String {
     match input {
         Input::ClientId => format!("{{{{{name}_client_id}}}}"),
         Input::ClientSecret => format!("{{{{{name}_client_secret}}}}"),
+        Input::ClientAssertion => format!("{{{{{name}_client_assertion}}}}"),
         Input::Assertion => format!("{{{{{name}_assertion}}}}"),
         Input::RefreshToken => format!("{{{{{name}_refresh_token}}}}"),
         Input::Zid => "{{xsuaa_zid}}".to_owned(),

@@ -82,6 +82,55 @@ pub struct ExportSecrets {
     pub xsuaa: Option<Secret>,
 }
 
+/// A certificate client's certificate and private key, to write beside a curl script. Only ever set on the user's
+/// explicit request (`run --export curl --write-client-certs`): TokenHop otherwise never writes a key.
+#[derive(Debug, Clone)]
+pub struct ExportCertificate {
+    /// The certificate chain, PEM (public).
+    pub certificate: String,
+    /// The private key, PEM.
+    pub key: Secret,
+}
+
+/// The certificate clients' files for the curl export, by service.
+#[derive(Debug, Clone, Default)]
+pub struct ExportCertificates {
+    pub ias: Option<ExportCertificate>,
+    pub xsuaa: Option<ExportCertificate>,
+}
+
+impl ExportCertificates {
+    /// The stored certificate and key of each section of `profile` that authenticates with `client_auth = "x509"`.
+    pub fn from_store(
+        store: &dyn crate::secrets::SecretStore,
+        slug: &str,
+        profile: &Profile,
+    ) -> Result<Self, crate::secrets::SecretError> {
+        use crate::secrets::SecretKind as K;
+        let pair = |uses: bool, cert: K, key: K| -> Result<Option<ExportCertificate>, crate::secrets::SecretError> {
+            if !uses {
+                return Ok(None);
+            }
+            Ok(store
+                .get(slug, cert)?
+                .zip(store.get(slug, key)?)
+                .map(|(c, k)| ExportCertificate { certificate: c.expose_secret().to_owned(), key: k }))
+        };
+        Ok(Self {
+            ias: pair(
+                profile.ias.as_ref().is_some_and(|i| i.client_auth.uses_certificate()),
+                K::IasClientCertificate,
+                K::IasClientKey,
+            )?,
+            xsuaa: pair(
+                profile.xsuaa.as_ref().is_some_and(|x| x.client_auth.uses_certificate()),
+                K::XsuaaClientCertificate,
+                K::XsuaaClientKey,
+            )?,
+        })
+    }
+}
+
 /// Where the ids of Postman files come from: random in the product, a seed in tests so that golden
 /// files stay stable.
 #[derive(Debug)]
@@ -131,12 +180,14 @@ pub struct ExportOptions {
     pub ids: IdSource,
     /// `None` unless the user opted in to writing client secrets.
     pub secrets: Option<ExportSecrets>,
+    /// `None` unless the user asked for the client certificates and keys to be written beside the curl script.
+    pub client_certificates: Option<ExportCertificates>,
 }
 
 impl ExportOptions {
     /// Now, random ids, no secrets: what the app and the CLI use unless the user opts in.
     pub fn new(now: time::OffsetDateTime) -> Self {
-        Self { now, ids: IdSource::random(), secrets: None }
+        Self { now, ids: IdSource::random(), secrets: None, client_certificates: None }
     }
 }
 
@@ -225,7 +276,7 @@ pub fn render(
     let vars = vars::Vars::collect(profile, report, options);
     match format {
         ExportFormat::Postman => postman::render(&vars, options),
-        ExportFormat::Curl => Ok(vec![curl::render(&vars)]),
+        ExportFormat::Curl => Ok(curl::render(&vars, options.client_certificates.as_ref())),
         ExportFormat::Http => Ok(vec![http_file::render(&vars)]),
         ExportFormat::Env => dotenv::render(&vars).map(|f| vec![f]),
     }

@@ -44,8 +44,10 @@ pub(super) struct EntraVars {
     /// Space-separated, as the `scope` parameter wants them.
     pub scopes: String,
     pub redirect_uri: String,
-    /// A Web/confidential registration: it has a client secret.
+    /// A Web/confidential registration: it has a client secret, or a certificate credential.
     pub confidential: bool,
+    /// The confidential app authenticates with client assertions (`private-key-jwt`), not its secret.
+    pub client_assertion: bool,
     pub client_secret: Option<Secret>,
 }
 
@@ -112,7 +114,10 @@ impl Vars {
             scopes: e.scopes.join(" "),
             redirect_uri: format!("http://{}{port}", e.redirect_host.as_str()),
             confidential: e.confidential,
-            client_secret: secrets.and_then(|s| s.entra.clone()).filter(|_| e.confidential),
+            client_assertion: e.client_auth.is_some_and(|a| a.uses_assertion()),
+            client_secret: secrets
+                .and_then(|s| s.entra.clone())
+                .filter(|_| e.confidential && !e.client_auth.is_some_and(|a| a.uses_assertion())),
         };
         let service = |url: &str, request: TokenRequest, client_secret: Option<Secret>| ServiceVars {
             url: url.to_owned(),

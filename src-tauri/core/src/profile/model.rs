@@ -81,9 +81,15 @@ pub struct EntraConfig {
     /// 0 = any free port (Entra ignores the port of `http://localhost` redirect URIs).
     #[serde(default)]
     pub redirect_port: u16,
-    /// A Web/confidential registration: the Entra client secret comes from the keychain.
+    /// A Web/confidential registration: the Entra client secret (or, with `client_auth = "private-key-jwt"`, its
+    /// certificate credential) comes from the keychain.
     #[serde(default)]
     pub confidential: bool,
+    /// How a confidential app authenticates: absent or `post` sends the client secret, `private-key-jwt` a client
+    /// assertion signed with the key of a certificate registered on the app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub client_auth: Option<ClientAuth>,
     /// User name for the password flow, and `login_hint` for the others.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
@@ -140,12 +146,21 @@ pub enum ClientAuth {
     /// Mutual TLS with the client certificate of an X.509 binding (RFC 8705 §2), `client_id` in the body. The
     /// certificate and its key come from the keychain; XSUAA is called at its `cert_url`, IAS at its own host.
     X509,
+    /// A client assertion signed with the client's own key (`private_key_jwt`: OpenID Connect Core §9, RFC 7523
+    /// §2.2), `client_id` in the body. For `[ias]` and for a confidential `[entra]` app with a certificate
+    /// credential; the key (and its certificate) come from the keychain.
+    PrivateKeyJwt,
 }
 
 impl ClientAuth {
-    /// True when the client authenticates with a certificate instead of a secret.
+    /// True when the client authenticates with a certificate in the TLS handshake instead of a secret.
     pub fn uses_certificate(self) -> bool {
         self == Self::X509
+    }
+
+    /// True when the client authenticates with a signed client assertion.
+    pub fn uses_assertion(self) -> bool {
+        self == Self::PrivateKeyJwt
     }
 }
 

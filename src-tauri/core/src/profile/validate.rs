@@ -85,6 +85,21 @@ pub fn validate(profile: &Profile) -> Vec<FieldError> {
             "Add \"openid\": IAS needs the Entra ID token as its assertion. The usual set is openid profile email offline_access.",
         )));
     }
+    match entra.client_auth.unwrap_or_default() {
+        ClientAuth::Post => {}
+        ClientAuth::PrivateKeyJwt if entra.confidential => {}
+        ClientAuth::PrivateKeyJwt => push(Some(FieldError::new(
+            "entra.client_auth",
+            "private-key-jwt is for confidential apps",
+            "Set `confidential = true`: a client assertion proves a Web app's certificate credential, and Entra refuses \
+             credentials from public clients (AADSTS700025).",
+        ))),
+        other => push(Some(FieldError::new(
+            "entra.client_auth",
+            format!("Entra's client authentication is `post` (the secret) or `private-key-jwt`, not {other:?}"),
+            "Remove the field to send the client secret, or set `private-key-jwt` for a certificate credential.",
+        ))),
+    }
     if entra.flow == Flow::Password && entra.username.as_deref().is_none_or(|u| u.trim().is_empty()) {
         push(Some(FieldError::new(
             "entra.username",
@@ -147,6 +162,13 @@ pub fn validate(profile: &Profile) -> Vec<FieldError> {
                 trust,
                 "the client ID of the IAS application the subaccount's trust created",
             ));
+        }
+        if xsuaa.client_auth.uses_assertion() {
+            push(Some(FieldError::new(
+                "xsuaa.client_auth",
+                "TokenHop sends client assertions (private-key-jwt) to IAS and Entra only",
+                "Use `post` or `basic` with the service key's secret, or `x509` with an X.509 service key.",
+            )));
         }
         if profile.ias.is_none() {
             push(Some(FieldError::new(

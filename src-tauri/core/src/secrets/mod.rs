@@ -42,10 +42,14 @@ pub enum SecretKind {
     IasClientKey,
     XsuaaClientCertificate,
     XsuaaClientKey,
+    // The Entra app's certificate credential (`[entra] client_auth = "private-key-jwt"`): the certificate registered
+    // on the app registration (for its `x5t#S256` thumbprint) and the private key that signs client assertions.
+    EntraClientCertificate,
+    EntraClientKey,
 }
 
 impl SecretKind {
-    pub const ALL: [SecretKind; 11] = [
+    pub const ALL: [SecretKind; 13] = [
         Self::EntraClientSecret,
         Self::IasClientSecret,
         Self::XsuaaClientSecret,
@@ -57,10 +61,12 @@ impl SecretKind {
         Self::IasClientKey,
         Self::XsuaaClientCertificate,
         Self::XsuaaClientKey,
+        Self::EntraClientCertificate,
+        Self::EntraClientKey,
     ];
 
     /// What the user configures (as opposed to what a sign-in leaves behind).
-    pub const CREDENTIALS: [SecretKind; 8] = [
+    pub const CREDENTIALS: [SecretKind; 10] = [
         Self::EntraClientSecret,
         Self::IasClientSecret,
         Self::XsuaaClientSecret,
@@ -69,6 +75,8 @@ impl SecretKind {
         Self::IasClientKey,
         Self::XsuaaClientCertificate,
         Self::XsuaaClientKey,
+        Self::EntraClientCertificate,
+        Self::EntraClientKey,
     ];
 
     /// What a sign-in leaves behind: forgotten by `profile sign-out`, never copied to a duplicate.
@@ -88,6 +96,8 @@ impl SecretKind {
             Self::IasClientKey => "ias-client-key",
             Self::XsuaaClientCertificate => "xsuaa-client-certificate",
             Self::XsuaaClientKey => "xsuaa-client-key",
+            Self::EntraClientCertificate => "entra-client-certificate",
+            Self::EntraClientKey => "entra-client-key",
         }
     }
 
@@ -105,6 +115,8 @@ impl SecretKind {
             Self::IasClientKey => "TOKENHOP_IAS_CLIENT_KEY",
             Self::XsuaaClientCertificate => "TOKENHOP_XSUAA_CLIENT_CERTIFICATE",
             Self::XsuaaClientKey => "TOKENHOP_XSUAA_CLIENT_KEY",
+            Self::EntraClientCertificate => "TOKENHOP_ENTRA_CLIENT_CERTIFICATE",
+            Self::EntraClientKey => "TOKENHOP_ENTRA_CLIENT_KEY",
         }
     }
 

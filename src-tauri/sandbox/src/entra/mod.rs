@@ -5,6 +5,8 @@
 //! It does not implement consent, MFA or Conditional Access, and `common` answers AADSTS50194 (the
 //! sandbox app is single-tenant).
 
+mod assertion;
+pub(crate) use assertion::CLIENT_ASSERTION_TYPE;
 mod authorize;
 mod device;
 pub(crate) mod errors;

@@ -25,7 +25,10 @@ pub(super) async fn token(
     body: Bytes,
 ) -> Response {
     let form = parse_form(&body);
-    let creds = client_credentials(&headers, &form).unwrap_or_default();
+    let mut creds = client_credentials(&headers, &form).unwrap_or_default();
+    if form.contains_key("client_assertion") && creds.secret.is_none() {
+        creds.method = "private_key_jwt";
+    }
     shared.record(Service::Entra, &format!("/{tenant}/oauth2/v2.0/token"), &headers, &form, &creds);
     match redeem(&shared, &tenant, &headers, &form, creds.id, creds.secret) {
         Ok(response) => response,
@@ -50,10 +53,14 @@ fn redeem(
     if client_id != config.entra_client_id {
         return Err(EntraError::unknown_client(&client_id, &config.tenant_domain));
     }
-    match (config.entra_confidential, secret) {
-        (false, Some(_)) => return Err(EntraError::public_client_sent_secret()),
-        (true, None) => return Err(EntraError::secret_required()),
-        (true, Some(s)) if s != config.entra_client_secret => return Err(EntraError::bad_secret(&client_id)),
+    // A confidential app has a secret and a certificate registered: either credential authenticates it
+    // (Microsoft "…certificate credentials": "Client assertions can be used anywhere a client secret would be used").
+    let assertion = form.contains_key("client_assertion");
+    match (config.entra_confidential, secret, assertion) {
+        (false, Some(_), _) | (false, None, true) => return Err(EntraError::public_client_sent_secret()),
+        (true, None, false) => return Err(EntraError::secret_required()),
+        (true, Some(s), _) if s != config.entra_client_secret => return Err(EntraError::bad_secret(&client_id)),
+        (true, None, true) => super::assertion::check(shared, tenant, &client_id, form)?,
         _ => {}
     }
     let grant_type = form.get("grant_type").ok_or_else(|| EntraError::missing_parameter("grant_type"))?;

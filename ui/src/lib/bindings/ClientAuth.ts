@@ -4,4 +4,4 @@
  * How the client authenticates at a token endpoint (RFC 6749 §2.3.1). `crate::token_request` turns it into the
  * request each service expects.
  */
-export type ClientAuth = "post" | "basic" | "x509";
+export type ClientAuth = "post" | "basic" | "x509" | "private-key-jwt";

@@ -3,4 +3,4 @@
 /**
  * Which secret of a profile.
  */
-export type SecretKind = "entra-client-secret" | "ias-client-secret" | "xsuaa-client-secret" | "entra-password" | "entra-refresh-token" | "ias-refresh-token" | "xsuaa-refresh-token" | "ias-client-certificate" | "ias-client-key" | "xsuaa-client-certificate" | "xsuaa-client-key";
+export type SecretKind = "entra-client-secret" | "ias-client-secret" | "xsuaa-client-secret" | "entra-password" | "entra-refresh-token" | "ias-refresh-token" | "xsuaa-refresh-token" | "ias-client-certificate" | "ias-client-key" | "xsuaa-client-certificate" | "xsuaa-client-key" | "entra-client-certificate" | "entra-client-key";

@@ -227,7 +227,8 @@ fn entra_sign_in(vars: &Vars) -> Item {
         s("tokenName", "Entra ID (TokenHop)"),
         AuthAttribute { key: "useBrowser", value: false.into(), kind: "boolean" },
     ];
-    if vars.entra.confidential {
+    // Postman's OAuth 2.0 helper sends a client secret; it cannot sign client assertions.
+    if vars.entra.confidential && !vars.entra.client_assertion {
         oauth2.insert(4, s("clientSecret", "{{entra_client_secret}}"));
     }
     Item {
@@ -272,6 +273,7 @@ fn exchange(spec: ExchangeSpec<'_>, set_zid: bool) -> Item {
     let variable = |input: Input| match input {
         Input::ClientId => format!("{{{{{p}_client_id}}}}"),
         Input::ClientSecret => format!("{{{{{p}_client_secret}}}}"),
+        Input::ClientAssertion => format!("{{{{{p}_client_assertion}}}}"),
         Input::Assertion => format!("{{{{{}}}}}", spec.assertion),
         Input::RefreshToken => format!("{{{{{p}_refresh_token}}}}"),
         Input::Zid => "{{xsuaa_zid}}".to_owned(),
@@ -307,6 +309,14 @@ fn exchange(spec: ExchangeSpec<'_>, set_zid: bool) -> Item {
                  (Postman's Basic Auth helper), as TokenHop sends it."
             ))
         }
+        None if request.client_assertion => (
+            NO_AUTH,
+            format!(
+                "Client authentication: a client assertion (private_key_jwt) in `{{{{{p}_client_assertion}}}}`: a JWT signed \
+                 with the client's key for this token URL, which is used once. Sign a fresh one before each request; \
+                 TokenHop keeps the key in the keychain and never exports it."
+            ),
+        ),
         None => (
             NO_AUTH,
             "Client authentication: `client_id` and `client_secret` in the form body (client_secret_post).".to_owned(),

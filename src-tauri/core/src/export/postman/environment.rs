@@ -67,7 +67,7 @@ pub(super) fn build(vars: &Vars, id: Uuid) -> Environment {
         Value::plain("entra_scopes", &e.scopes),
         Value::plain("entra_redirect_uri", &e.redirect_uri),
     ];
-    if e.confidential {
+    if e.confidential && !e.client_assertion {
         values.push(Value::client_secret("entra_client_secret", e.client_secret.as_ref()));
     }
     for (prefix, svc) in [("ias", &vars.ias), ("xsuaa", &vars.xsuaa)] {
@@ -75,7 +75,12 @@ pub(super) fn build(vars: &Vars, id: Uuid) -> Environment {
         values.push(Value::plain(&format!("{prefix}_url"), &svc.url));
         values.push(Value::plain(&format!("{prefix}_token_url"), &svc.token_url));
         values.push(Value::plain(&format!("{prefix}_client_id"), &svc.client_id));
-        values.push(Value::client_secret(&format!("{prefix}_client_secret"), svc.client_secret.as_ref()));
+        if svc.request.client_assertion {
+            // Signed fresh for each request: an empty, disabled placeholder (see the request's description).
+            values.push(Value::client_secret(&format!("{prefix}_client_assertion"), None));
+        } else {
+            values.push(Value::client_secret(&format!("{prefix}_client_secret"), svc.client_secret.as_ref()));
+        }
     }
     if vars.xsuaa.is_some() {
         values.push(Value::plain("xsuaa_zid", vars.xsuaa_zid.as_deref().unwrap_or("")));
