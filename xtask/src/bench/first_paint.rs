@@ -11,14 +11,16 @@
 
 use std::collections::HashSet;
 use std::path::Path;
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use x11rb::connection::Connection;
 use x11rb::protocol::damage::{self, ConnectionExt as _};
-use x11rb::protocol::xproto::{ChangeWindowAttributesAux, ConnectionExt as _, EventMask, ImageFormat, Window};
+use x11rb::protocol::xproto::{
+    AtomEnum, ChangeWindowAttributesAux, ClientMessageEvent, ConnectionExt as _, EventMask, ImageFormat, Window,
+};
 use x11rb::protocol::Event;
 use x11rb::rust_connection::RustConnection;
 
@@ -26,7 +28,6 @@ use x11rb::rust_connection::RustConnection;
 const MIN_SIDE: u16 = 200;
 /// Grab again when no damage was reported for this long: a safety net should a drawing escape DAMAGE.
 const REGRAB_AFTER: Duration = Duration::from_millis(50);
-const IDLE_SLEEP: Duration = Duration::from_millis(1);
 /// Colours counted up to this many; more says nothing more.
 const COLOUR_CAP: usize = 64;
 
@@ -43,31 +44,56 @@ pub struct FirstPaint {
     pub image: Grab,
 }
 
-/// A window's pixels as 0x00RRGGBB.
+/// A window's pixels as X sent them: 4 bytes each (blue, green, red, unused), row after row.
 #[derive(Debug, Clone)]
 pub struct Grab {
     pub width: u16,
     pub height: u16,
-    pub pixels: Vec<u32>,
+    pub data: Vec<u8>,
 }
 
 impl Grab {
+    fn pixel(&self, i: usize) -> [u8; 3] {
+        [self.data[4 * i], self.data[4 * i + 1], self.data[4 * i + 2]]
+    }
+
+    /// Whether any pixel differs from the first. Rows are compared whole first (a `memcmp` each), which keeps
+    /// the check cheap in the unoptimised xtask build, then pixel by pixel where a row differs.
+    pub fn has_content(&self) -> bool {
+        let (w, h) = (self.width as usize, self.height as usize);
+        if w == 0 || h == 0 {
+            return false;
+        }
+        let first = self.pixel(0);
+        let row_bytes = 4 * w;
+        let pattern: Vec<u8> = self.data[..4].repeat(w);
+        (0..h).any(|y| {
+            let row = &self.data[y * row_bytes..(y + 1) * row_bytes];
+            row != pattern.as_slice() && (0..w).any(|x| self.pixel(y * w + x) != first)
+        })
+    }
+
+    /// Colours, counted on every fifth pixel of every fifth row and up to [`COLOUR_CAP`]: enough to tell a
+    /// blank window (1), a skeleton (a handful) and a page with text (many) apart.
     pub fn colours(&self) -> usize {
+        let (w, h) = (self.width as usize, self.height as usize);
         let mut seen = HashSet::new();
-        for p in &self.pixels {
-            if seen.insert(*p) && seen.len() >= COLOUR_CAP {
-                break;
+        for y in (0..h).step_by(5) {
+            for x in (0..w).step_by(5) {
+                if seen.insert(self.pixel(y * w + x)) && seen.len() >= COLOUR_CAP {
+                    return seen.len();
+                }
             }
         }
-        seen.len()
+        seen.len().max(if self.has_content() { 2 } else { 1 })
     }
 
     /// Writes a binary PPM (any image viewer, or `convert x.ppm x.png`).
     pub fn save_ppm(&self, path: &Path) -> Result<()> {
         let mut out = format!("P6\n{} {}\n255\n", self.width, self.height).into_bytes();
-        out.reserve(self.pixels.len() * 3);
-        for p in &self.pixels {
-            out.extend_from_slice(&[(p >> 16) as u8, (p >> 8) as u8, *p as u8]);
+        out.reserve(self.data.len() / 4 * 3);
+        for p in self.data.chunks_exact(4) {
+            out.extend_from_slice(&[p[2], p[1], p[0]]);
         }
         std::fs::write(path, out).with_context(|| format!("writing {}", path.display()))
     }
@@ -93,7 +119,7 @@ impl Watcher {
         )?
         .check()?;
         let (stop, stopped) = mpsc::channel();
-        let handle = std::thread::spawn(move || watch(&conn, start, start + timeout, &stopped));
+        let handle = std::thread::spawn(move || watch(conn, root, start, start + timeout, &stopped));
         Ok(Watcher { handle, stop })
     }
 
@@ -111,17 +137,52 @@ impl Watcher {
     }
 }
 
-fn watch(conn: &RustConnection, start: Instant, deadline: Instant, stopped: &mpsc::Receiver<()>) -> Result<FirstPaint> {
+fn watch(
+    conn: RustConnection,
+    root: Window,
+    start: Instant,
+    deadline: Instant,
+    stopped: &mpsc::Receiver<()>,
+) -> Result<FirstPaint> {
     let ms = |at: Instant| at.duration_since(start).as_secs_f64() * 1000.0;
+    let conn = Arc::new(conn);
+    // Events are read on a thread of their own, each stamped as it arrives, so waiting for one never holds back
+    // a regrab.
+    let (tx, events) = mpsc::channel();
+    let reader = Arc::clone(&conn);
+    std::thread::spawn(move || {
+        while let Ok(event) = reader.wait_for_event() {
+            if tx.send((Instant::now(), event)).is_err() {
+                break;
+            }
+        }
+    });
+    let result = watch_events(&conn, &events, &ms, deadline, stopped);
+    // Wakes the reader with an event of our own, so it finds nobody listening and ends.
+    drop(events);
+    let wake = ClientMessageEvent::new(32, root, AtomEnum::NONE, [0u32; 5]);
+    let _ = conn.send_event(false, root, EventMask::SUBSTRUCTURE_NOTIFY, wake);
+    let _ = conn.flush();
+    result
+}
+
+fn watch_events(
+    conn: &RustConnection,
+    events: &mpsc::Receiver<(Instant, Event)>,
+    ms: &dyn Fn(Instant) -> f64,
+    deadline: Instant,
+    stopped: &mpsc::Receiver<()>,
+) -> Result<FirstPaint> {
     let mut window: Option<(Window, u16, u16, Instant)> = None;
-    let mut last_grab = Instant::now();
     loop {
         if Instant::now() > deadline || stopped.try_recv().is_ok() {
             bail!("no window with content within {:.0} ms", ms(Instant::now()));
         }
+        // Without a window yet, only events matter; with one, grab again after a quiet spell as well.
+        let wait = if window.is_some() { REGRAB_AFTER } else { Duration::from_millis(100) };
         let mut damaged = None;
-        while let Some(event) = conn.poll_for_event()? {
-            let at = Instant::now();
+        let mut next = events.recv_timeout(wait).ok();
+        while let Some((at, event)) = next {
             match event {
                 Event::MapNotify(e) if window.is_none() => {
                     let geometry = conn.get_geometry(e.window)?.reply()?;
@@ -146,23 +207,13 @@ fn watch(conn: &RustConnection, start: Instant, deadline: Instant, stopped: &mps
                 }
                 _ => {}
             }
+            next = events.try_recv().ok();
         }
-        let Some((w, width, height, mapped_at)) = window else {
-            std::thread::sleep(IDLE_SLEEP);
-            continue;
-        };
-        let at = match damaged {
-            Some(at) => at,
-            None if last_grab.elapsed() >= REGRAB_AFTER => Instant::now(),
-            None => {
-                std::thread::sleep(IDLE_SLEEP);
-                continue;
-            }
-        };
-        last_grab = Instant::now();
+        let Some((w, width, height, mapped_at)) = window else { continue };
+        let at = damaged.unwrap_or_else(Instant::now);
         let Ok(image) = grab(conn, w, width, height) else { continue };
-        let colours = image.colours();
-        if colours > 1 {
+        if image.has_content() {
+            let colours = image.colours();
             return Ok(FirstPaint { mapped_ms: ms(mapped_at), painted_ms: ms(at), colours, image });
         }
     }
@@ -174,13 +225,9 @@ pub fn grab(conn: &RustConnection, window: Window, width: u16, height: u16) -> R
     if reply.depth != 24 || reply.data.len() < width as usize * height as usize * 4 {
         bail!("unexpected image: depth {}, {} bytes for {width}×{height}", reply.depth, reply.data.len());
     }
-    let pixels = reply
-        .data
-        .chunks_exact(4)
-        .take(width as usize * height as usize)
-        .map(|p| u32::from_le_bytes([p[0], p[1], p[2], 0]))
-        .collect();
-    Ok(Grab { width, height, pixels })
+    let mut data = reply.data;
+    data.truncate(width as usize * height as usize * 4);
+    Ok(Grab { width, height, data })
 }
 
 /// The largest mapped top-level window on `display`, grabbed now: what the user sees at a given moment.
@@ -207,17 +254,32 @@ pub fn grab_screen_window(display: &str) -> Result<Grab> {
 mod tests {
     use super::*;
 
+    fn grab_of(pixels: &[u32], width: u16) -> Grab {
+        let data = pixels.iter().flat_map(|p| p.to_le_bytes()).collect::<Vec<_>>();
+        Grab { width, height: (pixels.len() / width as usize) as u16, data }
+    }
+
     #[test]
-    fn a_blank_surface_has_one_colour_and_a_drawn_one_more() {
-        let blank = Grab { width: 2, height: 2, pixels: vec![0x00ff_ffff; 4] };
-        assert_eq!(blank.colours(), 1, "a window filled with its background colour has shown nothing yet");
-        let drawn = Grab { width: 2, height: 2, pixels: vec![0x00ff_ffff, 0x00f6_f6f4, 0x00ff_ffff, 0x0000_0000] };
-        assert_eq!(drawn.colours(), 3, "each distinct colour counts once");
+    fn a_blank_surface_has_no_content_and_a_drawn_one_has() {
+        let blank = grab_of(&[0x00ff_ffff; 100], 10);
+        assert!(!blank.has_content(), "a window filled with its background colour has shown nothing yet");
+        assert_eq!(blank.colours(), 1);
+        let mut pixels = vec![0x00ff_ffff; 100];
+        pixels[57] = 0x00f6_f6f4;
+        let drawn = grab_of(&pixels, 10);
+        assert!(drawn.has_content(), "one pixel of another colour is content");
+        assert_eq!(drawn.colours(), 2, "a pixel the sampling skips still makes two colours");
+    }
+
+    #[test]
+    fn the_unused_fourth_byte_is_not_a_colour() {
+        let pixels: Vec<u32> = (0..100).map(|i| 0x00ff_ffff | (i << 24)).collect();
+        assert!(!grab_of(&pixels, 10).has_content(), "only blue, green and red count");
     }
 
     #[test]
     fn colours_stop_being_counted_at_the_cap() {
-        let many = Grab { width: 1000, height: 1, pixels: (0..1000).collect() };
-        assert_eq!(many.colours(), COLOUR_CAP, "counting stops once the answer cannot change");
+        let many: Vec<u32> = (0..100_000).map(|i| i * 5).collect();
+        assert_eq!(grab_of(&many, 1000).colours(), COLOUR_CAP, "counting stops once the answer cannot change");
     }
 }
