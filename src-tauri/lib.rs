@@ -13,8 +13,10 @@ use tauri::Manager;
 pub use error::AppError;
 use state::AppState;
 
-/// See `on_page_load` in [`run`].
-const SHOW_WINDOW_ANYWAY_AFTER: std::time::Duration = std::time::Duration::from_secs(3);
+/// The window's background until the page paints: the page's own (`--bg` in ui/src/app.css), so the first frame
+/// is the colour the last one will be, light or dark as the system is.
+const BACKGROUND_LIGHT: tauri::window::Color = tauri::window::Color(0xff, 0xff, 0xff, 0xff);
+const BACKGROUND_DARK: tauri::window::Color = tauri::window::Color(0x1b, 0x1b, 0x1e, 0xff);
 
 pub fn run() {
     commands::app::mark_process_start();
@@ -32,24 +34,23 @@ pub fn run() {
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_clipboard_manager::init())
-        // The window starts hidden (tauri.conf.json) and shows once its page has loaded. Without GPU compositing,
-        // WebKitGTK paints a visible view by first waiting, on the UI thread and for up to 500 ms, for the web
-        // process to draw; a web process still loading the page, whose files that same thread serves, cannot,
-        // and some starts lost the whole 500 ms (`cargo xtask bench`, README).
-        .on_page_load(|webview, payload| match payload.event() {
-            tauri::webview::PageLoadEvent::Started => commands::app::mark_page_load_started(),
-            tauri::webview::PageLoadEvent::Finished => {
-                let _ = webview.window().show();
+        .on_page_load(|_, payload| {
+            if payload.event() == tauri::webview::PageLoadEvent::Started {
+                commands::app::mark_page_load_started();
             }
         })
         .setup(|app| {
             commands::app::mark_setup();
-            // Should the page never finish loading (a crashed web process), the window still shows.
+            // The window shows at once, in the page's background colour; the page's first frame is a skeleton of
+            // the layout that needs no file but index.html (ui/index.html). That first frame is also what keeps
+            // WebKitGTK from stalling: without GPU compositing, it paints a visible view by first waiting, on the
+            // UI thread and for up to 500 ms, for the web process to draw, and a web process that needed a
+            // second file to draw anything would wait on that same thread, which serves the files (the slow
+            // starts in docs/benchmarks.md).
             if let Some(window) = app.get_webview_window("main") {
-                std::thread::spawn(move || {
-                    std::thread::sleep(SHOW_WINDOW_ANYWAY_AFTER);
-                    let _ = window.show();
-                });
+                let dark = window.theme().is_ok_and(|theme| theme == tauri::Theme::Dark);
+                let _ = window.set_background_color(Some(if dark { BACKGROUND_DARK } else { BACKGROUND_LIGHT }));
+                let _ = window.show();
             }
             // The keychain, the engine and the sandbox come once the UI is interactive (app_ready), or earlier
             // when a command needs them.
