@@ -41,16 +41,17 @@ pub fn run() {
         })
         .setup(|app| {
             commands::app::mark_setup();
-            // The window shows at once, in the page's background colour; the page's first frame is a skeleton of
-            // the layout that needs no file but index.html (ui/index.html). That first frame is also what keeps
-            // WebKitGTK from stalling: without GPU compositing, it paints a visible view by first waiting, on the
-            // UI thread and for up to 500 ms, for the web process to draw, and a web process that needed a
-            // second file to draw anything would wait on that same thread, which serves the files (the slow
-            // starts in docs/benchmarks.md).
+            // The window is shown as Tauri creates it, just before this (tauri.conf.json), in the page's light
+            // background colour, or in the dark one set here before anything is drawn. The page's first frame is a
+            // skeleton of the layout that needs no file but index.html (ui/index.html). That is also what keeps
+            // WebKitGTK from stalling: without GPU compositing, it paints a visible view by first waiting, on the UI
+            // thread and for up to 500 ms, for the web process to draw, and a web process that needed a second
+            // file to draw anything would wait on that same thread, which serves the files (docs/benchmarks.md).
             if let Some(window) = app.get_webview_window("main") {
                 let dark = window.theme().is_ok_and(|theme| theme == tauri::Theme::Dark);
-                let _ = window.set_background_color(Some(if dark { BACKGROUND_DARK } else { BACKGROUND_LIGHT }));
-                let _ = window.show();
+                if dark {
+                    let _ = window.set_background_color(Some(BACKGROUND_DARK));
+                }
             }
             // The keychain, the engine and the sandbox come once the UI is interactive (app_ready), or earlier
             // when a command needs them.
