@@ -5,9 +5,11 @@
 //! shown the user anything yet; a static skeleton of the layout, or the page itself, has. The watcher is an X
 //! client of its own on the bench's Xvfb, connected before the app is spawned: it hears the top-level window
 //! being mapped (`SubstructureNotify` on the root window), then grabs the window (`GetImage`) each time the
-//! DAMAGE extension reports that something was drawn into it, and counts colours. Waiting on events rather than
-//! polling keeps it off the two cores the app needs, and the time is that of the event that brought the
-//! colours. Only one app runs on the display at a time, so the first large window mapped is the app's.
+//! DAMAGE extension reports that something was drawn into it (and every 50 ms besides, should a drawing escape
+//! DAMAGE), until a grab is not one flat colour. Waiting on events rather than grabbing as fast as it can keeps
+//! it mostly off the two cores the app needs (a grab of a 1200×800 window costs Xvfb and the bench 10–60 ms on a
+//! busy machine), and the time is that of the event that brought the colours. Only one app runs on the display
+//! at a time, so the first large window mapped is the app's.
 
 use std::collections::HashSet;
 use std::path::Path;
