@@ -13,8 +13,10 @@ use tauri::Manager;
 pub use error::AppError;
 use state::AppState;
 
-/// See `on_page_load` in [`run`].
-const SHOW_WINDOW_ANYWAY_AFTER: std::time::Duration = std::time::Duration::from_secs(3);
+/// The window's background until the page paints: the page's own (`--bg` in ui/src/app.css), so the first frame
+/// is the colour the last one will be. Light (`#ffffff`) is `backgroundColor` in tauri.conf.json, so the window is
+/// created with it; dark is set here when the system is dark.
+const BACKGROUND_DARK: tauri::window::Color = tauri::window::Color(0x1b, 0x1b, 0x1e, 0xff);
 
 pub fn run() {
     commands::app::mark_process_start();
@@ -32,24 +34,24 @@ pub fn run() {
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_clipboard_manager::init())
-        // The window starts hidden (tauri.conf.json) and shows once its page has loaded. Without GPU compositing,
-        // WebKitGTK paints a visible view by first waiting, on the UI thread and for up to 500 ms, for the web
-        // process to draw; a web process still loading the page, whose files that same thread serves, cannot,
-        // and some starts lost the whole 500 ms (`cargo xtask bench`, README).
-        .on_page_load(|webview, payload| match payload.event() {
-            tauri::webview::PageLoadEvent::Started => commands::app::mark_page_load_started(),
-            tauri::webview::PageLoadEvent::Finished => {
-                let _ = webview.window().show();
+        .on_page_load(|_, payload| {
+            if payload.event() == tauri::webview::PageLoadEvent::Started {
+                commands::app::mark_page_load_started();
             }
         })
         .setup(|app| {
             commands::app::mark_setup();
-            // Should the page never finish loading (a crashed web process), the window still shows.
+            // The window is shown as Tauri creates it, just before this (tauri.conf.json), in the page's light
+            // background colour, or in the dark one set here before anything is drawn. The page's first frame is a
+            // skeleton of the layout that needs no file but index.html (ui/index.html). That is also what keeps
+            // WebKitGTK from stalling: without GPU compositing, it paints a visible view by first waiting, on the UI
+            // thread and for up to 500 ms, for the web process to draw, and a web process that needed a second
+            // file to draw anything would wait on that same thread, which serves the files (docs/benchmarks.md).
             if let Some(window) = app.get_webview_window("main") {
-                std::thread::spawn(move || {
-                    std::thread::sleep(SHOW_WINDOW_ANYWAY_AFTER);
-                    let _ = window.show();
-                });
+                let dark = window.theme().is_ok_and(|theme| theme == tauri::Theme::Dark);
+                if dark {
+                    let _ = window.set_background_color(Some(BACKGROUND_DARK));
+                }
             }
             // The keychain, the engine and the sandbox come once the UI is interactive (app_ready), or earlier
             // when a command needs them.

@@ -8,6 +8,7 @@
 mod build;
 pub(crate) mod chain;
 mod curl_floor;
+mod first_paint;
 mod floor;
 mod machine;
 mod matrix;
