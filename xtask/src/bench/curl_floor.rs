@@ -19,7 +19,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -32,9 +32,9 @@ pub struct Floor {
     entra: String,
     entra_client: String,
     ias: String,
-    ias_basic: String,
+    ias_credentials: Vec<String>,
     xsuaa: String,
-    xsuaa_basic: String,
+    xsuaa_credentials: Vec<String>,
     api: String,
     entra_id_token: String,
     ias_id_token: String,
@@ -42,8 +42,10 @@ pub struct Floor {
     access_token: String,
 }
 
-fn basic(id: &str, secret: &str) -> String {
-    format!("Authorization: Basic {}", STANDARD.encode(format!("{}:{}", form_encode(id), form_encode(secret))))
+/// The client's credentials in the form body, as TokenHop sends them by default (`client_auth = "post"`, as
+/// SAP's libraries do); XSUAA would compare Basic credentials unencoded, so the floor does not guess an encoding.
+fn post_credentials(id: &str, secret: &str) -> Vec<String> {
+    vec![s("--data-urlencode"), format!("client_id={id}"), s("--data-urlencode"), format!("client_secret={secret}")]
 }
 
 /// `application/x-www-form-urlencoded` for one value (RFC 6749 §2.3.1 wants it before Basic's base64).
@@ -86,8 +88,8 @@ impl Floor {
         let mut floor = Floor {
             entra: format!("{}/{tenant}", authority.trim_end_matches('/')),
             entra_client: sandbox.value("entra", "client_id")?,
-            ias_basic: basic(&sandbox.value("ias", "client_id")?, &sandbox.ias_secret),
-            xsuaa_basic: basic(&sandbox.value("xsuaa", "client_id")?, &sandbox.xsuaa_secret),
+            ias_credentials: post_credentials(&sandbox.value("ias", "client_id")?, &sandbox.ias_secret),
+            xsuaa_credentials: post_credentials(&sandbox.value("xsuaa", "client_id")?, &sandbox.xsuaa_secret),
             ias: ias.trim_end_matches('/').to_owned(),
             xsuaa: xsuaa.trim_end_matches('/').to_owned(),
             api: sandbox.value("api", "url")?,
@@ -158,8 +160,9 @@ impl Floor {
         a
     }
 
-    fn jwt_bearer(url: String, auth: &str, assertion: &str, extra: &[&str]) -> Vec<String> {
-        let mut a = vec![url, s("-H"), auth.to_owned()];
+    fn jwt_bearer(url: String, credentials: &[String], assertion: &str, extra: &[&str]) -> Vec<String> {
+        let mut a = vec![url];
+        a.extend(credentials.iter().cloned());
         a.extend([s("--data-urlencode"), s("grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer")]);
         a.extend([s("--data-urlencode"), format!("assertion={assertion}")]);
         for e in extra {
@@ -171,14 +174,15 @@ impl Floor {
     fn ias_request(&self) -> Vec<String> {
         Self::jwt_bearer(
             format!("{}/oauth2/token", self.ias),
-            &self.ias_basic,
+            &self.ias_credentials,
             &self.entra_id_token,
             &["token_format=jwt"],
         )
     }
 
     fn xsuaa_request(&self) -> Vec<String> {
-        let mut a = Self::jwt_bearer(format!("{}/oauth/token", self.xsuaa), &self.xsuaa_basic, &self.ias_id_token, &[]);
+        let mut a =
+            Self::jwt_bearer(format!("{}/oauth/token", self.xsuaa), &self.xsuaa_credentials, &self.ias_id_token, &[]);
         if !self.zid.is_empty() {
             a.extend([s("-H"), format!("X-zid: {}", self.zid)]);
         }
