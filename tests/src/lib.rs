@@ -17,6 +17,19 @@ pub mod webdriver;
 
 pub use app::{Launch, TestApp};
 
+/// How long the tests wait for what every one of them waits for (a busy 2-core machine included).
+pub mod wait {
+    use std::time::Duration;
+
+    /// The window is up and its first view has loaded.
+    pub const UI_LOADED: Duration = Duration::from_secs(20);
+    /// An element that follows a click.
+    pub const SHORT: Duration = Duration::from_secs(10);
+}
+
+/// An IAS client secret shaped like a real one, but not the sandbox's: IAS must refuse it.
+pub const WRONG_IAS_SECRET: &str = "Wrong+IAS/secret=typed-by-e2e";
+
 /// The sandbox's demo user, whom the sandbox's sign-in page signs in when the app runs with
 /// [`Launch::signing_in_with`].
 pub const SANDBOX_USER: &str = "alice@sandbox.onmicrosoft.com";

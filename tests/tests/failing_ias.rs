@@ -11,14 +11,12 @@ use anyhow::bail;
 use serde_json::Value;
 use tokenhop_e2e::selectors::chain::node;
 use tokenhop_e2e::selectors::testid;
-use tokenhop_e2e::{wait_for, HeadlessBrowser, Launch, TestApp, SANDBOX_USER};
+use tokenhop_e2e::{
+    wait::SHORT, wait::UI_LOADED, wait_for, HeadlessBrowser, Launch, TestApp, SANDBOX_USER, WRONG_IAS_SECRET,
+};
 
-const UI_LOADED: Duration = Duration::from_secs(20);
-const SHORT: Duration = Duration::from_secs(10);
 /// Chromium start, sign-in page, redirect and the IAS call, on a busy 2-core machine.
 const RUN_DONE: Duration = Duration::from_secs(60);
-/// Shaped like an IAS secret, but not the sandbox's.
-const WRONG_SECRET: &str = "Wrong+IAS/secret=typed-by-e2e";
 
 #[test]
 fn wrong_ias_secret_fails_the_ias_node_with_its_diagnosis_and_stops_the_chain() {
@@ -45,7 +43,7 @@ fn wrong_ias_secret_fails_the_ias_node_with_its_diagnosis_and_stops_the_chain() 
 
     app.click(&app.find(&testid("profile-tab-settings")).expect("the Settings tab")).expect("opening Settings");
     let secret = app.wait_for_element(&testid("secret-input-ias-client-secret"), SHORT).expect("the IAS secret field");
-    app.type_text(&secret, WRONG_SECRET).expect("typing the wrong secret");
+    app.type_text(&secret, WRONG_IAS_SECRET).expect("typing the wrong secret");
     app.click(&app.find(&testid("secret-save-ias-client-secret")).expect("Store")).expect("storing it");
     wait_for(SHORT, "the secret field to empty after Store", || {
         let field = app.find(&testid("secret-input-ias-client-secret"))?;
@@ -103,7 +101,7 @@ fn wrong_ias_secret_fails_the_ias_node_with_its_diagnosis_and_stops_the_chain() 
     assert!(raw_text.contains("HTTP 401") && raw_text.contains("Client authentication failed"), "raw: {raw_text}");
     shot(&app, "02-diagnosis");
 
-    assert!(!page(&app).contains(WRONG_SECRET), "the typed secret is never shown, not even in the request");
+    assert!(!page(&app).contains(WRONG_IAS_SECRET), "the typed secret is never shown, not even in the request");
 
     // The hop that worked still opens its token in the inspector.
     app.click(&app.find(&node("entra")).expect("the Entra node")).expect("selecting the Entra hop");

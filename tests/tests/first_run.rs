@@ -10,13 +10,12 @@ use std::time::Duration;
 
 use serde_json::json;
 use tokenhop_e2e::selectors::chain::node;
-use tokenhop_e2e::{wait_for, HeadlessBrowser, Launch};
+use tokenhop_e2e::selectors::chain::RUN_BUTTON;
+use tokenhop_e2e::{wait::UI_LOADED, wait_for, HeadlessBrowser, Launch};
 
-const UI_LOADED: Duration = Duration::from_secs(20);
 /// Chromium start, sign-in page, redirect, three exchanges and the API call, on a busy 2-core machine.
 const CHAIN_DONE: Duration = Duration::from_secs(90);
 /// The profile view's Run button (`views/ProfileView.svelte`).
-const RUN_BUTTON: &str = "[data-testid=run-button]";
 
 #[test]
 fn run_on_the_sandbox_profile_takes_the_chain_to_the_api() {

@@ -5,15 +5,11 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::time::Duration;
 
 use anyhow::Context;
 use serde_json::Value;
 use tokenhop_e2e::selectors::testid;
-use tokenhop_e2e::{wait_for, TestApp};
-
-const UI_LOADED: Duration = Duration::from_secs(20);
-const SHORT: Duration = Duration::from_secs(10);
+use tokenhop_e2e::{wait::SHORT, wait::UI_LOADED, wait_for, TestApp};
 
 fn item(slug: &str) -> String {
     format!("{}[data-slug=\"{slug}\"]", testid("profile-item"))

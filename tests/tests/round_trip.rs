@@ -4,9 +4,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use serde_json::json;
-use tokenhop_e2e::{selectors, TestApp};
-
-const UI_LOADED: Duration = Duration::from_secs(20);
+use tokenhop_e2e::{selectors, wait::UI_LOADED, TestApp};
 
 /// An unsigned-looking JWT shaped like an Entra v2.0 ID token; only its claims matter here.
 fn entra_like_token(preferred_username: &str) -> String {

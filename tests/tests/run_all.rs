@@ -9,13 +9,10 @@ use std::time::Duration;
 
 use serde_json::Value;
 use tokenhop_e2e::selectors::testid;
-use tokenhop_e2e::{wait_for, HeadlessBrowser, Launch, TestApp};
+use tokenhop_e2e::{wait::SHORT, wait::UI_LOADED, wait_for, HeadlessBrowser, Launch, TestApp, WRONG_IAS_SECRET};
 
-const UI_LOADED: Duration = Duration::from_secs(20);
-const SHORT: Duration = Duration::from_secs(10);
 /// Three sign-ins in turn through Chromium and their chains, on a busy 2-core machine.
 const MATRIX_DONE: Duration = Duration::from_secs(150);
-const WRONG_SECRET: &str = "Wrong+IAS/secret=typed-by-e2e";
 
 #[test]
 fn run_all_shows_the_failing_tenant_opens_its_run_and_compares_the_claims() {
@@ -30,7 +27,7 @@ fn run_all_shows_the_failing_tenant_opens_its_run_and_compares_the_claims() {
     duplicate_sandbox(&app, "Broken IAS");
     app.click(&app.find(&testid("profile-tab-settings")).expect("the Settings tab")).expect("opening Settings");
     let secret = app.wait_for_element(&testid("secret-input-ias-client-secret"), SHORT).expect("the IAS secret field");
-    app.type_text(&secret, WRONG_SECRET).expect("typing the wrong secret");
+    app.type_text(&secret, WRONG_IAS_SECRET).expect("typing the wrong secret");
     app.click(&app.find(&testid("secret-save-ias-client-secret")).expect("Store")).expect("storing it");
     wait_for(SHORT, "the secret field to empty after Store", || {
         let field = app.find(&testid("secret-input-ias-client-secret"))?;

@@ -13,12 +13,10 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use serde_json::Value;
 use tokenhop_e2e::selectors::testid;
-use tokenhop_e2e::{wait_for, HeadlessBrowser, Launch, TestApp, SANDBOX_USER};
+use tokenhop_e2e::{wait::SHORT, wait::UI_LOADED, wait_for, HeadlessBrowser, Launch, TestApp, SANDBOX_USER};
 use tokenhop_sandbox::SandboxConfig;
 
-const UI_LOADED: Duration = Duration::from_secs(20);
 /// Small UI round trips: validation, storing a secret, saving.
-const SHORT: Duration = Duration::from_secs(10);
 /// One try of the draft: Chromium start, sign-in page, redirect, the exchanges, on a busy 2-core machine.
 const TRY_DONE: Duration = Duration::from_secs(60);
 const PROFILE_NAME: &str = "ACME via wizard";

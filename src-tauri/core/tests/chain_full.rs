@@ -151,14 +151,7 @@ async fn device_code_flow_signs_in_and_runs_the_chain() {
     };
     let report = tokenhop_core::chain::run(&h.engine, req, &progress, Default::default()).await;
     assert_all_ok(&report);
-    let grants: Vec<_> = h
-        .sandbox
-        .last_issued()
-        .requests
-        .iter()
-        .filter(|r| r.service == Service::Entra)
-        .filter_map(|r| r.grant_type().map(String::from))
-        .collect();
+    let grants = entra_grants(&h.sandbox);
     assert!(grants.iter().all(|g| g == "urn:ietf:params:oauth:grant-type:device_code"), "{grants:?}");
     assert!(h.browser.lock().unwrap().opened.is_empty(), "the device flow opens no browser");
 }

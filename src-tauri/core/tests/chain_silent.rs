@@ -48,14 +48,7 @@ async fn a_second_run_is_silent_and_makes_every_check_but_the_nonce_plus_same_us
         assert!(c.ok, "{name}: {}", c.detail);
     }
     assert!(entra.claims["id_token"].get("nonce").is_none(), "the refreshed ID token has no nonce");
-    let grants: Vec<_> = h
-        .sandbox
-        .last_issued()
-        .requests
-        .iter()
-        .filter(|r| r.service == Service::Entra)
-        .filter_map(|r| r.grant_type().map(String::from))
-        .collect();
+    let grants = entra_grants(&h.sandbox);
     assert_eq!(grants.last().map(String::as_str), Some("refresh_token"), "{grants:?}");
     let kept = cache::load(&h.secrets, SLUG).unwrap().unwrap();
     assert_eq!(

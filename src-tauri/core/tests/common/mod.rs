@@ -148,6 +148,17 @@ pub async fn run_profile(
     chain::run(engine, req, &|_: Progress| {}, cancel).await
 }
 
+/// The `grant_type` of every request Entra received since the sandbox last recorded, in order.
+pub fn entra_grants(sandbox: &Sandbox) -> Vec<String> {
+    let issued = sandbox.last_issued();
+    issued
+        .requests
+        .iter()
+        .filter(|r| r.service == tokenhop_sandbox::Service::Entra)
+        .filter_map(|r| r.grant_type().map(String::from))
+        .collect()
+}
+
 /// The step that failed (the run's last step), with a message naming everything when it did not fail.
 pub fn failure(report: &RunReport) -> &StepOutcome {
     let last = report.steps.last().expect("the run has at least one step");
