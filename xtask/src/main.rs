@@ -104,7 +104,10 @@ pub struct Workspace {
 
 impl Workspace {
     fn locate() -> Self {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        // `cargo xtask` sets CARGO_MANIFEST_DIR for the run as well: that names this checkout even when the binary
+        // was built from another one sharing the target dir (a CI cache), whose path the compiled-in value keeps.
+        let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into());
+        let root = PathBuf::from(manifest_dir)
             .parent()
             .expect("xtask lives one level below the repository root")
             .to_path_buf();
