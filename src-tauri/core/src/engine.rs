@@ -1,15 +1,17 @@
 //! What a run needs besides its profile: the [`Engine`] that outlives runs (HTTP client, key cache, browser,
 //! clock), the [`RunRequest`] of one run, the network side of a run ([`Net`]) and the secrets it looks up.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+use sha2::{Digest, Sha256};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::browser::Browser;
 use crate::diagnose::{code, Diagnosis};
 use crate::entra::loopback::LoopbackConfig;
-use crate::http::{http_failure, HttpClient};
+use crate::http::{http_failure, HttpClient, HttpError};
 use crate::oidc::JwksCache;
 use crate::profile::Profile;
 use crate::report::{Progress, ProgressFn, Step};
@@ -25,14 +27,21 @@ pub struct Engine {
     pub loopback: LoopbackConfig,
     /// Whose turn it is to sign in with a person, across every run of this engine.
     pub(crate) turn: SignInTurn,
-    /// Clients that present a client certificate (mutual TLS), one per trust (`ca_file`) and certificate, so that
-    /// runs and matrix cells reuse their connections instead of a TLS handshake per hop.
+    /// The client and key cache of each `ca_file` content, so that runs of a profile with a `ca_file` keep their
+    /// connections and fetched keys like any other (building a client parses the OS's roots: tens of ms).
+    trusts: Mutex<HashMap<Trust, (HttpClient, Arc<JwksCache>)>>,
+    /// Clients that present a client certificate (mutual TLS), one per trust and certificate, so that runs and
+    /// matrix cells reuse their connections instead of a TLS handshake per hop.
     identity_clients: IdentityClients,
 }
 
-/// (the profile's `ca_file`, the certificate's SHA-256 thumbprint) → the client presenting that certificate. The
-/// key is part of the client, never of the map's key; a certificate's key was checked to belong to it.
-type IdentityClients = std::sync::Mutex<std::collections::HashMap<(Option<String>, String), HttpClient>>;
+/// Which roots a client trusts: the OS's alone (`None`), or also those of a `ca_file` (its path and the SHA-256
+/// of its content: a file rewritten with another CA gets a client of its own).
+type Trust = Option<(String, [u8; 32])>;
+
+/// (trust, the certificate's SHA-256 thumbprint) → the client presenting that certificate. The key is part of
+/// the client, never of the map's key; a certificate's key was checked to belong to it.
+type IdentityClients = Mutex<HashMap<(Trust, String), HttpClient>>;
 
 impl Engine {
     pub fn new(http: HttpClient, browser: Box<dyn Browser>) -> Self {
@@ -44,19 +53,19 @@ impl Engine {
             clock: Arc::new(SystemTime::now),
             loopback: LoopbackConfig::default(),
             turn: SignInTurn::default(),
+            trusts: Default::default(),
             identity_clients: Default::default(),
         }
     }
 
-    /// The client presenting `identity` with `net`'s trust: the cached one for this `ca_file` and certificate, or
-    /// a new one, kept for the next run.
+    /// The client presenting `identity` with `net`'s trust: the cached one for this trust and certificate, or a
+    /// new one, kept for the next run.
     pub(crate) fn identity_client(
         &self,
         net: &Net,
-        ca_file: Option<&str>,
         identity: &crate::certificate::ClientIdentity,
     ) -> Result<HttpClient, crate::http::HttpError> {
-        let key = (ca_file.map(str::to_owned), identity.facts.sha256_thumbprint.clone());
+        let key = (net.trust.clone(), identity.facts.sha256_thumbprint.clone());
         let mut clients = self.identity_clients.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(client) = clients.get(&key) {
             return Ok(client.clone());
@@ -110,21 +119,30 @@ impl SignInTurn {
 pub(crate) struct Net {
     pub(crate) http: HttpClient,
     pub(crate) jwks: Arc<JwksCache>,
+    trust: Trust,
 }
 
 impl Net {
+    /// The engine's own for a profile without `ca_file`; else the ones kept for that file's content, built on its
+    /// first run. The file is read on every run, so that a CA changed on disk is trusted from the next run on.
     pub(crate) fn for_profile(engine: &Engine, profile: &Profile) -> Result<Self, Diagnosis> {
-        match profile.ca_file.as_deref() {
-            None => Ok(Self { http: engine.http.clone(), jwks: engine.jwks.clone() }),
-            Some(path) => {
-                let http = engine
-                    .http
-                    .with_ca_file(std::path::Path::new(path))
-                    .map_err(|e| http_failure("The profile's ca_file", &e))?;
-                let jwks = Arc::new(JwksCache::new(http.clone(), Duration::from_secs(30)));
-                Ok(Self { http, jwks })
-            }
+        let Some(path) = profile.ca_file.as_deref() else {
+            return Ok(Self { http: engine.http.clone(), jwks: engine.jwks.clone(), trust: None });
+        };
+        let path = std::path::Path::new(path);
+        let pem = std::fs::read(path).map_err(|e| {
+            let e = HttpError::CaFile { path: path.display().to_string(), reason: e.to_string() };
+            http_failure("The profile's ca_file", &e)
+        })?;
+        let trust = Some((path.display().to_string(), Sha256::digest(&pem).into()));
+        let mut trusts = engine.trusts.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((http, jwks)) = trusts.get(&trust) {
+            return Ok(Self { http: http.clone(), jwks: jwks.clone(), trust });
         }
+        let http = engine.http.with_ca_pem(path, &pem).map_err(|e| http_failure("The profile's ca_file", &e))?;
+        let jwks = Arc::new(JwksCache::new(http.clone(), Duration::from_secs(30)));
+        trusts.insert(trust.clone(), (http.clone(), jwks.clone()));
+        Ok(Self { http, jwks, trust })
     }
 }
 

@@ -132,9 +132,7 @@ fn certificate_client(
         d
     })?;
     let check = certificate_check(&identity.facts);
-    let client = engine
-        .identity_client(net, req.profile.ca_file.as_deref(), &identity)
-        .map_err(|e| http_failure(service.name(), &e))?;
+    let client = engine.identity_client(net, &identity).map_err(|e| http_failure(service.name(), &e))?;
     Ok((client, check))
 }
 

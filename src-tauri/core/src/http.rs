@@ -206,14 +206,13 @@ impl HttpClient {
         Ok(Self { inner, config, tls: Arc::new(tls) })
     }
 
-    /// A client that also trusts the CA certificates of the PEM file at `path` (a profile's `ca_file`).
-    pub fn with_ca_file(&self, path: &Path) -> Result<Self, HttpError> {
-        let shown = path.display().to_string();
-        let pem = std::fs::read(path).map_err(|e| HttpError::CaFile { path: shown.clone(), reason: e.to_string() })?;
-        let roots = reqwest::Certificate::from_pem_bundle(&pem)
-            .map_err(|e| HttpError::CaFile { path: shown.clone(), reason: error_chain(&e) })?;
+    /// A client that also trusts the CA certificates in `pem`, read from the file at `path` (named in errors).
+    pub fn with_ca_pem(&self, path: &Path, pem: &[u8]) -> Result<Self, HttpError> {
+        let shown = || path.display().to_string();
+        let roots = reqwest::Certificate::from_pem_bundle(pem)
+            .map_err(|e| HttpError::CaFile { path: shown(), reason: error_chain(&e) })?;
         if roots.is_empty() {
-            return Err(HttpError::CaFile { path: shown, reason: "it holds no PEM certificate".into() });
+            return Err(HttpError::CaFile { path: shown(), reason: "it holds no PEM certificate".into() });
         }
         let mut tls = (*self.tls).clone();
         tls.extra_roots.extend(roots);

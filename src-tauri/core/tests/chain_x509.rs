@@ -45,3 +45,38 @@ async fn two_runs_reuse_one_connection_per_certificate_instead_of_a_handshake_pe
         "the second run reuses the engine's certificate clients and their connections"
     );
 }
+
+#[tokio::test]
+async fn runs_of_a_profile_with_a_ca_file_keep_its_client_and_fetched_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = start_x509(dir.path()).await;
+
+    let first = h.run().await;
+    assert!(first.ok, "the chain passes over mutual TLS: {first:#?}");
+    let fetched = h.sandbox.last_issued().ias_keys_requests.len();
+    assert!(fetched >= 1, "the first run fetched IAS's keys to check its token");
+    let second = h.run().await;
+    assert!(second.ok, "{second:#?}");
+    assert_eq!(
+        h.sandbox.last_issued().ias_keys_requests.len(),
+        fetched,
+        "the second run checks IAS's token with the keys the first fetched: one client and key cache per ca_file"
+    );
+}
+
+#[tokio::test]
+async fn a_ca_file_rewritten_with_another_ca_is_trusted_from_the_next_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = start_x509(dir.path()).await;
+    assert!(h.run().await.ok, "the first sandbox's chain passes");
+
+    // Another sandbox, with a CA of its own written over the same file (the app's sandbox after a restart).
+    let other_dir = tempfile::tempdir().unwrap();
+    let other = start_x509(other_dir.path()).await;
+    std::fs::copy(other_dir.path().join("sandbox-ca.pem"), dir.path().join("sandbox-ca.pem")).unwrap();
+    let mut profile = other.profile.clone();
+    profile.ca_file = h.profile.ca_file.clone();
+    let report = run_profile(&h.engine, &profile, &other.secrets, None, Default::default()).await;
+
+    assert!(report.ok, "the same engine trusts the file's new CA, not the one it read before: {report:#?}");
+}
