@@ -4,6 +4,7 @@ const COMMANDS: &[&str] = &[
     "app_info",
     "app_ready",
     "keychain_status",
+    "sandbox_set_credentials",
     "profiles_list",
     "profiles_get",
     "profiles_validate",

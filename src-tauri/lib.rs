@@ -62,6 +62,7 @@ pub fn run() {
             commands::app::app_info,
             commands::app::app_ready,
             commands::app::keychain_status,
+            commands::app::sandbox_set_credentials,
             commands::profiles::profiles_list,
             commands::profiles::profiles_get,
             commands::profiles::profiles_validate,

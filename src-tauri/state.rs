@@ -11,19 +11,27 @@
 //! The sandbox starts only when a profile needs it: the first profile list while the Sandbox profile does
 //! not exist yet, or reading or running that profile (so its URLs are current). It listens on free ports
 //! (`TOKENHOP_SANDBOX_PORT` fixes them), its control endpoint wants its per-process token. Its RSA keys, up to
-//! seconds of CPU, are generated after `app_ready` if it is running by then, else when first needed. Its
-//! demo client secrets go to the secret store's session layer only: never the keychain, never a file. A
+//! seconds of CPU, are generated after `app_ready` if it is running by then, else when first needed. A
 //! user's own profile named "Sandbox" is never overwritten: the sandbox's profile then takes another name.
+//!
+//! The user switches the Sandbox profile between client secrets and client certificates
+//! ([`AppState::set_sandbox_credentials`]). For certificates the sandbox is started anew serving certificate
+//! bindings (`SandboxConfig::x509`): IAS over TLS, XSUAA's certificate host, a CA of its own whose certificate (no
+//! key) is written to the config dir for the profile's `ca_file`. The choice is the profile's own `client_auth`, so
+//! it outlives a restart of the app. The demo client secrets, certificates and keys go to the secret store's
+//! session layer only: never the keychain, never a file.
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
+use tokenhop_core::app_info::SandboxCredentials;
 use tokenhop_core::browser;
 use tokenhop_core::diagnose::code;
 use tokenhop_core::history::{HistoryStore, RunRecord, SessionHistory};
 use tokenhop_core::http::{HttpClient, HttpConfig};
-use tokenhop_core::profile::{file::parse_profile, slugify, Profile, ProfileError, ProfileStore};
+use tokenhop_core::profile::file::{parse_profile, write_atomic, Overwrite};
+use tokenhop_core::profile::{slugify, ClientAuth, Profile, ProfileError, ProfileStore};
 use tokenhop_core::secrets::{EnvOverrides, KeychainStatus, Layered, SecretError, SecretKind};
 use tokenhop_core::{Engine, RunReport, Secret};
 use tokenhop_sandbox::{Sandbox, SandboxConfig};
@@ -45,6 +53,9 @@ pub const SANDBOX_PORT_ENV: &str = "TOKENHOP_SANDBOX_PORT";
 /// sign-in is still kept): for benchmarks of the interactive chain.
 pub const FRESH_SIGN_IN_ENV: &str = "TOKENHOP_FRESH_SIGN_IN";
 
+/// The CA certificate of a sandbox serving certificate bindings, in the config dir, for its profile's `ca_file`.
+pub const SANDBOX_CA_FILE: &str = "sandbox-ca.pem";
+
 /// The slug under which the wizard keeps secrets before the profile is saved.
 pub const DRAFT_SLUG: &str = "__draft__";
 
@@ -58,11 +69,19 @@ pub struct LastRun {
     pub report: RunReport,
 }
 
-/// The running sandbox and the slug of its profile.
+/// The running sandbox and its profile.
 pub struct SandboxHandle {
     pub slug: String,
     sandbox: Sandbox,
+    credentials: SandboxCredentials,
     secrets_installed: OnceLock<()>,
+}
+
+/// The sandbox behind the Sandbox profile: not started yet, running, or unable to start (then no Sandbox profile).
+enum SandboxSlot {
+    NotStarted,
+    Running(Arc<SandboxHandle>),
+    Failed,
 }
 
 pub struct AppState {
@@ -79,7 +98,8 @@ pub struct AppState {
     session_history: Mutex<SessionHistory>,
     /// The run history on disk: no tokens, no secrets; the user can turn it off.
     pub history: HistoryStore,
-    sandbox: OnceCell<Option<SandboxHandle>>,
+    /// Held while the sandbox starts or is replaced, so that everyone else waits for that.
+    sandbox: tokio::sync::Mutex<SandboxSlot>,
 }
 
 impl AppState {
@@ -103,7 +123,7 @@ impl AppState {
             engine: OnceCell::new(),
             running: Mutex::new(None),
             last_run: Mutex::new(None),
-            sandbox: OnceCell::new(),
+            sandbox: tokio::sync::Mutex::new(SandboxSlot::NotStarted),
         }
     }
 
@@ -185,7 +205,7 @@ impl AppState {
     pub async fn ready_to_use(&self, slug: &str) {
         if self.sandbox_slug() == Some(slug) {
             if let Some(handle) = self.sandbox().await {
-                self.ensure_sandbox_secrets(handle).await;
+                self.ensure_sandbox_secrets(&handle).await;
             }
         }
     }
@@ -202,21 +222,26 @@ impl AppState {
     /// The sandbox profile's slug once the sandbox is up; `None` if it is disabled or could not start.
     /// The first caller starts it; everyone else waits for that start.
     pub async fn sandbox_ready(&self) -> Option<&str> {
-        self.sandbox().await.map(|h| h.slug.as_str())
+        self.sandbox().await?;
+        self.sandbox_slug()
     }
 
     /// If the sandbox is running, puts its secrets in the session and generates its keys (for after the
-    /// first paint). It does not start it: that waits until a profile needs it.
+    /// first paint). It does not start it, nor wait for its start: that waits until a profile needs it.
     pub async fn warm_up_sandbox(&self) {
-        if let Some(Some(handle)) = self.sandbox.get() {
-            self.ensure_sandbox_secrets(handle).await;
+        let running = match self.sandbox.try_lock().as_deref() {
+            Ok(SandboxSlot::Running(handle)) => Some(handle.clone()),
+            _ => None,
+        };
+        if let Some(handle) = running {
+            self.ensure_sandbox_secrets(&handle).await;
             if let Err(e) = handle.sandbox.generate_keys().await {
                 tracing::warn!(error = %e, "the sandbox has no signing keys; its runs will fail");
             }
         }
     }
 
-    /// The sandbox's demo client secrets, in the session layer only (once).
+    /// The sandbox's demo client secrets (and certificates), in the session layer only (once per sandbox).
     async fn ensure_sandbox_secrets(&self, handle: &SandboxHandle) {
         let secrets = self.secrets().await;
         handle.secrets_installed.get_or_init(|| {
@@ -226,23 +251,105 @@ impl AppState {
         });
     }
 
-    async fn sandbox(&self) -> Option<&SandboxHandle> {
-        self.sandbox.get_or_init(|| async { self.start_sandbox().await }).await.as_ref()
+    /// The running sandbox, started with the profile's last choice of credentials if nobody started it yet.
+    async fn sandbox(&self) -> Option<Arc<SandboxHandle>> {
+        let mut slot = self.sandbox.lock().await;
+        if let SandboxSlot::NotStarted = *slot {
+            *slot = match self.start_sandbox(self.chosen_credentials()).await {
+                Some(handle) => SandboxSlot::Running(Arc::new(handle)),
+                None => SandboxSlot::Failed,
+            };
+        }
+        match &*slot {
+            SandboxSlot::Running(handle) => Some(handle.clone()),
+            _ => None,
+        }
     }
 
-    async fn start_sandbox(&self) -> Option<SandboxHandle> {
-        let (name, _) = self.sandbox_profile.as_ref()?;
-        let sandbox = match start_on_preferred_port(sandbox_config_from_env()).await {
+    /// The credentials the Sandbox profile on disk uses: the user's last choice.
+    fn chosen_credentials(&self) -> SandboxCredentials {
+        let slug = self.sandbox_slug().unwrap_or_default();
+        match self.profiles.get(slug) {
+            Ok(Profile { ias: Some(ias), .. }) if ias.client_auth == ClientAuth::X509 => {
+                SandboxCredentials::Certificates
+            }
+            _ => SandboxCredentials::Secrets,
+        }
+    }
+
+    /// Switches the Sandbox profile's IAS and XSUAA clients to client secrets or to client certificates (mutual
+    /// TLS, XSUAA at its certificate host). A sandbox serving the other kind is replaced by a new one, so the
+    /// profile's cached sign-in (which only the old sandbox knew) is forgotten; with no run going, since runs
+    /// talk to the sandbox being replaced. Returns the profile's slug.
+    pub async fn set_sandbox_credentials(&self, credentials: SandboxCredentials) -> Result<String, AppError> {
+        let no_sandbox = || {
+            AppError::new(
+                code::APP_NO_SANDBOX,
+                "The built-in sandbox is not running, so its profile cannot be switched.",
+                "Start TokenHop without TOKENHOP_NO_SANDBOX=1; if the sandbox could not start, the log says why.",
+            )
+        };
+        self.sandbox().await.ok_or_else(no_sandbox)?;
+        let mut slot = self.sandbox.lock().await;
+        if let SandboxSlot::Running(current) = &*slot {
+            if current.credentials == credentials {
+                return Ok(current.slug.clone());
+            }
+        }
+        if self.running.lock().unwrap_or_else(|p| p.into_inner()).is_some()
+            || !self.matrix.lock().unwrap_or_else(|p| p.into_inner()).is_empty()
+        {
+            return Err(AppError::new(
+                code::APP_SANDBOX_BUSY,
+                "A run is going, and it talks to the sandbox that switching would replace.",
+                "Switch when the run has finished, or cancel it first.",
+            ));
+        }
+        let replacement = Arc::new(self.start_sandbox(credentials).await.ok_or_else(no_sandbox)?);
+        let replaced = std::mem::replace(&mut *slot, SandboxSlot::Running(replacement.clone()));
+        drop(slot);
+        // Its ports close now, unless a command still holds it for a moment: then when that lets go.
+        if let SandboxSlot::Running(old) = replaced {
+            if let Ok(old) = Arc::try_unwrap(old) {
+                old.sandbox.shutdown().await;
+            }
+        }
+        let secrets = self.secrets().await;
+        if let Err(e) = secrets.sign_out(&replacement.slug) {
+            tracing::warn!(error = %e, "the Sandbox profile's cached sign-in could not be forgotten; the next run signs in again");
+        }
+        self.ensure_sandbox_secrets(&replacement).await;
+        Ok(replacement.slug.clone())
+    }
+
+    /// Starts a sandbox for the Sandbox profile, serving `credentials`, and writes the profile for it (and, for
+    /// certificates, its CA for the profile's `ca_file`). `None`, logged, when it cannot.
+    async fn start_sandbox(&self, credentials: SandboxCredentials) -> Option<SandboxHandle> {
+        let (name, slug) = self.sandbox_profile.as_ref()?;
+        let x509 = credentials == SandboxCredentials::Certificates;
+        let sandbox = match start_on_preferred_port(sandbox_config_from_env(x509)).await {
             Ok(s) => s,
             Err(e) => {
                 tracing::warn!(error = %e, "the sandbox could not start; the Sandbox profile is not available");
                 return None;
             }
         };
-        match upsert_profile(&self.profiles, &sandbox.profile_toml(name)) {
-            Ok(slug) => {
-                tracing::info!(urls = ?sandbox.urls(), "sandbox started");
-                Some(SandboxHandle { slug, sandbox, secrets_installed: OnceLock::new() })
+        let toml = match sandbox.ca_pem() {
+            None => sandbox.profile_toml(name),
+            Some(pem) => {
+                let ca_file = self.profiles.config_dir().join(SANDBOX_CA_FILE);
+                if let Err(e) = write_atomic(&ca_file, pem.as_bytes(), Overwrite::Replace) {
+                    tracing::warn!(error = %e, path = %ca_file.display(), "the sandbox's CA could not be written");
+                    return None;
+                }
+                sandbox.x509_profile_toml(name, &ca_file.display().to_string())
+            }
+        };
+        match upsert_profile(&self.profiles, &toml) {
+            Ok(written) => {
+                debug_assert_eq!(&written, slug, "the sandbox profile's name was chosen for this slug");
+                tracing::info!(urls = ?sandbox.urls(), ?credentials, "sandbox started");
+                Some(SandboxHandle { slug: written, sandbox, credentials, secrets_installed: OnceLock::new() })
             }
             Err(e) => {
                 tracing::warn!(error = %e, "the Sandbox profile could not be written");
@@ -259,11 +366,12 @@ fn detect_secrets() -> (Layered, KeychainStatus) {
     Layered::detect(EnvOverrides::none())
 }
 
-/// The default sandbox on free ports, or the environment's base port; and its auto sign-in user.
-fn sandbox_config_from_env() -> SandboxConfig {
+/// The default sandbox (serving certificate bindings if `x509`) on free ports or the environment's base port; and
+/// its auto sign-in user.
+fn sandbox_config_from_env(x509: bool) -> SandboxConfig {
     let base_port = std::env::var(SANDBOX_PORT_ENV).ok().and_then(|p| p.parse().ok());
     let auto_sign_in = std::env::var(SANDBOX_AUTO_SIGN_IN_ENV).ok().filter(|u| !u.trim().is_empty());
-    SandboxConfig { base_port, auto_sign_in, ..SandboxConfig::default() }
+    SandboxConfig { base_port, auto_sign_in, x509, ..SandboxConfig::default() }
 }
 
 /// The first of [`SANDBOX_PROFILE_NAMES`] whose file is free or already the sandbox's.
@@ -298,7 +406,8 @@ async fn start_on_preferred_port(config: SandboxConfig) -> Result<Sandbox, token
     }
 }
 
-/// Puts the sandbox's demo client secrets in the session layer of `secrets`, under the profile `slug`.
+/// Puts the sandbox's demo client secrets, and for a sandbox serving certificate bindings its demo clients'
+/// certificates and keys, in the session layer of `secrets`, under the profile `slug`.
 fn install_sandbox_secrets(secrets: &Layered, slug: &str, sandbox: &Sandbox) -> Result<(), SecretError> {
     let config = sandbox.config();
     secrets.set_for_session(slug, SecretKind::IasClientSecret, &Secret::new(config.ias_client_secret.as_str()))?;
@@ -309,6 +418,23 @@ fn install_sandbox_secrets(secrets: &Layered, slug: &str, sandbox: &Sandbox) -> 
             SecretKind::EntraClientSecret,
             &Secret::new(config.entra_client_secret.as_str()),
         )?;
+    }
+    let clients = [
+        (&config.ias_client_id, SecretKind::IasClientCertificate, SecretKind::IasClientKey),
+        (&config.xsuaa_client_id, SecretKind::XsuaaClientCertificate, SecretKind::XsuaaClientKey),
+    ];
+    for (client_id, certificate_kind, key_kind) in clients {
+        match sandbox.demo_client_certificate(client_id) {
+            Some(demo) => {
+                secrets.set_for_session(slug, certificate_kind, &Secret::new(demo.certificate))?;
+                secrets.set_for_session(slug, key_kind, &Secret::new(demo.key))?;
+            }
+            // A sandbox of client secrets: a previous sandbox's certificates are of no use any more.
+            None => {
+                secrets.forget_for_session(slug, certificate_kind)?;
+                secrets.forget_for_session(slug, key_kind)?;
+            }
+        }
     }
     Ok(())
 }
@@ -402,33 +528,144 @@ mod tests {
         }
     }
 
+    /// An app state on `dir` whose keychain is `keychain` (a store the test looks inside), as the probe leaves it.
+    fn state_with_keychain(dir: &Path, keychain: &std::sync::Arc<MemoryStore>) -> AppState {
+        let state = AppState::with_profiles(ProfileStore::open(dir).unwrap(), dir);
+        let secrets = Layered::new(EnvOverrides::none(), Some(Box::new(SharedStore(keychain.clone()))));
+        let status = KeychainStatus { available: true, reason: None, detail: None };
+        assert!(state.secrets.set((secrets, status)).is_ok(), "the keychain of a new state is not probed yet");
+        state
+    }
+
+    /// Every file under `dir`, read as text (lossily), with its path.
+    fn files_under(dir: &Path) -> Vec<(std::path::PathBuf, String)> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                out.extend(files_under(&path));
+            } else {
+                out.push((path.clone(), String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned()));
+            }
+        }
+        out
+    }
+
+    const CERTIFICATE_KINDS: [SecretKind; 4] = [
+        SecretKind::IasClientCertificate,
+        SecretKind::IasClientKey,
+        SecretKind::XsuaaClientCertificate,
+        SecretKind::XsuaaClientKey,
+    ];
+
+    /// Where each of the sandbox's demo secrets and certificates would come from.
+    fn sources(state: &AppState, slug: &str, kinds: &[SecretKind]) -> Vec<SecretSource> {
+        let secrets = &state.secrets.get().unwrap().0;
+        kinds.iter().map(|kind| secrets.source(slug, *kind).unwrap()).collect()
+    }
+
     #[tokio::test]
-    async fn sandbox_secrets_go_to_the_session_never_the_keychain() {
+    async fn sandbox_secrets_and_keys_go_to_the_session_never_the_keychain_or_a_file() {
         use tokenhop_core::secrets::SecretStore as _;
         let dir = TempConfig::new("secrets");
-        let store = ProfileStore::open(&dir.0).unwrap();
         let keychain = std::sync::Arc::new(MemoryStore::new());
-        let secrets = Layered::new(EnvOverrides::none(), Some(Box::new(SharedStore(keychain.clone()))));
-        let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+        let state = state_with_keychain(&dir.0, &keychain);
+        let slug = state.sandbox_ready().await.expect("the sandbox starts").to_owned();
+        state.ready_to_use(&slug).await;
+        let secrets_sandbox = state.sandbox().await.unwrap();
+        let demo_secret = secrets_sandbox.sandbox.config().ias_client_secret.clone();
+        let secret_kinds = [SecretKind::IasClientSecret, SecretKind::XsuaaClientSecret];
+        assert_eq!(sources(&state, &slug, &secret_kinds), [SecretSource::Session; 2], "secrets in the session only");
+        let ias = state.secrets().await.get(&slug, SecretKind::IasClientSecret).unwrap().unwrap();
+        assert_eq!(ias.expose_secret(), demo_secret, "the run needs the sandbox's own secret");
 
-        let slug = upsert_profile(&store, &sandbox.profile_toml(SANDBOX_PROFILE_NAMES[0])).unwrap();
-        install_sandbox_secrets(&secrets, &slug, &sandbox).unwrap();
+        state.set_sandbox_credentials(SandboxCredentials::Certificates).await.unwrap();
 
+        assert_eq!(sources(&state, &slug, &CERTIFICATE_KINDS), [SecretSource::Session; 4], "certificates too");
+        let key = state.secrets().await.get(&slug, SecretKind::XsuaaClientKey).unwrap().unwrap();
+        assert!(key.expose_secret().contains("PRIVATE KEY"), "a PEM key, as a binding carries it");
         for kind in SecretKind::ALL {
             assert!(keychain.get(&slug, kind).unwrap().is_none(), "the keychain must not receive the sandbox's {kind}");
         }
-        for kind in [SecretKind::IasClientSecret, SecretKind::XsuaaClientSecret] {
-            assert_eq!(
-                secrets.source(&slug, kind).unwrap(),
-                SecretSource::Session,
-                "{kind} must live in the session only"
-            );
+        for (path, text) in files_under(&dir.0) {
+            assert!(!text.contains(&demo_secret), "no secret may reach {}", path.display());
+            assert!(!text.contains("PRIVATE KEY"), "no private key may reach {}", path.display());
         }
-        let ias = secrets.get(&slug, SecretKind::IasClientSecret).unwrap().unwrap();
-        assert_eq!(ias.expose_secret(), sandbox.config().ias_client_secret, "the run needs the sandbox's own secret");
-        let file = std::fs::read_to_string(store.path_of(&slug)).unwrap();
-        assert!(!file.contains(&sandbox.config().ias_client_secret), "no secret may reach the profile file");
-        sandbox.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn the_sandbox_profile_switches_to_certificates_and_keeps_the_choice_over_a_restart() {
+        let dir = TempConfig::new("switch");
+        let keychain = std::sync::Arc::new(MemoryStore::new());
+        let state = state_with_keychain(&dir.0, &keychain);
+        let slug = state.sandbox_ready().await.expect("the sandbox starts").to_owned();
+        let before = state.profiles.get(&slug).unwrap();
+        assert_eq!((before.ias.unwrap().client_auth, before.ca_file), (ClientAuth::Post, None), "secrets first");
+        let old_xsuaa = state.sandbox().await.unwrap().sandbox.urls().xsuaa.clone();
+
+        assert_eq!(state.set_sandbox_credentials(SandboxCredentials::Certificates).await.unwrap(), slug);
+
+        let switched = state.profiles.get(&slug).unwrap();
+        let handle = state.sandbox().await.unwrap();
+        let (ias, xsuaa) = (switched.ias.as_ref().unwrap(), switched.xsuaa.as_ref().unwrap());
+        assert_eq!((ias.client_auth, xsuaa.client_auth), (ClientAuth::X509, ClientAuth::X509));
+        assert!(ias.url.starts_with("https://"), "IAS over TLS: {}", ias.url);
+        assert_eq!(xsuaa.cert_url, handle.sandbox.urls().xsuaa_cert, "XSUAA at its certificate host");
+        let ca_file = dir.0.join(SANDBOX_CA_FILE);
+        assert_eq!(switched.ca_file.as_deref(), Some(ca_file.to_str().unwrap()), "the sandbox CA to trust");
+        assert_eq!(std::fs::read_to_string(&ca_file).unwrap(), handle.sandbox.ca_pem().unwrap(), "the running CA");
+        let facts = |kind| {
+            let pem = state.secrets.get().unwrap().0.get(&slug, kind).unwrap().expect("a demo certificate");
+            tokenhop_core::certificate::facts(pem.expose_secret(), std::time::SystemTime::now()).unwrap()
+        };
+        assert!(facts(SecretKind::XsuaaClientCertificate).subject.contains(&handle.sandbox.config().xsuaa_client_id));
+        assert!(facts(SecretKind::IasClientCertificate).issuer.contains("TokenHop Sandbox CA"));
+        let old_address = old_xsuaa.trim_start_matches("http://").to_owned();
+        let connected = tokio::net::TcpStream::connect(&old_address).await;
+        assert!(connected.is_err(), "the replaced sandbox is stopped, its ports closed: {old_address}");
+        drop(handle);
+
+        // A new start of the app: a new sandbox, serving certificates again, and a new CA in the same file.
+        let restarted = state_with_keychain(&dir.0, &keychain);
+        assert_eq!(restarted.sandbox_ready().await, Some(slug.as_str()));
+        let after = restarted.profiles.get(&slug).unwrap();
+        let new_handle = restarted.sandbox().await.unwrap();
+        assert_eq!(new_handle.credentials, SandboxCredentials::Certificates, "the user's choice outlives a restart");
+        assert_eq!(after.xsuaa.unwrap().cert_url, new_handle.sandbox.urls().xsuaa_cert, "the new certificate host");
+        assert_eq!(std::fs::read_to_string(&ca_file).unwrap(), new_handle.sandbox.ca_pem().unwrap(), "the new CA");
+
+        assert_eq!(restarted.set_sandbox_credentials(SandboxCredentials::Secrets).await.unwrap(), slug);
+        let back = restarted.profiles.get(&slug).unwrap();
+        assert_eq!((back.ias.unwrap().client_auth, back.ca_file), (ClientAuth::Post, None));
+        assert_eq!((back.xsuaa.as_ref().unwrap().client_auth, back.xsuaa.unwrap().cert_url), (ClientAuth::Post, None));
+        assert_eq!(sources(&restarted, &slug, &CERTIFICATE_KINDS), [SecretSource::Missing; 4], "old keys forgotten");
+    }
+
+    #[tokio::test]
+    async fn the_sandbox_is_not_switched_under_a_run() {
+        let dir = TempConfig::new("busy");
+        let state = state_with_keychain(&dir.0, &std::sync::Arc::new(MemoryStore::new()));
+        let slug = state.sandbox_ready().await.expect("the sandbox starts").to_owned();
+        let before = std::fs::read_to_string(state.profiles.path_of(&slug)).unwrap();
+        *state.running.lock().unwrap() = Some(CancellationToken::new());
+
+        let refused = state.set_sandbox_credentials(SandboxCredentials::Certificates).await.unwrap_err();
+
+        assert_eq!(refused.code, code::APP_SANDBOX_BUSY.as_str());
+        assert_eq!(std::fs::read_to_string(state.profiles.path_of(&slug)).unwrap(), before, "the profile is unchanged");
+        assert_eq!(state.sandbox().await.unwrap().credentials, SandboxCredentials::Secrets, "the same sandbox runs");
+    }
+
+    #[tokio::test]
+    async fn without_the_sandbox_there_is_nothing_to_switch() {
+        let dir = TempConfig::new("no-sandbox");
+        let state = state_with_keychain(&dir.0, &std::sync::Arc::new(MemoryStore::new()));
+        let state = AppState { sandbox_profile: None, ..state };
+
+        let refused = state.set_sandbox_credentials(SandboxCredentials::Certificates).await.unwrap_err();
+
+        assert_eq!(refused.code, code::APP_NO_SANDBOX.as_str());
+        assert!(files_under(&dir.0).is_empty(), "nothing is written: {:?}", files_under(&dir.0));
     }
 
     #[test]
@@ -448,7 +685,11 @@ mod tests {
     #[test]
     fn the_sandbox_listens_on_free_ports_unless_told_otherwise() {
         std::env::remove_var(SANDBOX_PORT_ENV);
-        assert_eq!(sandbox_config_from_env().base_port, None, "no fixed ports another program could hold or expect");
+        assert_eq!(
+            sandbox_config_from_env(false).base_port,
+            None,
+            "no fixed ports another program could hold or expect"
+        );
     }
 
     #[tokio::test]
@@ -456,7 +697,10 @@ mod tests {
         let dir = TempConfig::new("not-started");
         let state = AppState::with_profiles(ProfileStore::open(&dir.0).unwrap(), &dir.0);
         state.warm_up_sandbox().await;
-        assert!(state.sandbox.get().is_none(), "the sandbox starts only when a profile needs it");
+        assert!(
+            matches!(*state.sandbox.lock().await, SandboxSlot::NotStarted),
+            "the sandbox starts only when a profile needs it"
+        );
     }
 
     #[test]

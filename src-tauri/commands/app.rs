@@ -1,12 +1,13 @@
-//! The app itself: its version, whether the keychain works, the sandbox profile, and the "ready" mark
-//! the start-up benchmark reads.
+//! The app itself: its version, whether the keychain works, the sandbox profile and its credentials, and the
+//! "ready" mark the start-up benchmark reads.
 
 use std::sync::OnceLock;
 use std::time::Instant;
 
 use serde::Deserialize;
 use tauri::{AppHandle, Manager, State};
-use tokenhop_core::app_info::{AppInfo, SandboxInfo};
+use tokenhop_core::app_info::{AppInfo, SandboxCredentials, SandboxInfo};
+use tokenhop_core::profile::Profile;
 use tokenhop_core::secrets::KeychainStatus;
 
 use crate::state::AppState;
@@ -63,6 +64,18 @@ pub fn app_info(state: State<'_, AppState>) -> Result<AppInfo, AppError> {
 #[tracing::instrument(skip_all)]
 pub async fn keychain_status(state: State<'_, AppState>) -> Result<KeychainStatus, AppError> {
     Ok(state.keychain().await.clone())
+}
+
+/// Switches the Sandbox profile between client secrets and client certificates (mutual TLS, XSUAA at its
+/// certificate host); answers the profile as it now is. The demo certificates and keys stay in Rust.
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub async fn sandbox_set_credentials(
+    state: State<'_, AppState>,
+    credentials: SandboxCredentials,
+) -> Result<Profile, AppError> {
+    let slug = state.set_sandbox_credentials(credentials).await?;
+    Ok(state.profiles.get(&slug)?)
 }
 
 /// The UI is interactive: logs the time since the process started (the start-up benchmark greps stderr),

@@ -1,6 +1,8 @@
 //! Exports of the last run (Postman, curl, `.http`, `.env`). Client secrets are read from the secret store
 //! only when the user ticked "Include client secrets", and then never cross to the webview: files and the
-//! clipboard are written from here, and only a text without secrets is returned to JavaScript.
+//! clipboard are written from here, and only a text without secrets is returned to JavaScript. Likewise a
+//! certificate client's certificate and private key are written beside a saved curl script only when the user
+//! ticked "Write the client certificates" (curl reads them from files; nothing else ever writes a key).
 
 use std::path::{Path, PathBuf};
 
@@ -8,7 +10,8 @@ use serde::Serialize;
 use tauri::{State, WebviewWindow};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 use tokenhop_core::diagnose::code;
-use tokenhop_core::export::{self, ExportFile, ExportFormat, ExportOptions, ExportSecrets};
+use tokenhop_core::draft_secrets::OnlyKinds;
+use tokenhop_core::export::{self, ExportCertificates, ExportFile, ExportFormat, ExportOptions, ExportSecrets};
 use tokenhop_core::secrets::{Layered, SecretKind};
 
 use crate::dialogs;
@@ -19,7 +22,7 @@ use crate::AppError;
 #[tauri::command]
 #[tracing::instrument(skip_all)]
 pub async fn export_render(state: State<'_, AppState>, format: ExportFormat) -> Result<String, AppError> {
-    Ok(joined(render(&state, state.secrets().await, format, false)?))
+    Ok(joined(render(&state, state.secrets().await, format, Include::default())?))
 }
 
 /// Puts the export on the clipboard, with the client secrets if asked for; they stay on this side.
@@ -31,7 +34,8 @@ pub async fn export_copy(
     format: ExportFormat,
     include_secrets: bool,
 ) -> Result<(), AppError> {
-    let text = joined(render(&state, state.secrets().await, format, include_secrets)?);
+    let include = Include { secrets: include_secrets, client_certificates: false };
+    let text = joined(render(&state, state.secrets().await, format, include)?);
     window.clipboard().write_text(text).map_err(|e| {
         AppError::new(
             code::EXPORT_CLIPBOARD,
@@ -47,7 +51,8 @@ pub struct Saved {
 }
 
 /// Asks where to save (a native dialog), then writes the export there (0600); Postman's environment goes next
-/// to the collection. `None` when the user cancelled.
+/// to the collection, a curl script's client certificates and keys (when asked for) beside the script. `None`
+/// when the user cancelled.
 #[tauri::command]
 #[tracing::instrument(skip_all)]
 pub async fn export_save(
@@ -55,8 +60,10 @@ pub async fn export_save(
     state: State<'_, AppState>,
     format: ExportFormat,
     include_secrets: bool,
+    write_client_certs: bool,
 ) -> Result<Option<Saved>, AppError> {
-    let mut files = render(&state, state.secrets().await, format, include_secrets)?;
+    let include = Include { secrets: include_secrets, client_certificates: write_client_certs };
+    let mut files = render(&state, state.secrets().await, format, include)?;
     let extension = Path::new(&files[0].file_name).extension().and_then(|e| e.to_str()).unwrap_or("txt").to_owned();
     let Some(path) = dialogs::save_path(&window, "Export the tokens", &files[0].file_name, &extension).await else {
         return Ok(None);
@@ -70,11 +77,18 @@ fn joined(files: Vec<ExportFile>) -> String {
     files.into_iter().map(|f| f.contents).collect::<Vec<_>>().join("\n")
 }
 
+/// What an export takes from the secret store besides the run: each only on the user's explicit request.
+#[derive(Debug, Default, Clone, Copy)]
+struct Include {
+    secrets: bool,
+    client_certificates: bool,
+}
+
 fn render(
     state: &AppState,
     secrets: &Layered,
     format: ExportFormat,
-    include_secrets: bool,
+    include: Include,
 ) -> Result<Vec<ExportFile>, AppError> {
     let last = state.last_run.lock().unwrap_or_else(|p| p.into_inner());
     let Some(LastRun { profile, slug, secret_kinds, report }) = last.as_ref() else {
@@ -85,7 +99,7 @@ fn render(
         ));
     };
     let mut options = ExportOptions::new(time::OffsetDateTime::now_utc());
-    if include_secrets {
+    if include.secrets {
         // Only the secrets the run itself could use: a draft's export gets no secret it was not given.
         let get = |kind| match secret_kinds.contains(&kind) {
             true => secrets.get(slug, kind),
@@ -96,6 +110,18 @@ fn render(
             ias: get(SecretKind::IasClientSecret)?,
             xsuaa: get(SecretKind::XsuaaClientSecret)?,
         });
+    }
+    if include.client_certificates {
+        if format != ExportFormat::Curl {
+            return Err(AppError::new(
+                code::EXPORT_CLIENT_CERTS_CURL_ONLY,
+                "Only the curl export writes client certificates: its script passes them to --cert and --key.",
+                "Choose curl, or leave \"Write the client certificates\" off; Postman and .http clients keep certificates in their own settings.",
+            ));
+        }
+        // As with secrets: only the certificates the run itself could use.
+        let store = OnlyKinds::new(secrets, secret_kinds.clone());
+        options.client_certificates = Some(ExportCertificates::from_store(&store, slug, profile)?);
     }
     Ok(export::render(format, profile, report, &options)?)
 }

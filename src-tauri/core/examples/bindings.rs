@@ -10,7 +10,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use tokenhop_core::app_info::AppInfo;
+use tokenhop_core::app_info::{AppInfo, SandboxCredentials};
 use tokenhop_core::certificate::CertificateFacts;
 use tokenhop_core::compare::RunComparison;
 use tokenhop_core::entra::cache::SignedInUser;
@@ -26,6 +26,7 @@ fn export_all(dir: PathBuf) -> Result<(), ExportError> {
     let cfg = Config::new().with_out_dir(dir);
     // app
     AppInfo::export_all(&cfg)?;
+    SandboxCredentials::export_all(&cfg)?;
     KeychainStatus::export_all(&cfg)?;
     // profiles and secrets
     ProfileList::export_all(&cfg)?;

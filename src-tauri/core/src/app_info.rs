@@ -3,7 +3,7 @@
 //! The shell fills it in (`app_info`); it lives here, beside the engine's other types that cross to the UI, so
 //! that its TypeScript binding is generated with theirs. It holds no behaviour.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 /// The answer of the shell's `app_info` command.
@@ -21,4 +21,14 @@ pub struct AppInfo {
 pub struct SandboxInfo {
     /// The profile's slug.
     pub profile: String,
+}
+
+/// How the built-in Sandbox profile's IAS and XSUAA clients authenticate; the user switches between the two.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum SandboxCredentials {
+    /// Client secrets, as BTP's default bindings carry them.
+    Secrets,
+    /// Client certificates over mutual TLS, as X.509 bindings carry them (XSUAA at its certificate host).
+    Certificates,
 }

@@ -218,16 +218,19 @@ impl Sandbox {
         self.shared.pki.as_ref()?.issue_client(client_id, not_before, valid).ok()
     }
 
+    /// A new certificate from the sandbox CA for a demo client, valid for a week from a minute ago, and its key:
+    /// what an X.509 binding of that client carries. `None` without `x509`.
+    pub fn demo_client_certificate(&self, client_id: &str) -> Option<ClientCredential> {
+        let not_before = SystemTime::now() - Duration::from_secs(60);
+        self.issue_client_certificate(client_id, not_before, DEMO_CERTIFICATE_LIFETIME)
+    }
+
     /// An X.509 service key of a demo client (`ias_client_id` or `xsuaa_client_id`), as BTP hands it out: a new
     /// certificate from the sandbox CA and its key. `None` without `x509` or for another client.
     pub fn x509_service_key(&self, client_id: &str) -> Option<serde_json::Value> {
         let config = &self.shared.config;
         let urls = &self.shared.urls;
-        let credential = self.issue_client_certificate(
-            client_id,
-            SystemTime::now() - Duration::from_secs(60),
-            DEMO_CERTIFICATE_LIFETIME,
-        )?;
+        let credential = self.demo_client_certificate(client_id)?;
         if client_id == config.xsuaa_client_id {
             Some(serde_json::json!({ "credentials": {
                 "clientid": client_id, "credential-type": "x509", "certificate": credential.certificate, "key": credential.key,

@@ -16,6 +16,7 @@ import type { Progress } from "./bindings/Progress";
 import type { RunComparison } from "./bindings/RunComparison";
 import type { RunRecord } from "./bindings/RunRecord";
 import type { RunReport } from "./bindings/RunReport";
+import type { SandboxCredentials } from "./bindings/SandboxCredentials";
 import type { SecretKind } from "./bindings/SecretKind";
 import type { SecretSource } from "./bindings/SecretSource";
 import type { ServiceKeyView } from "./bindings/ServiceKeyView";
@@ -71,6 +72,9 @@ export interface StartTimings {
   rendered: number;
 }
 export const appReady = (timings: StartTimings) => call<void>("app_ready", { timings });
+/** Switches the built-in Sandbox profile between client secrets and client certificates; the profile as it now is. */
+export const sandboxSetCredentials = (credentials: SandboxCredentials) =>
+  call<Profile>("sandbox_set_credentials", { credentials });
 
 // ---- profiles ----
 export const profilesList = (query?: string) => call<ProfileList>("profiles_list", { query });
@@ -145,8 +149,9 @@ export const exportRender = (format: ExportFormat) => call<string>("export_rende
 export const exportCopy = (format: ExportFormat, includeSecrets: boolean) =>
   call<void>("export_copy", { format, includeSecrets });
 /** Opens a save dialog (on the Rust side) and writes the export; `null` when cancelled. */
-export const exportSave = (format: ExportFormat, includeSecrets: boolean) =>
-  call<{ files: string[] } | null>("export_save", { format, includeSecrets });
+/** `writeClientCerts`: a curl export also writes the certificate clients' certificates and private keys beside it. */
+export const exportSave = (format: ExportFormat, includeSecrets: boolean, writeClientCerts = false) =>
+  call<{ files: string[] } | null>("export_save", { format, includeSecrets, writeClientCerts });
 
 // ---- clipboard (a plugin, also over IPC) ----
 export async function copyText(text: string): Promise<void> {

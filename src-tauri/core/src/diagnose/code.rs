@@ -49,6 +49,8 @@ codes! {
 
     // app
     APP_HTTP_CLIENT = "app.http_client";
+    APP_NO_SANDBOX = "app.no_sandbox";
+    APP_SANDBOX_BUSY = "app.sandbox_busy";
 
     // certificate
     CERTIFICATE_ENCRYPTED_KEY = "certificate.encrypted_key";

@@ -83,6 +83,11 @@ impl Layered {
         self.session.set(profile, kind, value)
     }
 
+    /// Forgets a value kept for this session only; the keychain's stays.
+    pub fn forget_for_session(&self, profile: &str, kind: SecretKind) -> Result<(), SecretError> {
+        self.session.delete(profile, kind)
+    }
+
     /// Forgets the value in the session and the keychain (the environment is not ours to change).
     pub fn delete(&self, profile: &str, kind: SecretKind) -> Result<(), SecretError> {
         self.session.delete(profile, kind)?;
