@@ -114,6 +114,18 @@ const VIEWS: Array<[string, (page: Page) => Promise<void>]> = [
     },
   ],
   [
+    "sandbox on certificates, export dialog",
+    async (page) => {
+      await page.goto(`${origin}/mock.html?run`);
+      await visible(page, "run-summary");
+      await click(page, "sandbox-credentials-certificates");
+      await page.locator('[data-testid="sandbox-credentials"][data-current="certificates"]').waitFor();
+      await click(page, "export-button");
+      await click(page, "export-format-curl");
+      await visible(page, "export-write-certs");
+    },
+  ],
+  [
     "failed run",
     async (page) => {
       await page.goto(`${origin}/mock.html?run&fail=ias`);

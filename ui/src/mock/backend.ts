@@ -270,6 +270,16 @@ export function createFakeBackend(options: FakeOptions = {}) {
         return options.keychain ?? { available: true };
       case "app_ready":
         return null;
+      case "sandbox_set_credentials": {
+        // As the app rewrites its Sandbox profile: IAS and XSUAA on certificates, XSUAA at its certificate host.
+        const p = profiles.get("sandbox");
+        if (!p?.ias || !p.xsuaa) throw notFound("sandbox");
+        const x509 = args.credentials === "certificates";
+        p.ias.client_auth = x509 ? "x509" : "post";
+        p.xsuaa.client_auth = x509 ? "x509" : "post";
+        p.xsuaa.cert_url = x509 ? fx.XSUAA_URL.replace(".authentication.", ".authentication.cert.") : undefined;
+        return structuredClone(p);
+      }
       case "profiles_list":
         return {
           profiles: [...profiles].map(([s, p]) => summary(s, p)),
@@ -327,7 +337,7 @@ export function createFakeBackend(options: FakeOptions = {}) {
         return null;
       case "secrets_certificate":
         // Public facts only, as the real command returns them; a mock certificate exists once "stored".
-        return secrets.has(`${slug}/${args.kind}`)
+        return secrets.has(`${slug}/${args.kind}`) || slug === "sandbox"
           ? {
               subject: "CN=sb-demo!t1, OU=TokenHop Sandbox Clients",
               issuer: "CN=TokenHop Sandbox CA",
@@ -411,7 +421,12 @@ export function createFakeBackend(options: FakeOptions = {}) {
       case "export_copy":
         return null;
       case "export_save":
-        return { files: [`/home/ada/acme.${args.format}`] };
+        return {
+          files: [
+            `/home/ada/acme.${args.format}`,
+            ...(args.writeClientCerts ? ["/home/ada/acme-xsuaa-client.crt", "/home/ada/acme-xsuaa-client.key"] : []),
+          ],
+        };
       case "plugin:clipboard-manager|write_text":
         return null;
       default:

@@ -108,8 +108,35 @@ describe("ProfileView run", () => {
     await fireEvent.click(screen.getByTestId("export-format-curl"));
     await fireEvent.click(screen.getByTestId("export-save"));
     await screen.findByTestId("export-written");
-    expect(backend.callsTo("export_save")[0].args).toEqual({ format: "curl", includeSecrets: false });
+    expect(backend.callsTo("export_save")[0].args).toEqual({ format: "curl", includeSecrets: false, writeClientCerts: false });
+    expect(screen.queryByTestId("export-write-certs"), "a profile of client secrets has no certificate files").toBeNull();
     expect(JSON.stringify(backend.calls)).not.toMatch(/plugin:dialog/);
+  });
+
+  it("writes a certificate client's certificate and key beside a curl script only when asked, and only for curl", async () => {
+    const backend = useFakeBackend();
+    await openSandbox();
+    await fireEvent.click(screen.getByTestId("sandbox-credentials-certificates"));
+    await waitFor(() => expect(screen.getByTestId("sandbox-credentials").dataset.current).toBe("certificates"));
+    await fireEvent.click(screen.getByTestId("run-button"));
+    const exportButton = screen.getByTestId("export-button") as HTMLButtonElement;
+    await waitFor(() => expect(exportButton.disabled).toBe(false));
+    await fireEvent.click(exportButton);
+
+    expect((await screen.findByTestId("export-cert-note")).textContent, "Postman's own place").toMatch(/per host/);
+    await fireEvent.click(screen.getByTestId("export-format-curl"));
+    await fireEvent.click(screen.getByTestId("export-write-certs"));
+    expect(screen.getByTestId("export-warning").textContent).toMatch(/private keys/);
+    await fireEvent.click(screen.getByTestId("export-save"));
+    await screen.findByTestId("export-written");
+    expect(backend.callsTo("export_save")[0].args).toEqual({ format: "curl", includeSecrets: false, writeClientCerts: true });
+
+    // Another format cannot ask for the files, even with the box ticked before.
+    await fireEvent.click(screen.getByTestId("export-format-env"));
+    expect(screen.queryByTestId("export-write-certs")).toBeNull();
+    await fireEvent.click(screen.getByTestId("export-save"));
+    await waitFor(() => expect(backend.callsTo("export_save")).toHaveLength(2));
+    expect(backend.callsTo("export_save")[1].args).toEqual({ format: "env", includeSecrets: false, writeClientCerts: false });
   });
 
   it("copies an export with client secrets on the Rust side, so the page never holds them", async () => {
@@ -125,6 +152,45 @@ describe("ProfileView run", () => {
     expect(backend.callsTo("export_copy")[0].args).toEqual({ format: "curl", includeSecrets: true });
     expect(backend.callsTo("plugin:clipboard-manager|write_text"), "nothing the page copies itself").toEqual([]);
     expect(backend.callsTo("export_render"), "no export text comes to the page").toEqual([]);
+  });
+});
+
+describe("ProfileView sandbox credentials", () => {
+  it("switches the Sandbox profile to client certificates and back, through Rust", async () => {
+    const backend = useFakeBackend();
+    await openSandbox();
+    const choice = screen.getByTestId("sandbox-credentials");
+    expect(choice.dataset.current, "the sandbox starts on client secrets").toBe("secrets");
+    const xsuaaHost = () => within(node("xsuaa")).getByText(/authentication/).textContent;
+    expect(xsuaaHost()).toBe("acme-dev.authentication.eu10.hana.ondemand.com");
+
+    await fireEvent.click(screen.getByTestId("sandbox-credentials-certificates"));
+    await waitFor(() => expect(choice.dataset.current).toBe("certificates"));
+    expect(backend.callsTo("sandbox_set_credentials")[0].args).toEqual({ credentials: "certificates" });
+    expect(xsuaaHost(), "XSUAA is called at its certificate host").toBe("acme-dev.authentication.cert.eu10.hana.ondemand.com");
+
+    await fireEvent.click(screen.getByTestId("profile-tab-settings"));
+    expect(await screen.findByTestId("certificate-ias-client-certificate")).toBeTruthy();
+    expect(await screen.findByTestId("certificate-xsuaa-client-certificate")).toBeTruthy();
+    expect(screen.queryByTestId("secret-xsuaa-client-secret"), "no secret field for a certificate client").toBeNull();
+
+    await fireEvent.click(screen.getByTestId("profile-tab-run"));
+    await fireEvent.click(screen.getByTestId("sandbox-credentials-secrets"));
+    await waitFor(() => expect(screen.getByTestId("sandbox-credentials").dataset.current).toBe("secrets"));
+    expect(xsuaaHost()).toBe("acme-dev.authentication.eu10.hana.ondemand.com");
+  });
+
+  it("cannot be switched while a run is going", async () => {
+    const backend = useFakeBackend({ hold: true });
+    await openSandbox();
+    await fireEvent.click(screen.getByTestId("run-button"));
+    await screen.findByTestId("signin-waiting");
+    const certificates = screen.getByTestId("sandbox-credentials-certificates") as HTMLInputElement;
+    expect(certificates.disabled).toBe(true);
+    backend.release();
+    await screen.findByTestId("run-summary");
+    expect(certificates.disabled).toBe(false);
+    expect(backend.callsTo("sandbox_set_credentials")).toEqual([]);
   });
 });
 
