@@ -226,7 +226,7 @@ fn check_certificate(key: &ServiceKey, out: &mut dyn Write) -> Result<(), Diagno
         facts.subject, facts.issuer, facts.not_after, facts.days_left, facts.sha256_thumbprint
     )
     .map_err(io)?;
-    if facts.expires_soon() {
+    if facts.expires_soon {
         writeln!(
             out,
             "warning: the certificate expires in {} days; create a new service key before then",

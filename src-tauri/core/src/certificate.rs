@@ -21,7 +21,10 @@ use zeroize::Zeroizing;
 use crate::diagnose::{code, Diagnose, Diagnosis};
 use crate::secrets::Secret;
 
-/// Days before `notAfter` from which a certificate is reported as expiring soon.
+/// Days before `notAfter` from which a certificate is reported as expiring soon; for a certificate that lives no
+/// longer than that, half its lifetime instead. BTP issues its managed certificates for 7 days by default (SAP Help,
+/// see docs/fidelity.md): a 14-day warning would be on from the moment one is issued, and a warning that is always on
+/// is not read.
 pub const EXPIRY_WARNING_DAYS: i64 = 14;
 
 /// What the UI shows where a secret field would be: only public facts of the leaf certificate.
@@ -37,19 +40,16 @@ pub struct CertificateFacts {
     /// Whole days from now to `notAfter` (negative once expired).
     #[ts(type = "number")]
     pub days_left: i64,
+    /// Within [`EXPIRY_WARNING_DAYS`] of `notAfter` (or the last half of a shorter lifetime): renew it soon.
+    pub expires_soon: bool,
     /// SHA-256 over the DER certificate, upper-case hex with colons (as the BTP cockpit and browsers show it).
     pub sha256_thumbprint: String,
 }
 
 impl CertificateFacts {
-    /// True within [`EXPIRY_WARNING_DAYS`] of `notAfter`.
-    pub fn expires_soon(&self) -> bool {
-        self.days_left < EXPIRY_WARNING_DAYS
-    }
-
     /// `valid until …, N days left`, with a warning close to the end.
     pub fn validity_sentence(&self) -> String {
-        let warning = if self.expires_soon() {
+        let warning = if self.expires_soon {
             ": renew it soon, then store the new one with `tokenhop-cli profile key`"
         } else {
             ""
@@ -302,13 +302,18 @@ fn facts_of(cert: &X509Certificate<'_>, der: &[u8], now: SystemTime) -> Certific
     let rfc3339 = |t: x509_parser::time::ASN1Time| {
         t.to_datetime().format(&time::format_description::well_known::Rfc3339).unwrap_or_else(|_| t.to_string())
     };
-    let not_after = cert.validity().not_after;
+    let (not_before, not_after) = (cert.validity().not_before, cert.validity().not_after);
+    let seconds_left = not_after.timestamp() - unix(now);
+    let lifetime = not_after.timestamp() - not_before.timestamp();
+    let warning_days = EXPIRY_WARNING_DAYS * 86_400;
+    let warning_window = if lifetime > warning_days { warning_days } else { lifetime / 2 };
     CertificateFacts {
         subject: cert.subject().to_string(),
         issuer: cert.issuer().to_string(),
-        not_before: rfc3339(cert.validity().not_before),
+        not_before: rfc3339(not_before),
         not_after: rfc3339(not_after),
-        days_left: (not_after.timestamp() - unix(now)).div_euclid(86_400),
+        days_left: seconds_left.div_euclid(86_400),
+        expires_soon: seconds_left < warning_window,
         sha256_thumbprint: Sha256::digest(der).iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":"),
     }
 }

@@ -138,7 +138,7 @@ fn certificate_client(
 
 /// The certificate's validity as a check (a warning 14 days ahead).
 fn certificate_check(facts: &crate::certificate::CertificateFacts) -> Check {
-    Check::new("client_certificate", !facts.expires_soon(), facts.validity_sentence())
+    Check::new("client_certificate", !facts.expires_soon, facts.validity_sentence())
 }
 
 /// The signer of `private-key-jwt` clients: the key from the keychain (required) and its certificate (optional

@@ -343,7 +343,8 @@ export function createFakeBackend(options: FakeOptions = {}) {
               issuer: "CN=TokenHop Sandbox CA",
               not_before: "2026-11-01T00:00:00Z",
               not_after: "2026-11-08T00:00:00Z",
-              days_left: 5,
+              days_left: 2,
+              expires_soon: true,
               sha256_thumbprint: "AB:CD",
             }
           : null;

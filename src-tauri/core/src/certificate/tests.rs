@@ -27,7 +27,7 @@ fn a_matching_valid_pair_loads_and_shows_its_public_facts() {
     let id = load_identity(&cert, &Secret::new(key.serialize_pem()), now()).expect("a matching pair loads");
     assert_eq!(id.facts.subject, "CN=sb-app!t42");
     assert_eq!(id.facts.days_left, 29, "valid 30 days from yesterday: 29 left");
-    assert!(!id.facts.expires_soon());
+    assert!(!id.facts.expires_soon);
     assert_eq!(id.facts.sha256_thumbprint.len(), 32 * 3 - 1, "32 hex pairs with colons");
     assert!(!format!("{id:?}").contains("PRIVATE KEY"), "Debug must not show the key");
 }
@@ -64,11 +64,22 @@ fn an_expired_certificate_names_its_not_after() {
 
 #[test]
 fn the_warning_starts_fourteen_days_ahead() {
-    let (soon, _) = issue("soon", now() - Duration::from_secs(86_400), 14);
-    let (later, _) = issue("later", now() - Duration::from_secs(86_400), 16);
-    assert!(facts(&soon, now()).unwrap().expires_soon(), "13 days left warns");
-    assert!(!facts(&later, now()).unwrap().expires_soon(), "15 days left does not");
+    let day = Duration::from_secs(86_400);
+    let (soon, _) = issue("soon", now() - day * 17, 30);
+    let (later, _) = issue("later", now() - day, 16);
+    assert!(facts(&soon, now()).unwrap().expires_soon, "13 days left warns");
+    assert!(!facts(&later, now()).unwrap().expires_soon, "15 days left does not");
     assert!(facts(&soon, now()).unwrap().validity_sentence().contains("renew"));
+}
+
+#[test]
+fn a_short_lived_certificate_warns_in_the_last_half_of_its_life_not_from_its_first_day() {
+    // BTP's managed certificates live 7 days by default.
+    let day = Duration::from_secs(86_400);
+    let (fresh, _) = issue("fresh", now() - day, 7);
+    let (ageing, _) = issue("ageing", now() - day * 4, 7);
+    assert!(!facts(&fresh, now()).unwrap().expires_soon, "6 of 7 days left: no warning yet");
+    assert!(facts(&ageing, now()).unwrap().expires_soon, "3 of 7 days left: renew it soon");
 }
 
 #[test]

@@ -21,6 +21,10 @@ not_after: string,
  */
 days_left: number, 
 /**
+ * Within [`EXPIRY_WARNING_DAYS`] of `notAfter` (or the last half of a shorter lifetime): renew it soon.
+ */
+expires_soon: boolean, 
+/**
  * SHA-256 over the DER certificate, upper-case hex with colons (as the BTP cockpit and browsers show it).
  */
 sha256_thumbprint: string, };
