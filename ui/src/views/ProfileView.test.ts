@@ -173,6 +173,7 @@ describe("ProfileView sandbox credentials", () => {
     expect(await screen.findByTestId("certificate-ias-client-certificate")).toBeTruthy();
     expect(await screen.findByTestId("certificate-xsuaa-client-certificate")).toBeTruthy();
     expect(screen.queryByTestId("secret-xsuaa-client-secret"), "no secret field for a certificate client").toBeNull();
+    expect(screen.getByTestId("profile-settings").textContent).toContain("XSUAA certificate host");
 
     await fireEvent.click(screen.getByTestId("profile-tab-run"));
     await fireEvent.click(screen.getByTestId("sandbox-credentials-secrets"));
