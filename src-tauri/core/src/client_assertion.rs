@@ -126,10 +126,11 @@ impl AssertionSigner {
 }
 
 /// The form fields a client authenticates with: `client_secret`, or a fresh `client_assertion_type` and
-/// `client_assertion` for `token_endpoint`.
+/// `client_assertion` for `token_endpoint`. (The signer, with its key and certificate facts, is boxed: it is the
+/// rarer and much larger of the two.)
 pub enum ClientCredential {
     Secret(Secret),
-    Assertion(AssertionSigner),
+    Assertion(Box<AssertionSigner>),
 }
 
 impl ClientCredential {

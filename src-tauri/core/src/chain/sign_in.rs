@@ -349,5 +349,5 @@ fn entra_credential(engine: &Engine, req: &RunRequest<'_>) -> Result<Option<Clie
         d
     })?;
     let signer = AssertionSigner::new(key, &entra.client_id, Flavor::Entra, engine.clock.clone())?;
-    Ok(Some(ClientCredential::Assertion(signer)))
+    Ok(Some(ClientCredential::Assertion(Box::new(signer))))
 }

@@ -100,7 +100,7 @@ fn the_signer_and_the_credential_never_print_the_key() {
     let signer = signer(Flavor::Entra, true).unwrap();
     let shown = format!("{signer:?}");
     assert!(!shown.contains("PRIVATE KEY"), "Debug must not show the key: {shown}");
-    let fields = ClientCredential::Assertion(signer).form_fields("https://login.example/t/oauth2/v2.0/token").unwrap();
+    let fields = ClientCredential::Assertion(Box::new(signer)).form_fields("https://login.example/t/oauth2/v2.0/token").unwrap();
     assert_eq!(fields[0], ("client_assertion_type", Secret::new(CLIENT_ASSERTION_TYPE)));
     assert!(!format!("{:?}", fields[1]).contains("eyJ"), "the assertion is a Secret: redacted in Debug");
 }
