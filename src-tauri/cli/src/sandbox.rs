@@ -80,6 +80,10 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<ExitCode> {
             "demo signing key, for entra-client-key and ias-client-key (TOKENHOP_ENTRA_CLIENT_KEY, TOKENHOP_IAS_CLIENT_KEY):\n{}",
             demo.key.trim_end()
         );
+        eprintln!(
+            "the IAS application's JSON Web Key Set lists that key as kid {} (for [ias] assertion_kid)",
+            sandbox.private_key_jwt_kid()
+        );
     } else if args.print_profile {
         print!("{}", sandbox.profile_toml("Sandbox"));
         eprintln!("TOKENHOP_IAS_CLIENT_SECRET={}", sandbox.config().ias_client_secret);

@@ -11,9 +11,11 @@
 //! - Entra: `alg` PS256 and `x5t#S256`, the base64url SHA-256 thumbprint of the certificate registered on the app
 //!   (Microsoft's page; an older version said RS256 and a SHA-1 `x5t`);
 //! - IAS: `alg` RS256, the algorithm every OpenID provider supports (IAS documents none for client assertions;
-//!   its discovery lists only RS256 for its own tokens), and `x5t#S256` when the certificate is stored. IAS
-//!   verifies the signature with the keys of the JSON Web Key Set URI its application trusts (SAP Help
-//!   "Configure JWT for OAuth Client Authentication", *Configure Trust by URI*).
+//!   its discovery lists only RS256 for its own tokens), `x5t#S256` when the certificate is stored, and `kid` when
+//!   the profile names one (`[ias] assertion_kid`). IAS verifies the signature with the keys of the JSON Web Key Set
+//!   URI its application trusts (SAP Help "Configure JWT for OAuth Client Authentication", *Configure Trust by
+//!   URI*); it does not document how it picks the key, and OpenID Connect Core §10.1 requires a `kid` when the set
+//!   holds several.
 //!
 //! The key stays in [`Secret`]s and the assertion is one too: it is never logged, and the recorded request shows
 //! `***` for it ([`crate::token_response::record`]). Signing is `jsonwebtoken`; its `EncodingKey` lives only for
@@ -50,6 +52,8 @@ pub struct AssertionSigner {
     key: SigningKey,
     client_id: String,
     flavor: Flavor,
+    /// The `kid` header, when the profile names the key.
+    kid: Option<String>,
     clock: Clock,
 }
 
@@ -58,6 +62,7 @@ impl std::fmt::Debug for AssertionSigner {
         f.debug_struct("AssertionSigner")
             .field("client_id", &self.client_id)
             .field("flavor", &self.flavor)
+            .field("kid", &self.kid)
             .field("key", &self.key)
             .finish()
     }
@@ -87,7 +92,13 @@ impl AssertionSigner {
                  beside its key entra-client-key.",
             ));
         }
-        Ok(Self { key, client_id: client_id.to_owned(), flavor, clock })
+        Ok(Self { key, client_id: client_id.to_owned(), flavor, kid: None, clock })
+    }
+
+    /// Names the signing key by `kid` in the header too (the key's ID in the JSON Web Key Set the service trusts).
+    pub fn with_kid(mut self, kid: Option<&str>) -> Self {
+        self.kid = kid.map(str::to_owned);
+        self
     }
 
     /// The public facts of the certificate, when one is stored (the UI shows them, the run checks them).
@@ -104,6 +115,7 @@ impl AssertionSigner {
         });
         header.typ = Some("JWT".into());
         header.x5t_s256 = self.key.x5t_s256.clone();
+        header.kid = self.kid.clone();
         let claims = Claims {
             iss: &self.client_id,
             sub: &self.client_id,

@@ -60,7 +60,8 @@ fn note_assertion_at_ias(mut d: Diagnosis, request: &TokenRequest) -> Diagnosis 
             " This request authenticated with a client assertion (private-key-jwt): IAS verifies it with the keys of the \
              JSON Web Key Set URI under the application's Client Authentication → JSON Web Tokens (Configure Trust by \
              URI). Check that this key's public half is in that set, that the profile's client ID is the application's, \
-             and this computer's clock.",
+             and this computer's clock. If the set holds several keys, name this one's `kid` in the profile's \
+             `[ias] assertion_kid`.",
         );
     }
     d

@@ -163,7 +163,8 @@ fn assertion_signer(engine: &Engine, req: &RunRequest<'_>, service: Service) -> 
         d.message = format!("{} client assertion key: {}", service.name(), d.message);
         d
     })?;
-    AssertionSigner::new(key, client_id.unwrap_or_default(), Flavor::Ias, engine.clock.clone())
+    let kid = req.profile.ias.as_ref().filter(|_| service == Service::Ias).and_then(|i| i.assertion_kid.as_deref());
+    Ok(AssertionSigner::new(key, client_id.unwrap_or_default(), Flavor::Ias, engine.clock.clone())?.with_kid(kid))
 }
 
 /// No key stored for a `private-key-jwt` client.

@@ -250,6 +250,7 @@ mod tests {
             token_format: TokenFormat::Jwt,
             scope: Some("openid".into()),
             resource: None,
+            assertion_kid: None,
         }
     }
 

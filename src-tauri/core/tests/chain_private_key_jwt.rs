@@ -90,6 +90,20 @@ async fn a_key_ias_does_not_trust_is_refused_at_the_ias_hop() {
 }
 
 #[tokio::test]
+async fn the_profiles_key_id_names_the_ias_key_in_the_assertion() {
+    let mut h = start_pkjwt().await;
+    h.profile.ias.as_mut().unwrap().assertion_kid = Some(h.sandbox.private_key_jwt_kid());
+    let report = h.run().await;
+    assert!(report.ok, "IAS finds the key by the kid its key set lists: {report:#?}");
+
+    // A kid the key set does not hold: IAS cannot pick the key, whatever signed the assertion.
+    h.profile.ias.as_mut().unwrap().assertion_kid = Some("rotated-away".into());
+    let d = failed_at(&h.run().await, Step::Ias).clone();
+    assert_eq!(d.code, "ias.invalid_client", "{d:?}");
+    assert!(d.hint.contains("assertion_kid"), "the hint names the setting: {}", d.hint);
+}
+
+#[tokio::test]
 async fn an_assertion_signed_by_a_clock_ten_minutes_behind_is_out_of_its_window_at_entra() {
     let mut h = start_pkjwt().await;
     h.engine.clock = Arc::new(|| SystemTime::now() - Duration::from_secs(600));

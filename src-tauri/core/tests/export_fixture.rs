@@ -54,6 +54,7 @@ pub fn profile(ias_auth: ClientAuth, xsuaa_auth: ClientAuth) -> Profile {
             token_format: TokenFormat::Jwt,
             scope: None,
             resource: None,
+            assertion_kid: None,
         }),
         xsuaa: Some(XsuaaConfig {
             url: "https://acme-dev.authentication.eu10.hana.ondemand.com".into(),

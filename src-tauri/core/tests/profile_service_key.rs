@@ -217,3 +217,28 @@ fn an_x509_key_sets_client_auth_and_cert_url_and_hands_back_certificate_and_key(
     assert_eq!(profile.xsuaa.as_ref().unwrap().client_auth, ClientAuth::Post);
     assert_eq!(applied.secrets.len(), 1);
 }
+
+#[test]
+fn an_ias_key_id_stays_with_client_assertions_and_goes_with_them() {
+    let mut profile = base_profile();
+    apply_service_key(&mut profile, parse_service_key(IAS_BINDING).unwrap());
+    let ias = profile.ias.as_mut().unwrap();
+    ias.client_auth = ClientAuth::PrivateKeyJwt;
+    ias.assertion_kid = Some("tokenhop-2026".into());
+
+    // A rotated secret binding: the user's private-key-jwt choice, and its key ID, stay.
+    apply_service_key(&mut profile, parse_service_key(IAS_BINDING).unwrap());
+    assert_eq!(profile.ias.as_ref().unwrap().assertion_kid.as_deref(), Some("tokenhop-2026"));
+
+    // A certificate binding switches to x509, where a key ID means nothing: it goes.
+    let x509 = IAS_BINDING
+        .replace(
+            "\"clientsecret\": \"pCghfbrLudwzXM2fPq7YSIhujAmpHj_I0DeMKHKRAqs=\",",
+            "\"certificate\": \"-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END CERTIFICATE-----\",\"key\": \"-----BEGIN RSA PRIVATE KEY-----\\nMIIE\\n-----END RSA PRIVATE KEY-----\",",
+        )
+        .replace("\"SECRET\"", "\"X509_GENERATED\"");
+    apply_service_key(&mut profile, parse_service_key(&x509).unwrap());
+    let ias = profile.ias.as_ref().unwrap();
+    assert_eq!((ias.client_auth, ias.assertion_kid.as_deref()), (ClientAuth::X509, None));
+    assert!(validate(&profile).iter().all(|e| e.field != "ias.assertion_kid"), "{:?}", validate(&profile));
+}

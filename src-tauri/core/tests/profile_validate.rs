@@ -98,6 +98,22 @@ fn each_broken_field_is_reported_by_name_with_a_fix() {
             "urn:sap:identity",
         ),
         (
+            "IAS key ID with a client secret",
+            |p| p.ias.as_mut().unwrap().assertion_kid = Some("tokenhop-2026".into()),
+            "ias.assertion_kid",
+            "private-key-jwt",
+        ),
+        (
+            "IAS key ID blank",
+            |p| {
+                let ias = p.ias.as_mut().unwrap();
+                ias.client_auth = tokenhop_core::profile::ClientAuth::PrivateKeyJwt;
+                ias.assertion_kid = Some(" tokenhop-2026".into());
+            },
+            "ias.assertion_kid",
+            "kid",
+        ),
+        (
             "XSUAA token endpoint pasted",
             |p| {
                 p.xsuaa.as_mut().unwrap().url =

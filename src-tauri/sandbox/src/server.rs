@@ -255,6 +255,12 @@ impl Sandbox {
         ClientCredential { certificate: keys.client_certificate.clone(), key: keys.client.private_pem.clone() }
     }
 
+    /// The `kid` under which the IAS application's trusted JSON Web Key Set lists [`Self::private_key_jwt_credential`]'s
+    /// key: what a profile's `[ias] assertion_kid` names.
+    pub fn private_key_jwt_kid(&self) -> String {
+        self.shared.keys().client.kid.clone()
+    }
+
     /// A key and certificate that no service here trusts: "signed with the wrong key".
     pub fn unregistered_key_credential(&self) -> ClientCredential {
         let keys = self.shared.keys();

@@ -57,6 +57,7 @@ export class WizardState {
     token_format: "jwt" as TokenFormat,
     scope: "",
     resource: "",
+    assertion_kid: "",
   });
   xsuaa = $state({
     enabled: false,
@@ -135,6 +136,9 @@ export class WizardState {
         token_format: this.ias.token_format,
         scope: this.ias.scope.trim() || undefined,
         resource: this.ias.resource.trim() || undefined,
+        // A key ID only names the key of client assertions.
+        assertion_kid:
+          this.ias.client_auth === "private-key-jwt" ? this.ias.assertion_kid.trim() || undefined : undefined,
       };
     }
     if (this.xsuaa.enabled) {
@@ -163,7 +167,13 @@ export class WizardState {
       username: p.entra.username ?? "",
       scopes: p.entra.scopes.join(" "),
     });
-    if (p.ias) Object.assign(this.ias, { ...p.ias, scope: p.ias.scope ?? "", resource: p.ias.resource ?? "" });
+    if (p.ias)
+      Object.assign(this.ias, {
+        ...p.ias,
+        scope: p.ias.scope ?? "",
+        resource: p.ias.resource ?? "",
+        assertion_kid: p.ias.assertion_kid ?? "",
+      });
     if (p.xsuaa) {
       const x = p.xsuaa;
       Object.assign(this.xsuaa, {

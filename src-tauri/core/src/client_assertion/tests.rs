@@ -73,6 +73,17 @@ fn an_ias_assertion_is_rs256() {
 }
 
 #[test]
+fn a_key_id_goes_in_the_header_only_when_the_profile_names_one() {
+    let endpoint = "https://login.example/t/oauth2/v2.0/token";
+    let named = signer(Flavor::Ias, true).unwrap().with_kid(Some("tokenhop-2026")).sign(endpoint).unwrap();
+    let (header, _) = decode(&named, jsonwebtoken::Algorithm::RS256);
+    assert_eq!(header.kid.as_deref(), Some("tokenhop-2026"));
+    assert!(header.x5t_s256.is_some(), "the certificate's thumbprint stays beside it");
+    let unnamed = signer(Flavor::Ias, true).unwrap().with_kid(None).sign(endpoint).unwrap();
+    assert_eq!(decode(&unnamed, jsonwebtoken::Algorithm::RS256).0.kid, None);
+}
+
+#[test]
 fn every_assertion_has_its_own_jti() {
     let signer = signer(Flavor::Entra, true).unwrap();
     let jti = |s: &AssertionSigner| {
@@ -100,7 +111,8 @@ fn the_signer_and_the_credential_never_print_the_key() {
     let signer = signer(Flavor::Entra, true).unwrap();
     let shown = format!("{signer:?}");
     assert!(!shown.contains("PRIVATE KEY"), "Debug must not show the key: {shown}");
-    let fields = ClientCredential::Assertion(Box::new(signer)).form_fields("https://login.example/t/oauth2/v2.0/token").unwrap();
+    let fields =
+        ClientCredential::Assertion(Box::new(signer)).form_fields("https://login.example/t/oauth2/v2.0/token").unwrap();
     assert_eq!(fields[0], ("client_assertion_type", Secret::new(CLIENT_ASSERTION_TYPE)));
     assert!(!format!("{:?}", fields[1]).contains("eyJ"), "the assertion is a Secret: redacted in Debug");
 }

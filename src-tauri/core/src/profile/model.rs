@@ -190,6 +190,12 @@ pub struct IasConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub resource: Option<String>,
+    /// With `client_auth = "private-key-jwt"`: the `kid` of the signing key in the JSON Web Key Set the IAS
+    /// application trusts, sent in the client assertion's header. Needed when that set holds several keys (OpenID
+    /// Connect Core §10.1); without it the header names the key by its certificate's `x5t#S256` only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub assertion_kid: Option<String>,
 }
 
 /// The subaccount's XSUAA instance (from its service key).

@@ -178,6 +178,7 @@ pub fn parse_service_key(json: &str) -> Result<ServiceKey, ServiceKeyError> {
                 token_format: TokenFormat::Jwt,
                 scope: None,
                 resource: None,
+                assertion_kid: None,
             },
             credential,
             app_tid: text(creds, "app_tid"),
@@ -259,12 +260,17 @@ pub fn apply_service_key(profile: &mut Profile, key: ServiceKey) -> AppliedKey {
         ServiceKey::Ias { config, .. } => {
             let old = profile.ias.take();
             let new = match old.clone() {
-                Some(old) => IasConfig {
-                    client_auth: auth_of(config.client_auth, old.client_auth),
-                    url: config.url,
-                    client_id: config.client_id,
-                    ..old
-                },
+                Some(old) => {
+                    let client_auth = auth_of(config.client_auth, old.client_auth);
+                    IasConfig {
+                        client_auth,
+                        url: config.url,
+                        client_id: config.client_id,
+                        // A key ID only names the key of client assertions.
+                        assertion_kid: old.assertion_kid.clone().filter(|_| client_auth.uses_assertion()),
+                        ..old
+                    }
+                }
                 None => config,
             };
             note("ias.url", old.as_ref().map(|o| o.url.clone()), Some(new.url.clone()));

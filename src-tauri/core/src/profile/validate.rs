@@ -119,6 +119,20 @@ pub fn validate(profile: &Profile) -> Vec<FieldError> {
             &ias.client_id,
             "the client ID of the IAS application (Applications → Client Authentication)",
         ));
+        match ias.assertion_kid.as_deref() {
+            None => {}
+            Some(_) if !ias.client_auth.uses_assertion() => push(Some(FieldError::new(
+                "ias.assertion_kid",
+                "a key ID is only sent with client assertions",
+                "Remove it, or set `client_auth = \"private-key-jwt\"` to sign client assertions with the IAS key.",
+            ))),
+            Some(kid) if kid.trim().is_empty() || kid.trim() != kid => push(Some(FieldError::new(
+                "ias.assertion_kid",
+                "the key ID is empty or has spaces around it",
+                "Copy the `kid` of the signing key from the JSON Web Key Set the IAS application trusts, or remove it.",
+            ))),
+            Some(_) => {}
+        }
         if let Some(resource) = ias.resource.as_deref() {
             if !is_ias_resource(resource) {
                 push(Some(FieldError::new(

@@ -13,4 +13,10 @@ url: string, client_id: string, client_auth: ClientAuth, token_format: TokenForm
 /**
  * `urn:sap:identity:application:provider:name:<name>` to get a token for a dependent API.
  */
-resource?: string, };
+resource?: string, 
+/**
+ * With `client_auth = "private-key-jwt"`: the `kid` of the signing key in the JSON Web Key Set the IAS
+ * application trusts, sent in the client assertion's header. Needed when that set holds several keys (OpenID
+ * Connect Core §10.1); without it the header names the key by its certificate's `x5t#S256` only.
+ */
+assertion_kid?: string, };
