@@ -14,11 +14,12 @@
 //! seconds of CPU, are generated after `app_ready` if it is running by then, else when first needed. A
 //! user's own profile named "Sandbox" is never overwritten: the sandbox's profile then takes another name.
 //!
-//! The user switches the Sandbox profile between client secrets and client certificates
-//! ([`AppState::set_sandbox_credentials`]). For certificates the sandbox is started anew serving certificate
-//! bindings (`SandboxConfig::x509`): IAS over TLS, XSUAA's certificate host, a CA of its own whose certificate (no
-//! key) is written to the config dir for the profile's `ca_file`. The choice is the profile's own `client_auth`, so
-//! it outlives a restart of the app. The demo client secrets, certificates and keys go to the secret store's
+//! The user switches the Sandbox profile between client secrets, client certificates and client assertions
+//! ([`AppState::set_sandbox_credentials`]); the sandbox is started anew for each. For certificates it serves
+//! certificate bindings (`SandboxConfig::x509`): IAS over TLS, XSUAA's certificate host, a CA of its own whose
+//! certificate (no key) is written to the config dir for the profile's `ca_file`. For assertions its Entra app is
+//! confidential and takes the demo key's assertions, as its IAS application does. The choice is the profile's own
+//! `client_auth`, so it outlives a restart of the app. The demo client secrets, certificates and keys go to the secret store's
 //! session layer only: never the keychain, never a file.
 
 use std::collections::HashMap;
@@ -241,11 +242,17 @@ impl AppState {
         }
     }
 
-    /// The sandbox's demo client secrets (and certificates), in the session layer only (once per sandbox).
+    /// The sandbox's demo client secrets (and certificates or keys), in the session layer only (once per sandbox).
     async fn ensure_sandbox_secrets(&self, handle: &SandboxHandle) {
         let secrets = self.secrets().await;
+        // The demo key of client assertions is one of the sandbox's keys: generated off this thread, if not yet.
+        if handle.credentials == SandboxCredentials::Assertions && handle.secrets_installed.get().is_none() {
+            if let Err(e) = handle.sandbox.generate_keys().await {
+                tracing::warn!(error = %e, "the sandbox has no keys; the Sandbox profile's runs will fail");
+            }
+        }
         handle.secrets_installed.get_or_init(|| {
-            if let Err(e) = install_sandbox_secrets(secrets, &handle.slug, &handle.sandbox) {
+            if let Err(e) = install_sandbox_secrets(secrets, &handle.slug, &handle.sandbox, handle.credentials) {
                 tracing::warn!(error = %e, "the Sandbox profile's secrets could not be set; its runs will ask for them");
             }
         });
@@ -269,16 +276,16 @@ impl AppState {
     /// The credentials the Sandbox profile on disk uses: the user's last choice.
     fn chosen_credentials(&self) -> SandboxCredentials {
         let slug = self.sandbox_slug().unwrap_or_default();
-        match self.profiles.get(slug) {
-            Ok(Profile { ias: Some(ias), .. }) if ias.client_auth == ClientAuth::X509 => {
-                SandboxCredentials::Certificates
-            }
+        match self.profiles.get(slug).ok().and_then(|p| p.ias).map(|ias| ias.client_auth) {
+            Some(ClientAuth::X509) => SandboxCredentials::Certificates,
+            Some(ClientAuth::PrivateKeyJwt) => SandboxCredentials::Assertions,
             _ => SandboxCredentials::Secrets,
         }
     }
 
-    /// Switches the Sandbox profile's IAS and XSUAA clients to client secrets or to client certificates (mutual
-    /// TLS, XSUAA at its certificate host). A sandbox serving the other kind is replaced by a new one, so the
+    /// Switches the Sandbox profile's clients to client secrets, client certificates (mutual TLS at IAS and XSUAA,
+    /// XSUAA at its certificate host) or client assertions (Entra and IAS). A sandbox serving another kind is
+    /// replaced by a new one, so the
     /// profile's cached sign-in (which only the old sandbox knew) is forgotten; with no run going, since runs
     /// talk to the sandbox being replaced. Returns the profile's slug.
     pub async fn set_sandbox_credentials(&self, credentials: SandboxCredentials) -> Result<String, AppError> {
@@ -326,8 +333,7 @@ impl AppState {
     /// certificates, its CA for the profile's `ca_file`). `None`, logged, when it cannot.
     async fn start_sandbox(&self, credentials: SandboxCredentials) -> Option<SandboxHandle> {
         let (name, slug) = self.sandbox_profile.as_ref()?;
-        let x509 = credentials == SandboxCredentials::Certificates;
-        let sandbox = match start_on_preferred_port(sandbox_config_from_env(x509)).await {
+        let sandbox = match start_on_preferred_port(sandbox_config_from_env(credentials)).await {
             Ok(s) => s,
             Err(e) => {
                 tracing::warn!(error = %e, "the sandbox could not start; the Sandbox profile is not available");
@@ -335,6 +341,7 @@ impl AppState {
             }
         };
         let toml = match sandbox.ca_pem() {
+            None if credentials == SandboxCredentials::Assertions => sandbox.private_key_jwt_profile_toml(name),
             None => sandbox.profile_toml(name),
             Some(pem) => {
                 let ca_file = self.profiles.config_dir().join(SANDBOX_CA_FILE);
@@ -366,12 +373,18 @@ fn detect_secrets() -> (Layered, KeychainStatus) {
     Layered::detect(EnvOverrides::none())
 }
 
-/// The default sandbox (serving certificate bindings if `x509`) on free ports or the environment's base port; and
-/// its auto sign-in user.
-fn sandbox_config_from_env(x509: bool) -> SandboxConfig {
+/// The default sandbox for `credentials` (serving certificate bindings, or with a confidential Entra app for
+/// assertions) on free ports or the environment's base port; and its auto sign-in user.
+fn sandbox_config_from_env(credentials: SandboxCredentials) -> SandboxConfig {
     let base_port = std::env::var(SANDBOX_PORT_ENV).ok().and_then(|p| p.parse().ok());
     let auto_sign_in = std::env::var(SANDBOX_AUTO_SIGN_IN_ENV).ok().filter(|u| !u.trim().is_empty());
-    SandboxConfig { base_port, auto_sign_in, x509, ..SandboxConfig::default() }
+    SandboxConfig {
+        base_port,
+        auto_sign_in,
+        x509: credentials == SandboxCredentials::Certificates,
+        entra_confidential: credentials == SandboxCredentials::Assertions,
+        ..SandboxConfig::default()
+    }
 }
 
 /// The first of [`SANDBOX_PROFILE_NAMES`] whose file is free or already the sandbox's.
@@ -406,9 +419,15 @@ async fn start_on_preferred_port(config: SandboxConfig) -> Result<Sandbox, token
     }
 }
 
-/// Puts the sandbox's demo client secrets, and for a sandbox serving certificate bindings its demo clients'
-/// certificates and keys, in the session layer of `secrets`, under the profile `slug`.
-fn install_sandbox_secrets(secrets: &Layered, slug: &str, sandbox: &Sandbox) -> Result<(), SecretError> {
+/// Puts the sandbox's demo client secrets in the session layer of `secrets`, under the profile `slug`, and the
+/// certificates and keys that `credentials` needs: the demo clients' X.509 bindings, or the demo key that signs
+/// client assertions. Any other demo certificate or key, a previous sandbox's, is forgotten.
+fn install_sandbox_secrets(
+    secrets: &Layered,
+    slug: &str,
+    sandbox: &Sandbox,
+    credentials: SandboxCredentials,
+) -> Result<(), SecretError> {
     let config = sandbox.config();
     secrets.set_for_session(slug, SecretKind::IasClientSecret, &Secret::new(config.ias_client_secret.as_str()))?;
     secrets.set_for_session(slug, SecretKind::XsuaaClientSecret, &Secret::new(config.xsuaa_client_secret.as_str()))?;
@@ -419,17 +438,28 @@ fn install_sandbox_secrets(secrets: &Layered, slug: &str, sandbox: &Sandbox) -> 
             &Secret::new(config.entra_client_secret.as_str()),
         )?;
     }
-    let clients = [
-        (&config.ias_client_id, SecretKind::IasClientCertificate, SecretKind::IasClientKey),
-        (&config.xsuaa_client_id, SecretKind::XsuaaClientCertificate, SecretKind::XsuaaClientKey),
+    let (ias, xsuaa, entra) = match credentials {
+        SandboxCredentials::Secrets => (None, None, None),
+        SandboxCredentials::Certificates => (
+            sandbox.demo_client_certificate(&config.ias_client_id),
+            sandbox.demo_client_certificate(&config.xsuaa_client_id),
+            None,
+        ),
+        SandboxCredentials::Assertions => {
+            (Some(sandbox.private_key_jwt_credential()), None, Some(sandbox.private_key_jwt_credential()))
+        }
+    };
+    let pairs = [
+        (SecretKind::IasClientCertificate, SecretKind::IasClientKey, ias),
+        (SecretKind::XsuaaClientCertificate, SecretKind::XsuaaClientKey, xsuaa),
+        (SecretKind::EntraClientCertificate, SecretKind::EntraClientKey, entra),
     ];
-    for (client_id, certificate_kind, key_kind) in clients {
-        match sandbox.demo_client_certificate(client_id) {
+    for (certificate_kind, key_kind, demo) in pairs {
+        match demo {
             Some(demo) => {
                 secrets.set_for_session(slug, certificate_kind, &Secret::new(demo.certificate))?;
                 secrets.set_for_session(slug, key_kind, &Secret::new(demo.key))?;
             }
-            // A sandbox of client secrets: a previous sandbox's certificates are of no use any more.
             None => {
                 secrets.forget_for_session(slug, certificate_kind)?;
                 secrets.forget_for_session(slug, key_kind)?;
@@ -642,6 +672,46 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_sandbox_profile_switches_to_client_assertions_at_entra_and_ias() {
+        let dir = TempConfig::new("assertions");
+        let keychain = std::sync::Arc::new(MemoryStore::new());
+        let state = state_with_keychain(&dir.0, &keychain);
+        let slug = state.sandbox_ready().await.expect("the sandbox starts").to_owned();
+        state.set_sandbox_credentials(SandboxCredentials::Certificates).await.unwrap();
+
+        state.set_sandbox_credentials(SandboxCredentials::Assertions).await.unwrap();
+
+        let profile = state.profiles.get(&slug).unwrap();
+        assert!(profile.entra.confidential, "a certificate credential is a confidential app's");
+        assert_eq!(profile.entra.client_auth, Some(ClientAuth::PrivateKeyJwt));
+        let (ias, xsuaa) = (profile.ias.unwrap(), profile.xsuaa.unwrap());
+        assert_eq!((ias.client_auth, xsuaa.client_auth), (ClientAuth::PrivateKeyJwt, ClientAuth::Post));
+        assert_eq!((profile.ca_file, xsuaa.cert_url), (None, None), "no certificate binding any more");
+        let signing = [
+            SecretKind::EntraClientCertificate,
+            SecretKind::EntraClientKey,
+            SecretKind::IasClientCertificate,
+            SecretKind::IasClientKey,
+        ];
+        assert_eq!(sources(&state, &slug, &signing), [SecretSource::Session; 4], "the demo key signs for both");
+        let x509 = [SecretKind::XsuaaClientCertificate, SecretKind::XsuaaClientKey];
+        assert_eq!(sources(&state, &slug, &x509), [SecretSource::Missing; 2], "the X.509 binding is forgotten");
+        let handle = state.sandbox().await.unwrap();
+        let key = state.secrets().await.get(&slug, SecretKind::IasClientKey).unwrap().unwrap();
+        assert_eq!(key.expose_secret(), handle.sandbox.private_key_jwt_credential().key, "the key IAS trusts");
+        for kind in SecretKind::ALL {
+            use tokenhop_core::secrets::SecretStore as _;
+            assert!(keychain.get(&slug, kind).unwrap().is_none(), "the keychain must not receive the sandbox's {kind}");
+        }
+
+        let restarted = state_with_keychain(&dir.0, &keychain);
+        restarted.sandbox_ready().await.expect("the sandbox starts again");
+        let handle = restarted.sandbox().await.unwrap();
+        assert_eq!(handle.credentials, SandboxCredentials::Assertions, "the user's choice outlives a restart");
+        assert!(handle.sandbox.config().entra_confidential);
+    }
+
+    #[tokio::test]
     async fn the_sandbox_is_not_switched_under_a_run() {
         let dir = TempConfig::new("busy");
         let state = state_with_keychain(&dir.0, &std::sync::Arc::new(MemoryStore::new()));
@@ -686,7 +756,7 @@ mod tests {
     fn the_sandbox_listens_on_free_ports_unless_told_otherwise() {
         std::env::remove_var(SANDBOX_PORT_ENV);
         assert_eq!(
-            sandbox_config_from_env(false).base_port,
+            sandbox_config_from_env(SandboxCredentials::Secrets).base_port,
             None,
             "no fixed ports another program could hold or expect"
         );

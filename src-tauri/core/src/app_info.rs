@@ -23,12 +23,16 @@ pub struct SandboxInfo {
     pub profile: String,
 }
 
-/// How the built-in Sandbox profile's IAS and XSUAA clients authenticate; the user switches between the two.
+/// How the built-in Sandbox profile's clients authenticate; the user switches between them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "kebab-case")]
 pub enum SandboxCredentials {
-    /// Client secrets, as BTP's default bindings carry them.
+    /// Client secrets at IAS and XSUAA, as BTP's default bindings carry them.
     Secrets,
-    /// Client certificates over mutual TLS, as X.509 bindings carry them (XSUAA at its certificate host).
+    /// Client certificates over mutual TLS at IAS and XSUAA, as X.509 bindings carry them (XSUAA at its
+    /// certificate host).
     Certificates,
+    /// Client assertions signed with the client's key (`private-key-jwt`) at Entra, a confidential app with a
+    /// certificate credential, and at IAS; XSUAA keeps its secret.
+    Assertions,
 }

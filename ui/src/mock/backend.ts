@@ -271,11 +271,15 @@ export function createFakeBackend(options: FakeOptions = {}) {
       case "app_ready":
         return null;
       case "sandbox_set_credentials": {
-        // As the app rewrites its Sandbox profile: IAS and XSUAA on certificates, XSUAA at its certificate host.
+        // As the app rewrites its Sandbox profile: IAS and XSUAA on certificates (XSUAA at its certificate host),
+        // or Entra (a confidential app) and IAS on client assertions.
         const p = profiles.get("sandbox");
         if (!p?.ias || !p.xsuaa) throw notFound("sandbox");
         const x509 = args.credentials === "certificates";
-        p.ias.client_auth = x509 ? "x509" : "post";
+        const assertions = args.credentials === "assertions";
+        p.entra.confidential = assertions;
+        p.entra.client_auth = assertions ? "private-key-jwt" : undefined;
+        p.ias.client_auth = x509 ? "x509" : assertions ? "private-key-jwt" : "post";
         p.xsuaa.client_auth = x509 ? "x509" : "post";
         p.xsuaa.cert_url = x509 ? fx.XSUAA_URL.replace(".authentication.", ".authentication.cert.") : undefined;
         return structuredClone(p);

@@ -181,6 +181,19 @@ describe("ProfileView sandbox credentials", () => {
     expect(xsuaaHost()).toBe("acme-dev.authentication.eu10.hana.ondemand.com");
   });
 
+  it("switches the Sandbox profile to client assertions at Entra and IAS", async () => {
+    const backend = useFakeBackend();
+    await openSandbox();
+    await fireEvent.click(screen.getByTestId("sandbox-credentials-assertions"));
+    await waitFor(() => expect(screen.getByTestId("sandbox-credentials").dataset.current).toBe("assertions"));
+    expect(backend.callsTo("sandbox_set_credentials")[0].args).toEqual({ credentials: "assertions" });
+
+    await fireEvent.click(screen.getByTestId("profile-tab-settings"));
+    expect(await screen.findByTestId("certificate-ias-client-certificate")).toBeTruthy();
+    expect(await screen.findByTestId("certificate-entra-client-certificate")).toBeTruthy();
+    expect(screen.getByTestId("secret-xsuaa-client-secret"), "XSUAA keeps its secret").toBeTruthy();
+  });
+
   it("cannot be switched while a run is going", async () => {
     const backend = useFakeBackend({ hold: true });
     await openSandbox();

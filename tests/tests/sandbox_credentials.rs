@@ -1,10 +1,12 @@
-//! The Sandbox profile switched to client certificates in the real window: IAS and XSUAA authenticate the demo
-//! clients over mutual TLS, XSUAA at its certificate host, as BTP's X.509 bindings do. The chain must go green with
-//! the certificate checks on both hops, Settings must show the certificates where the secrets were, and no private
-//! key may reach a file or the page. Entra signs in through headless Chromium.
+//! The Sandbox profile switched to other credentials in the real window; Entra signs in through headless Chromium.
 //!
-//! That the certificate host really demands a certificate is checked here too, from outside the app: the same
-//! token request without one is refused in the TLS handshake, so the green chain can only have presented one.
+//! - Client certificates: IAS and XSUAA authenticate the demo clients over mutual TLS, XSUAA at its certificate host,
+//!   as BTP's X.509 bindings do. The chain must go green with the certificate checks on both hops, Settings must
+//!   show the certificates where the secrets were, and no private key may reach a file or the page. That the
+//!   certificate host really demands a certificate is checked from outside the app: the same token request without
+//!   one is refused in the TLS handshake, so the green chain can only have presented one.
+//! - Client assertions: Entra (a confidential app) and IAS take JWTs signed with the demo key; the chain must go
+//!   green on them.
 
 #![cfg(unix)]
 
@@ -25,7 +27,7 @@ fn the_sandbox_switched_to_certificates_runs_the_chain_over_mutual_tls() {
     let app = Launch::default()
         .signing_in_with(&browser)
         .start("the_sandbox_switched_to_certificates_runs_the_chain_over_mutual_tls");
-    let run = app.wait_for_element(RUN_BUTTON, UI_LOADED).expect("the Sandbox profile opens with a Run button");
+    app.wait_for_element(RUN_BUTTON, UI_LOADED).expect("the Sandbox profile opens with a Run button");
     let choice = testid("sandbox-credentials");
     app.wait_for_element(&format!("{choice}[data-current=secrets]"), SHORT).expect("the sandbox starts on secrets");
 
@@ -46,18 +48,7 @@ fn the_sandbox_switched_to_certificates_runs_the_chain_over_mutual_tls() {
     let named = app.find_all(&host).expect("reading the XSUAA node");
     assert_eq!(named.len(), 1, "the XSUAA node names the host the token request goes to ({cert_host})");
 
-    app.click(&run).expect("clicking Run");
-    let finished = wait_for(CHAIN_DONE, "the API node to turn ok", || {
-        if app.find_all(&format!("{}[data-state=ok]", node("api")))?.len() == 1 {
-            return Ok(Some(()));
-        }
-        app.fail_on_failed_hop()?;
-        Ok(None)
-    });
-    app.screenshot("02-chain-done").expect("screenshot of the finished chain");
-    if let Err(err) = finished {
-        panic!("{err:#}\nURLs the app opened: {:?}\nChromium said: {}", browser.opened(), browser.log());
-    }
+    run_to_the_api(&app, &browser);
 
     for step in ["ias", "xsuaa"] {
         app.click(&app.find(&node(step)).expect("the hop's node")).expect("opening the hop");
@@ -95,6 +86,48 @@ fn the_sandbox_switched_to_certificates_runs_the_chain_over_mutual_tls() {
 
     let xsuaa_client = profile["xsuaa"]["client_id"].as_str().expect("XSUAA's client id");
     refused_without_a_certificate(&cert_url, &ca_file, xsuaa_client);
+}
+
+#[test]
+fn the_sandbox_switched_to_client_assertions_signs_in_and_exchanges_with_them() {
+    let browser = HeadlessBrowser::new();
+    let app = Launch::default()
+        .signing_in_with(&browser)
+        .start("the_sandbox_switched_to_client_assertions_signs_in_and_exchanges_with_them");
+    app.wait_for_element(RUN_BUTTON, UI_LOADED).expect("the Sandbox profile opens with a Run button");
+    let choice = testid("sandbox-credentials");
+    app.wait_for_element(&format!("{choice}[data-current=secrets]"), SHORT).expect("the sandbox starts on secrets");
+
+    app.click(&app.find(&testid("sandbox-credentials-assertions")).expect("the assertions choice"))
+        .expect("switching to client assertions");
+    app.wait_for_element(&format!("{choice}[data-current=assertions]"), SHORT).expect("the profile is switched");
+    let profile = sandbox_profile(&app);
+    assert_eq!(profile["entra"]["client_auth"].as_str(), Some("private-key-jwt"), "Entra on assertions: {profile}");
+    assert_eq!(profile["ias"]["client_auth"].as_str(), Some("private-key-jwt"), "IAS on assertions: {profile}");
+
+    run_to_the_api(&app, &browser);
+
+    app.click(&app.find(&node("ias")).expect("the IAS node")).expect("opening the IAS hop");
+    let check = format!("{}[data-step=ias] {}[data-name=client_certificate]", testid("step-detail"), testid("check"));
+    app.wait_for_element(&check, SHORT).expect("the IAS hop shows the signing certificate's validity");
+    app.screenshot("03-ias-assertion").expect("screenshot of the IAS hop");
+    assert_no_private_key_under(&app.config_dir());
+}
+
+/// Clicks Run and waits for the API node to turn ok, failing at once on a failed hop.
+fn run_to_the_api(app: &TestApp, browser: &HeadlessBrowser) {
+    app.click(&app.find(RUN_BUTTON).expect("the Run button")).expect("clicking Run");
+    let finished = wait_for(CHAIN_DONE, "the API node to turn ok", || {
+        if app.find_all(&format!("{}[data-state=ok]", node("api")))?.len() == 1 {
+            return Ok(Some(()));
+        }
+        app.fail_on_failed_hop()?;
+        Ok(None)
+    });
+    app.screenshot("02-chain-done").expect("screenshot of the finished chain");
+    if let Err(err) = finished {
+        panic!("{err:#}\nURLs the app opened: {:?}\nChromium said: {}", browser.opened(), browser.log());
+    }
 }
 
 /// The Sandbox profile as the app wrote it.
