@@ -155,6 +155,19 @@ impl TestApp {
         Ok(())
     }
 
+    /// Waits until the chain's API node is ok ([`crate::wait::CHAIN_DONE`] at most), failing at once, with the
+    /// page, on a failed hop.
+    pub fn wait_for_api_ok(&self) -> Result<()> {
+        let api_ok = format!("{}[data-state=ok]", selectors::chain::node("api"));
+        wait_for(crate::wait::CHAIN_DONE, "the API node to turn ok", || {
+            if self.find_all(&api_ok)?.len() == 1 {
+                return Ok(Some(()));
+            }
+            self.fail_on_failed_hop()?;
+            Ok(None)
+        })
+    }
+
     /// Calls a Tauri command from the page; `Ok(value)` or `Err(AppError JSON)`.
     pub fn invoke(&self, command: &str, args: Value) -> Result<std::result::Result<Value, Value>> {
         self.session().invoke(command, args)

@@ -25,6 +25,8 @@ pub mod wait {
     pub const UI_LOADED: Duration = Duration::from_secs(20);
     /// An element that follows a click.
     pub const SHORT: Duration = Duration::from_secs(10);
+    /// A whole chain: Chromium's start, the sign-in page, the redirect, three exchanges and the API call.
+    pub const CHAIN_DONE: Duration = Duration::from_secs(90);
 }
 
 /// An IAS client secret shaped like a real one, but not the sandbox's: IAS must refuse it.

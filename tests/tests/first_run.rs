@@ -6,16 +6,10 @@
 
 #![cfg(unix)]
 
-use std::time::Duration;
-
 use serde_json::json;
 use tokenhop_e2e::selectors::chain::node;
 use tokenhop_e2e::selectors::chain::RUN_BUTTON;
-use tokenhop_e2e::{wait::UI_LOADED, wait_for, HeadlessBrowser, Launch};
-
-/// Chromium start, sign-in page, redirect, three exchanges and the API call, on a busy 2-core machine.
-const CHAIN_DONE: Duration = Duration::from_secs(90);
-/// The profile view's Run button (`views/ProfileView.svelte`).
+use tokenhop_e2e::{wait::UI_LOADED, HeadlessBrowser, Launch};
 
 #[test]
 fn run_on_the_sandbox_profile_takes_the_chain_to_the_api() {
@@ -28,13 +22,7 @@ fn run_on_the_sandbox_profile_takes_the_chain_to_the_api() {
     app.screenshot("01-sandbox-profile").expect("screenshot of the first window");
 
     app.click(&run).expect("clicking Run");
-    let finished = wait_for(CHAIN_DONE, "the API node to turn ok", || {
-        if app.find_all(&format!("{}[data-state=ok]", node("api")))?.len() == 1 {
-            return Ok(Some(()));
-        }
-        app.fail_on_failed_hop()?;
-        Ok(None)
-    });
+    let finished = app.wait_for_api_ok();
     app.screenshot("02-chain-done").expect("screenshot of the finished chain");
     if let Err(err) = finished {
         let page = browser.opened().first().map(|url| sign_in_page(url)).unwrap_or_default();

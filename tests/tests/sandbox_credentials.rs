@@ -10,16 +10,11 @@
 
 #![cfg(unix)]
 
-use std::path::Path;
-use std::time::Duration;
-
 use serde_json::json;
+use std::path::Path;
 use tokenhop_e2e::selectors::chain::{node, RUN_BUTTON};
 use tokenhop_e2e::selectors::testid;
-use tokenhop_e2e::{wait::SHORT, wait::UI_LOADED, wait_for, HeadlessBrowser, Launch, TestApp};
-
-/// Chromium start, sign-in page, redirect, three exchanges (two over mutual TLS) and the API call.
-const CHAIN_DONE: Duration = Duration::from_secs(90);
+use tokenhop_e2e::{wait::SHORT, wait::UI_LOADED, HeadlessBrowser, Launch, TestApp};
 
 #[test]
 fn the_sandbox_switched_to_certificates_runs_the_chain_over_mutual_tls() {
@@ -27,14 +22,7 @@ fn the_sandbox_switched_to_certificates_runs_the_chain_over_mutual_tls() {
     let app = Launch::default()
         .signing_in_with(&browser)
         .start("the_sandbox_switched_to_certificates_runs_the_chain_over_mutual_tls");
-    app.wait_for_element(RUN_BUTTON, UI_LOADED).expect("the Sandbox profile opens with a Run button");
-    let choice = testid("sandbox-credentials");
-    app.wait_for_element(&format!("{choice}[data-current=secrets]"), SHORT).expect("the sandbox starts on secrets");
-
-    let certificates = app.find(&testid("sandbox-credentials-certificates")).expect("the certificates choice");
-    app.click(&certificates).expect("switching to certificates");
-    app.wait_for_element(&format!("{choice}[data-current=certificates]"), SHORT)
-        .expect("the profile is switched to certificates");
+    switch_the_sandbox_to(&app, "certificates");
     app.screenshot("01-certificates-chosen").expect("screenshot of the switch");
 
     let profile = sandbox_profile(&app);
@@ -94,13 +82,7 @@ fn the_sandbox_switched_to_client_assertions_signs_in_and_exchanges_with_them() 
     let app = Launch::default()
         .signing_in_with(&browser)
         .start("the_sandbox_switched_to_client_assertions_signs_in_and_exchanges_with_them");
-    app.wait_for_element(RUN_BUTTON, UI_LOADED).expect("the Sandbox profile opens with a Run button");
-    let choice = testid("sandbox-credentials");
-    app.wait_for_element(&format!("{choice}[data-current=secrets]"), SHORT).expect("the sandbox starts on secrets");
-
-    app.click(&app.find(&testid("sandbox-credentials-assertions")).expect("the assertions choice"))
-        .expect("switching to client assertions");
-    app.wait_for_element(&format!("{choice}[data-current=assertions]"), SHORT).expect("the profile is switched");
+    switch_the_sandbox_to(&app, "assertions");
     let profile = sandbox_profile(&app);
     assert_eq!(profile["entra"]["client_auth"].as_str(), Some("private-key-jwt"), "Entra on assertions: {profile}");
     assert_eq!(profile["ias"]["client_auth"].as_str(), Some("private-key-jwt"), "IAS on assertions: {profile}");
@@ -114,16 +96,20 @@ fn the_sandbox_switched_to_client_assertions_signs_in_and_exchanges_with_them() 
     assert_no_private_key_under(&app.config_dir());
 }
 
+/// Waits for the Sandbox profile, on client secrets as it starts, and switches it to `credentials`.
+fn switch_the_sandbox_to(app: &TestApp, credentials: &str) {
+    app.wait_for_element(RUN_BUTTON, UI_LOADED).expect("the Sandbox profile opens with a Run button");
+    let choice = testid("sandbox-credentials");
+    app.wait_for_element(&format!("{choice}[data-current=secrets]"), SHORT).expect("the sandbox starts on secrets");
+    let option = app.find(&testid(&format!("sandbox-credentials-{credentials}"))).expect("the choice");
+    app.click(&option).expect("switching the sandbox");
+    app.wait_for_element(&format!("{choice}[data-current={credentials}]"), SHORT).expect("the profile is switched");
+}
+
 /// Clicks Run and waits for the API node to turn ok, failing at once on a failed hop.
 fn run_to_the_api(app: &TestApp, browser: &HeadlessBrowser) {
     app.click(&app.find(RUN_BUTTON).expect("the Run button")).expect("clicking Run");
-    let finished = wait_for(CHAIN_DONE, "the API node to turn ok", || {
-        if app.find_all(&format!("{}[data-state=ok]", node("api")))?.len() == 1 {
-            return Ok(Some(()));
-        }
-        app.fail_on_failed_hop()?;
-        Ok(None)
-    });
+    let finished = app.wait_for_api_ok();
     app.screenshot("02-chain-done").expect("screenshot of the finished chain");
     if let Err(err) = finished {
         panic!("{err:#}\nURLs the app opened: {:?}\nChromium said: {}", browser.opened(), browser.log());

@@ -4,14 +4,10 @@
 
 #![cfg(unix)]
 
-use std::time::Duration;
-
 use serde_json::{json, Value};
 use tokenhop_e2e::selectors::chain::RUN_BUTTON;
-use tokenhop_e2e::{wait::UI_LOADED, wait_for, HeadlessBrowser, Launch, TestApp, SANDBOX_USER};
-
-/// Chromium start, sign-in page, redirect, three exchanges and the API call, on a busy 2-core machine.
-const CHAIN_DONE: Duration = Duration::from_secs(90);
+use tokenhop_e2e::wait::{CHAIN_DONE, UI_LOADED};
+use tokenhop_e2e::{wait_for, HeadlessBrowser, Launch, TestApp, SANDBOX_USER};
 
 /// Clicks Run and waits until the API node is ok and the Entra node says it signed in by `method`.
 fn run_and_wait(app: &TestApp, method: &str) {
