@@ -19,8 +19,8 @@
 //! certificate bindings (`SandboxConfig::x509`): IAS over TLS, XSUAA's certificate host, a CA of its own whose
 //! certificate (no key) is written to the config dir for the profile's `ca_file`. For assertions its Entra app is
 //! confidential and takes the demo key's assertions, as its IAS application does. The choice is the profile's own
-//! `client_auth`, so it outlives a restart of the app. The demo client secrets, certificates and keys go to the secret store's
-//! session layer only: never the keychain, never a file.
+//! `client_auth`, so it outlives a restart of the app. The demo client secrets, certificates and keys go to the
+//! secret store's session layer only: never the keychain, never a file.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -284,10 +284,9 @@ impl AppState {
     }
 
     /// Switches the Sandbox profile's clients to client secrets, client certificates (mutual TLS at IAS and XSUAA,
-    /// XSUAA at its certificate host) or client assertions (Entra and IAS). A sandbox serving another kind is
-    /// replaced by a new one, so the
-    /// profile's cached sign-in (which only the old sandbox knew) is forgotten; with no run going, since runs
-    /// talk to the sandbox being replaced. Returns the profile's slug.
+    /// XSUAA at its certificate host) or client assertions (Entra and IAS). The sandbox is replaced by a new one
+    /// serving them, so the profile's cached sign-in, which only the old one knew, is forgotten; and only with no
+    /// run going, since runs talk to the sandbox being replaced. Returns the profile's slug.
     pub async fn set_sandbox_credentials(&self, credentials: SandboxCredentials) -> Result<String, AppError> {
         let no_sandbox = || {
             AppError::new(
@@ -602,8 +601,7 @@ mod tests {
         let state = state_with_keychain(&dir.0, &keychain);
         let slug = state.sandbox_ready().await.expect("the sandbox starts").to_owned();
         state.ready_to_use(&slug).await;
-        let secrets_sandbox = state.sandbox().await.unwrap();
-        let demo_secret = secrets_sandbox.sandbox.config().ias_client_secret.clone();
+        let demo_secret = state.sandbox().await.unwrap().sandbox.config().ias_client_secret.clone();
         let secret_kinds = [SecretKind::IasClientSecret, SecretKind::XsuaaClientSecret];
         assert_eq!(sources(&state, &slug, &secret_kinds), [SecretSource::Session; 2], "secrets in the session only");
         let ias = state.secrets().await.get(&slug, SecretKind::IasClientSecret).unwrap().unwrap();

@@ -66,8 +66,8 @@ pub async fn keychain_status(state: State<'_, AppState>) -> Result<KeychainStatu
     Ok(state.keychain().await.clone())
 }
 
-/// Switches the Sandbox profile between client secrets and client certificates (mutual TLS, XSUAA at its
-/// certificate host); answers the profile as it now is. The demo certificates and keys stay in Rust.
+/// Switches the Sandbox profile between client secrets, client certificates (mutual TLS, XSUAA at its certificate
+/// host) and client assertions; answers the profile as it now is. The demo certificates and keys stay in Rust.
 #[tauri::command]
 #[tracing::instrument(skip_all)]
 pub async fn sandbox_set_credentials(
