@@ -351,11 +351,11 @@ impl AppState {
                 sandbox.x509_profile_toml(name, &ca_file.display().to_string())
             }
         };
+        // The profile's slug is `slug`: its name was chosen for it.
         match upsert_profile(&self.profiles, &toml) {
-            Ok(written) => {
-                debug_assert_eq!(&written, slug, "the sandbox profile's name was chosen for this slug");
+            Ok(_) => {
                 tracing::info!(urls = ?sandbox.urls(), ?credentials, "sandbox started");
-                Some(SandboxHandle { slug: written, sandbox, credentials, secrets_installed: OnceLock::new() })
+                Some(SandboxHandle { slug: slug.clone(), sandbox, credentials, secrets_installed: OnceLock::new() })
             }
             Err(e) => {
                 tracing::warn!(error = %e, "the Sandbox profile could not be written");

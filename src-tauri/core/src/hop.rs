@@ -41,46 +41,22 @@ pub(crate) async fn send_checked(
         Ok(u) => u,
         Err(e) => return StepOutcome::failed(step, http_failure(service.name(), &e)),
     };
-    let mut checks = Vec::new();
-    let mut client_assertion = None;
-    let (client, secret) = if request.client_assertion {
-        match assertion_signer(engine, req, service) {
-            Ok(signer) => {
-                checks.extend(signer.certificate().map(certificate_check));
-                match signer.sign(&request.url) {
-                    Ok(signed) => client_assertion = Some(signed),
-                    Err(d) => return StepOutcome::failed(step, d),
-                }
-                (net.http.clone(), None)
-            }
-            Err(d) => return StepOutcome::failed(step, d),
-        }
-    } else if request.client_certificate {
-        match certificate_client(engine, net, req, service) {
-            Ok((client, check)) => {
-                checks.push(check);
-                (client, None)
-            }
-            Err(d) => return StepOutcome::failed(step, d),
-        }
-    } else {
-        match req.required_secret(secret_kind(service)) {
-            Ok(s) => (net.http.clone(), Some(s)),
-            Err(d) => return StepOutcome::failed(step, d),
-        }
+    let auth = match authenticate(run, request) {
+        Ok(auth) => auth,
+        Err(d) => return StepOutcome::failed(step, d),
     };
     progress(Progress::Request { step, url: url.to_string() });
     let inputs = Inputs {
-        client_secret: secret.as_ref(),
-        client_assertion: client_assertion.as_ref(),
+        client_secret: auth.secret.as_ref(),
+        client_assertion: auth.assertion.as_ref(),
         assertion: handed.assertion,
         refresh_token: handed.refresh_token,
         zid: handed.zid,
     };
-    let (result, http) = exchange::send(&client, request, &url, &inputs).await;
+    let (result, http) = exchange::send(&auth.client, request, &url, &inputs).await;
     let mut out = StepOutcome::new(step);
     out.http = Some(http);
-    out.checks = checks;
+    out.checks = auth.checks;
     let tokens = match result {
         Ok(t) => t,
         Err(d) => {
@@ -98,6 +74,34 @@ pub(crate) async fn send_checked(
     out
 }
 
+/// How a request authenticates: the client it is sent with, the secret or fresh assertion it carries, and the
+/// checks of the certificate behind it.
+struct Authenticated {
+    client: HttpClient,
+    secret: Option<Secret>,
+    assertion: Option<Secret>,
+    checks: Vec<Check>,
+}
+
+/// The credential `request` needs: a client assertion signed now, the client presenting the certificate, or the
+/// client secret.
+fn authenticate(run: &Run<'_>, request: &TokenRequest) -> Result<Authenticated, Diagnosis> {
+    let Run { engine, net, req, .. } = run;
+    let service = request.service;
+    if request.client_assertion {
+        let signer = assertion_signer(engine, req, service)?;
+        let checks = signer.certificate().map(certificate_check).into_iter().collect();
+        let assertion = signer.sign(&request.url)?;
+        Ok(Authenticated { client: net.http.clone(), secret: None, assertion: Some(assertion), checks })
+    } else if request.client_certificate {
+        let (client, check) = certificate_client(engine, net, req, service)?;
+        Ok(Authenticated { client, secret: None, assertion: None, checks: vec![check] })
+    } else {
+        let secret = req.required_secret(secret_kind(service))?;
+        Ok(Authenticated { client: net.http.clone(), secret: Some(secret), assertion: None, checks: Vec::new() })
+    }
+}
+
 pub(crate) fn step_of(service: Service) -> Step {
     match service {
         Service::Ias => Step::Ias,
@@ -113,7 +117,7 @@ fn secret_kind(service: Service) -> SecretKind {
 }
 
 /// The HTTP client that presents the service's client certificate, once the certificate and key from the
-/// keychain passed their checks, and a check that shows the certificate's validity (warning 14 days ahead).
+/// keychain passed their checks, and a check that shows the certificate's validity ([`certificate_check`]).
 fn certificate_client(
     engine: &Engine,
     net: &Net,
@@ -136,7 +140,7 @@ fn certificate_client(
     Ok((client, check))
 }
 
-/// The certificate's validity as a check (a warning 14 days ahead).
+/// The certificate's validity as a check, failed (a warning) when it expires soon (`CertificateFacts::expires_soon`).
 fn certificate_check(facts: &crate::certificate::CertificateFacts) -> Check {
     Check::new("client_certificate", !facts.expires_soon, facts.validity_sentence())
 }
