@@ -41,12 +41,14 @@ pub async fn send(
     }
 }
 
-/// IAS does not document how it decodes Basic credentials (docs/fidelity.md): when it refuses them, say so.
+/// Basic credentials are form-urlencoded before base64, as IAS asks (docs/fidelity.md): when IAS refuses them,
+/// say so, for a secret that was pasted already encoded.
 fn note_basic_at_ias(mut d: Diagnosis, request: &TokenRequest) -> Diagnosis {
-    if d.code == "ias.invalid_client" && request.service == Service::Ias && request.basic.is_some() {
+    if d.code == "ias.invalid_client" && request.service == Service::Ias && request.basic {
         d.hint.push_str(
-            " This request used HTTP Basic, which TokenHop sends unencoded: IAS does not document whether it URL-decodes \
-             Basic credentials. `client_auth = \"post\"` (the form body, as SAP's libraries send them) avoids the question.",
+            " This request used HTTP Basic, with the client ID and secret form-urlencoded before base64 as IAS asks: \
+             store the secret exactly as IAS showed it, not already encoded. `client_auth = \"post\"` (the form body, \
+             as SAP's libraries send them) needs no encoding at all.",
         );
     }
     d

@@ -13,8 +13,9 @@
 //!   credentials raw and URL-decodes them only when the request carries `X-CF-ENCODED-CREDENTIALS: true`
 //!   (UAA `ClientBasicAuthenticationFilter`). We send them URL-encoded with that header, so client IDs with `!`
 //!   and secrets with `$ + / =` arrive intact.
-//! - `basic` at IAS: IAS does not document whether it URL-decodes Basic credentials, and SAP's security library
-//!   sends them unencoded (`Basic base64(id:secret)`), so we send them as the library does.
+//! - `basic` at IAS: IAS asks for the client ID and secret "encoded using the application/x-www-form-urlencoded
+//!   encoding algorithm" (SAP Help "Configure the Client to Call Identity Authentication JWT Bearer Token"), as
+//!   RFC 6749 §2.3.1 does; no header announces it.
 //! - `x509`: mutual TLS with the binding's client certificate (RFC 8705 §2) and `client_id` in the body, no
 //!   secret, as SAP's token clients send it. XSUAA serves it at the key's `certurl`
 //!   (`https://<subdomain>.authentication.cert.<landscape>`; SAP Help "Implementing Custom Token Retrieval … with
@@ -67,16 +68,6 @@ impl Value {
     }
 }
 
-/// How the client ID and secret are put into `Authorization: Basic`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BasicEncoding {
-    /// `base64(id ":" secret)`, as sent (IAS, as SAP's library sends it).
-    Raw,
-    /// `base64(urlencode(id) ":" urlencode(secret))` (RFC 6749 §2.3.1); the request also carries
-    /// `X-CF-ENCODED-CREDENTIALS: true` so that UAA decodes them.
-    UrlEncoded,
-}
-
 /// A token request as it will cross the wire, with [`Input`]s still symbolic.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenRequest {
@@ -87,8 +78,9 @@ pub struct TokenRequest {
     pub client_id: String,
     /// Extra headers, in order (`X-CF-ENCODED-CREDENTIALS`, `X-zid`).
     pub headers: Vec<(&'static str, Value)>,
-    /// `Some` when the client authenticates with HTTP Basic.
-    pub basic: Option<BasicEncoding>,
+    /// The client authenticates with HTTP Basic ([`basic_header`]); at XSUAA the request also carries
+    /// `X-CF-ENCODED-CREDENTIALS: true` so that UAA decodes the credentials.
+    pub basic: bool,
     /// The client authenticates with its certificate in the TLS handshake (`client_auth = "x509"`): whoever
     /// sends the request needs the certificate and key.
     pub client_certificate: bool,
@@ -169,22 +161,22 @@ impl TokenRequest {
             (ClientAuth::Post, _) => {
                 form.push(("client_id", Value::Input(Input::ClientId)));
                 form.push(("client_secret", Value::Input(Input::ClientSecret)));
-                None
+                false
             }
             (ClientAuth::Basic, Service::Xsuaa) => {
                 headers.insert(0, (CF_ENCODED_CREDENTIALS, Value::text("true")));
-                Some(BasicEncoding::UrlEncoded)
+                true
             }
-            (ClientAuth::Basic, Service::Ias) => Some(BasicEncoding::Raw),
+            (ClientAuth::Basic, Service::Ias) => true,
             (ClientAuth::X509, _) => {
                 form.push(("client_id", Value::Input(Input::ClientId)));
-                None
+                false
             }
             (ClientAuth::PrivateKeyJwt, _) => {
                 form.push(("client_id", Value::Input(Input::ClientId)));
                 form.push(("client_assertion_type", Value::text(CLIENT_ASSERTION_TYPE)));
                 form.push(("client_assertion", Value::Input(Input::ClientAssertion)));
-                None
+                false
             }
         };
         Self {
@@ -215,21 +207,25 @@ impl TokenRequest {
         };
         let mut headers: Vec<(&'static str, String)> =
             self.headers.iter().filter_map(|(k, v)| value(v).map(|v| (*k, v))).collect();
-        if let (Some(encoding), Some(secret)) = (self.basic, inputs.client_secret) {
-            headers.push(("authorization", basic_header(&self.client_id, secret.expose_secret(), encoding)));
+        if let (true, Some(secret)) = (self.basic, inputs.client_secret) {
+            headers.push(("authorization", basic_header(&self.client_id, secret.expose_secret())));
         }
         let form = self.form.iter().filter_map(|(k, v)| value(v).map(|v| (*k, v))).collect();
         Resolved { headers, form }
     }
 }
 
-/// `Basic base64(id ":" secret)`, each part URL-encoded first when `encoding` says so.
-pub fn basic_header(client_id: &str, secret: &str, encoding: BasicEncoding) -> String {
-    let credentials = match encoding {
-        BasicEncoding::Raw => format!("{client_id}:{secret}"),
-        BasicEncoding::UrlEncoded => format!("{}:{}", url_encode(client_id), url_encode(secret)),
-    };
+/// `Basic base64(urlencode(id) ":" urlencode(secret))`, as RFC 6749 §2.3.1 has it and both services ask.
+pub fn basic_header(client_id: &str, secret: &str) -> String {
+    let credentials = format!("{}:{}", url_encode(client_id), url_encode(secret));
     format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(credentials))
+}
+
+impl TokenRequest {
+    /// The request announces its URL-encoded Basic credentials with `X-CF-ENCODED-CREDENTIALS` (XSUAA).
+    pub fn announces_encoded_credentials(&self) -> bool {
+        self.headers.iter().any(|(name, _)| *name == CF_ENCODED_CREDENTIALS)
+    }
 }
 
 /// `application/x-www-form-urlencoded` serialization of one value (WHATWG URL §5.2), what RFC 6749 §2.3.1
@@ -303,12 +299,12 @@ mod tests {
     }
 
     #[test]
-    fn basic_at_ias_is_sent_unencoded_without_the_cf_header() {
+    fn basic_at_ias_is_form_urlencoded_without_the_cf_header() {
         let secret = Secret::new("a+b/c=");
         let wire = TokenRequest::ias_jwt_bearer(&ias(ClientAuth::Basic)).resolve(&inputs(&secret));
         let auth = &wire.headers.iter().find(|(k, _)| *k == "authorization").expect("a Basic header").1;
         let decoded = base64::engine::general_purpose::STANDARD.decode(auth.strip_prefix("Basic ").unwrap()).unwrap();
-        assert_eq!(String::from_utf8(decoded).unwrap(), "9b2f-ias:a+b/c=");
+        assert_eq!(String::from_utf8(decoded).unwrap(), "9b2f-ias:a%2Bb%2Fc%3D", "IAS asks for form-urlencoding");
         assert!(wire.headers.iter().all(|(k, _)| *k != CF_ENCODED_CREDENTIALS), "the CF header is UAA's, not IAS's");
     }
 

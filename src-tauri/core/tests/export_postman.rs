@@ -104,12 +104,14 @@ fn the_collection_replays_the_chain_in_order_with_postmans_oauth2_helper_first()
     assert_eq!(form(ias, "assertion"), Some("{{entra_id_token}}".into()));
     assert_eq!(form(ias, "token_format"), Some("jwt".into()));
     assert_eq!(form(ias, "client_secret"), None, "Basic auth keeps the secret out of the body");
-    // IAS gets unencoded Basic, as the chain sends it: Postman's own Basic Auth helper does exactly that.
-    let auth = &ias["request"]["auth"];
-    assert_eq!(auth["type"], "basic");
-    let basic = |k: &str| auth["basic"].as_array().unwrap().iter().find(|a| a["key"] == k).map(|a| a["value"].clone());
-    assert_eq!(basic("username"), Some("{{ias_client_id}}".into()));
-    assert_eq!(basic("password"), Some("{{ias_client_secret}}".into()));
+    // IAS gets form-urlencoded Basic, as the chain sends it and IAS asks: Postman's own Basic Auth helper does not
+    // encode, so a pre-request script builds the header, and no X-CF header is sent.
+    assert_eq!(ias["request"]["auth"]["type"], "noauth");
+    let basic = script(ias, "prerequest");
+    assert!(basic.contains("formEncode(clientId) + ':' + formEncode(clientSecret)"), "{basic}");
+    assert!(basic.contains("pm.variables.get('ias_client_secret')"), "{basic}");
+    let ias_headers = ias["request"]["header"].as_array().unwrap();
+    assert!(ias_headers.iter().all(|h| h["key"] != "X-CF-ENCODED-CREDENTIALS"), "the CF header is UAA's, not IAS's");
     let test = script(ias, "test");
     assert!(
         test.contains("pm.response.to.have.status(200)") && test.contains("pm.environment.set('ias_' + name"),

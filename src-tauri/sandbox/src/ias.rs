@@ -167,13 +167,14 @@ async fn token(
 /// Client authentication with lockout: the threshold-th consecutive failure locks the client; while it
 /// is locked, every attempt is refused, the right secret included.
 ///
-/// IAS does not document how it decodes Basic credentials, so every reading a client could mean passes: as sent,
-/// or form-urldecoded per RFC 6749 §2.3.1 (docs/fidelity.md).
+/// Basic credentials are form-urldecoded, as RFC 6749 §2.3.1 reads them: IAS asks for the client ID and secret
+/// "encoded using the application/x-www-form-urlencoded encoding algorithm" (SAP Help "Configure the Client to
+/// Call Identity Authentication JWT Bearer Token"; docs/fidelity.md).
 #[allow(clippy::result_large_err)] // built once per request, on the error path
 fn authenticate(shared: &Shared, creds: &ClientCredentials) -> Result<(), Response> {
     let config = &shared.config;
     let failed = || error(StatusCode::UNAUTHORIZED, "invalid_client", "Client authentication failed.");
-    if !creds.id_readings().contains(&config.ias_client_id.as_str()) {
+    if creds.id.as_deref() != Some(config.ias_client_id.as_str()) {
         return Err(failed());
     }
     let id = config.ias_client_id.as_str();
@@ -191,7 +192,7 @@ fn authenticate(shared: &Shared, creds: &ClientCredentials) -> Result<(), Respon
         Some(_) => *lock = Default::default(),
         None => {}
     }
-    if creds.secret_readings().contains(&config.ias_client_secret.as_str()) {
+    if creds.secret.as_deref() == Some(config.ias_client_secret.as_str()) {
         lock.failures = 0;
         return Ok(());
     }

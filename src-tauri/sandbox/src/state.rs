@@ -226,29 +226,9 @@ pub(crate) struct ClientCredentials {
     /// Form-urldecoded, as RFC 6749 §2.3.1 reads Basic credentials (Entra's reading).
     pub id: Option<String>,
     pub secret: Option<String>,
-    /// The Basic credentials exactly as sent (base64-decoded, split at the first `:`), for services that read
-    /// them otherwise: UAA in compatibility mode compares them raw, IAS does not document its reading.
+    /// The Basic credentials exactly as sent (base64-decoded, split at the first `:`), for UAA, which in its
+    /// compatibility mode compares them raw.
     pub basic_raw: Option<(String, String)>,
-}
-
-impl ClientCredentials {
-    /// Every reading of the presented secret a real client could mean: raw and RFC-decoded for Basic, the
-    /// form value for `post`. For services whose Basic decoding is undocumented (IAS).
-    pub fn secret_readings(&self) -> Vec<&str> {
-        let mut out: Vec<&str> = self.secret.as_deref().into_iter().collect();
-        if let Some((_, raw)) = &self.basic_raw {
-            out.push(raw);
-        }
-        out
-    }
-
-    pub fn id_readings(&self) -> Vec<&str> {
-        let mut out: Vec<&str> = self.id.as_deref().into_iter().collect();
-        if let Some((raw, _)) = &self.basic_raw {
-            out.push(raw);
-        }
-        out
-    }
 }
 
 /// Reads client credentials from `Authorization: Basic` or from the form. `Err` for a Basic header that does

@@ -14,7 +14,7 @@
 
 use std::fmt::Write as _;
 
-use crate::token_request::{BasicEncoding, Input, Value};
+use crate::token_request::{Input, Value};
 
 use super::dotenv::quote;
 use super::vars::{ServiceVars, Vars};
@@ -45,11 +45,6 @@ form_encode() {
 # basic_auth ID SECRET: the header line of RFC 6749 §2.3.1 (form-encode each, join with ':', base64).
 basic_auth() {
   printf 'Authorization: Basic %s\n' "$(printf '%s:%s' "$(form_encode "$1")" "$(form_encode "$2")" | base64 | tr -d '\n')"
-}
-
-# basic_auth_raw ID SECRET: the header line with id and secret as they are (join with ':', base64).
-basic_auth_raw() {
-  printf 'Authorization: Basic %s\n' "$(printf '%s:%s' "$1" "$2" | base64 | tr -d '\n')"
 }
 
 # bearer HEADER TOKEN: a header line carrying the token.
@@ -270,14 +265,8 @@ fn step(w: &mut String, prefix: &str, svc: &ServiceVars, assertion: &str, zid_kn
     if request.client_certificate {
         args.push(format!("--cert \"${prefix}_CLIENT_CERT_FILE\" --key \"${prefix}_CLIENT_KEY_FILE\""));
     }
-    match request.basic {
-        Some(BasicEncoding::UrlEncoded) => {
-            args.push(format!("--header @<(basic_auth \"${prefix}_CLIENT_ID\" \"${prefix}_CLIENT_SECRET\")"))
-        }
-        Some(BasicEncoding::Raw) => {
-            args.push(format!("--header @<(basic_auth_raw \"${prefix}_CLIENT_ID\" \"${prefix}_CLIENT_SECRET\")"))
-        }
-        None => {}
+    if request.basic {
+        args.push(format!("--header @<(basic_auth \"${prefix}_CLIENT_ID\" \"${prefix}_CLIENT_SECRET\")"));
     }
     for (name, value) in &request.form {
         match value {

@@ -12,7 +12,7 @@
 
 use std::fmt::Write as _;
 
-use crate::token_request::{basic_header, BasicEncoding, Input, Value};
+use crate::token_request::{basic_header, Input, Value};
 
 use super::vars::{form_encode, ServiceVars, Vars};
 use super::ExportFile;
@@ -62,18 +62,18 @@ pub(super) fn render(vars: &Vars) -> ExportFile {
             continue;
         }
         match (&svc.client_secret, svc.request.basic) {
-            (Some(secret), Some(encoding)) => {
-                let header = basic_header(&svc.client_id, secret.expose_secret(), encoding);
-                let how = match encoding {
-                    BasicEncoding::UrlEncoded => {
-                        "id and secret URL-encoded before base64, as X-CF-ENCODED-CREDENTIALS announces"
-                    }
-                    BasicEncoding::Raw => "id and secret as they are, before base64",
+            (Some(secret), true) => {
+                let header = basic_header(&svc.client_id, secret.expose_secret());
+                let announced = if svc.request.announces_encoded_credentials() {
+                    ", as X-CF-ENCODED-CREDENTIALS announces"
+                } else {
+                    ""
                 };
-                let _ = writeln!(w, "# Basic client authentication, {how}.");
+                let _ =
+                    writeln!(w, "# Basic client authentication, id and secret URL-encoded before base64{announced}.");
                 let _ = writeln!(w, "@{name}_authorization = {header}");
             }
-            (Some(secret), None) => {
+            (Some(secret), false) => {
                 let _ = writeln!(w, "@{name}_client_secret = {}", form_encode(secret.expose_secret()));
             }
             (None, basic) => {
@@ -93,14 +93,10 @@ pub(super) fn render(vars: &Vars) -> ExportFile {
     }
     for (name, env, basic) in notes {
         let _ = writeln!(w, "# {name}_client_secret comes from ${env} (REST Client); in JetBrains, put it in http-client.private.env.json.");
-        match basic {
-            Some(BasicEncoding::UrlEncoded) => {
-                let _ = writeln!(w, "# Basic auth here must be URL-encoded: if the id or secret holds + or %, give their URL-encoded values.");
-            }
-            None => {
-                let _ = writeln!(w, "# It goes into the form body as is: if it holds characters other than letters, digits and -._*, give its form-encoded value.");
-            }
-            Some(BasicEncoding::Raw) => {}
+        if basic {
+            let _ = writeln!(w, "# Basic auth here must be URL-encoded: if the id or secret holds + or %, give their URL-encoded values.");
+        } else {
+            let _ = writeln!(w, "# It goes into the form body as is: if it holds characters other than letters, digits and -._*, give its form-encoded value.");
         }
     }
 
@@ -169,14 +165,14 @@ fn request(w: &mut String, title: &str, name: &str, svc: &ServiceVars, assertion
         }
     }
     match (request.basic, svc.client_secret.is_some()) {
-        (Some(_), true) => {
+        (true, true) => {
             let _ = writeln!(w, "Authorization: {{{{{name}_authorization}}}}");
         }
         // REST Client and JetBrains base64-encode `id:secret` as they are.
-        (Some(_), false) => {
+        (true, false) => {
             let _ = writeln!(w, "Authorization: Basic {{{{{name}_client_id}}}}:{{{{{name}_client_secret}}}}");
         }
-        (None, _) => {}
+        (false, _) => {}
     }
     let body: Vec<String> = request
         .form

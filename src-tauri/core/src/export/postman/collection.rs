@@ -7,7 +7,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::export::vars::{ServiceVars, Vars, POSTMAN_SCHEMA};
-use crate::token_request::{BasicEncoding, Input, Value};
+use crate::token_request::{Input, Value};
 
 use super::scripts;
 
@@ -64,8 +64,6 @@ struct Auth {
     kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     oauth2: Option<Vec<AuthAttribute>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    basic: Option<Vec<AuthAttribute>>,
 }
 
 #[derive(Serialize)]
@@ -116,7 +114,7 @@ fn events(prerequest: Vec<String>, test: Vec<String>) -> Vec<Event> {
     out
 }
 
-const NO_AUTH: Auth = Auth { kind: "noauth", oauth2: None, basic: None };
+const NO_AUTH: Auth = Auth { kind: "noauth", oauth2: None };
 
 pub(super) fn build(vars: &Vars, id: Uuid) -> Collection {
     let mut item = vec![entra_sign_in(vars)];
@@ -235,7 +233,7 @@ fn entra_sign_in(vars: &Vars) -> Item {
         name: "Entra: sign in".into(),
         event: events(vec![], scripts::check_discovery()),
         request: Request {
-            auth: Auth { kind: "oauth2", oauth2: Some(oauth2), basic: None },
+            auth: Auth { kind: "oauth2", oauth2: Some(oauth2) },
             method: "GET",
             header: vec![],
             body: None,
@@ -292,24 +290,20 @@ fn exchange(spec: ExchangeSpec<'_>, set_zid: bool) -> Item {
     }
     let body = request.form.iter().map(|(name, v)| pair(name, &value(v))).collect();
     let (auth, auth_note) = match request.basic {
-        Some(BasicEncoding::UrlEncoded) => {
+        true => {
             prerequest.extend(scripts::basic_auth(p));
+            let why = if request.announces_encoded_credentials() {
+                "announced with `X-CF-ENCODED-CREDENTIALS: true`: XSUAA compares Basic credentials as sent unless that \
+                 header is present"
+            } else {
+                "as IAS asks"
+            };
             (NO_AUTH, format!(
                 "Client authentication: HTTP Basic from `{{{{{p}_client_id}}}}` and `{{{{{p}_client_secret}}}}`, URL-encoded \
-                 before base64 by the pre-request script, and announced with `X-CF-ENCODED-CREDENTIALS: true`: XSUAA \
-                 compares Basic credentials as sent unless that header is present, and Postman's Basic Auth helper does not \
-                 encode them."
+                 before base64 by the pre-request script, {why}; Postman's Basic Auth helper does not encode them."
             ))
         }
-        Some(BasicEncoding::Raw) => {
-            let s = |key, value: String| AuthAttribute { key, value: value.into(), kind: "string" };
-            let basic = vec![s("username", variable(Input::ClientId)), s("password", variable(Input::ClientSecret))];
-            (Auth { kind: "basic", oauth2: None, basic: Some(basic) }, format!(
-                "Client authentication: HTTP Basic from `{{{{{p}_client_id}}}}` and `{{{{{p}_client_secret}}}}` as they are \
-                 (Postman's Basic Auth helper), as TokenHop sends it."
-            ))
-        }
-        None if request.client_assertion => (
+        false if request.client_assertion => (
             NO_AUTH,
             format!(
                 "Client authentication: a client assertion (private_key_jwt) in `{{{{{p}_client_assertion}}}}`: a JWT signed \
@@ -317,7 +311,7 @@ fn exchange(spec: ExchangeSpec<'_>, set_zid: bool) -> Item {
                  TokenHop keeps the key in the keychain and never exports it."
             ),
         ),
-        None => (
+        false => (
             NO_AUTH,
             "Client authentication: `client_id` and `client_secret` in the form body (client_secret_post).".to_owned(),
         ),

@@ -2,12 +2,12 @@
 //! `require('crypto-js')`). Each function returns the script's lines, as the collection's `exec` holds them.
 
 /// Builds `Authorization: Basic …` from `{{<prefix>_client_id}}` and `{{<prefix>_client_secret}}` the way
-/// RFC 6749 §2.3.1 wants: form-urlencode each, join with `:`, base64. Postman's Basic Auth helper skips the
-/// form encoding, which XSUAA decodes when the request says `X-CF-ENCODED-CREDENTIALS: true`.
+/// RFC 6749 §2.3.1 wants, and IAS asks: form-urlencode each, join with `:`, base64. Postman's Basic Auth helper
+/// skips the form encoding. (XSUAA decodes them when the request says `X-CF-ENCODED-CREDENTIALS: true`.)
 pub(super) fn basic_auth(prefix: &str) -> Vec<String> {
     lines(&format!(
         r#"// RFC 6749 §2.3.1: form-urlencode client id and secret, then join with ':' and base64-encode.
-// XSUAA decodes them because the request carries X-CF-ENCODED-CREDENTIALS: true.
+// IAS asks for this encoding; XSUAA decodes it when the request carries X-CF-ENCODED-CREDENTIALS: true.
 const cryptoJs = require('crypto-js');
 const formEncode = (s) => encodeURIComponent(s)
     .replace(/[!'()~]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase())

@@ -47,11 +47,6 @@ basic_auth() {
   printf 'Authorization: Basic %s\n' "$(printf '%s:%s' "$(form_encode "$1")" "$(form_encode "$2")" | base64 | tr -d '\n')"
 }
 
-# basic_auth_raw ID SECRET: the header line with id and secret as they are (join with ':', base64).
-basic_auth_raw() {
-  printf 'Authorization: Basic %s\n' "$(printf '%s:%s' "$1" "$2" | base64 | tr -d '\n')"
-}
-
 # bearer HEADER TOKEN: a header line carrying the token.
 bearer() { printf '%s: Bearer %s\n' "$1" "$2"; }
 
@@ -69,7 +64,7 @@ post_form() {
 
 # --- IAS: exchange the Entra ID token (RFC 7523 jwt-bearer) ---
 IAS_RESPONSE=$(post_form IAS "$IAS_TOKEN_URL" \
-  --header @<(basic_auth_raw "$IAS_CLIENT_ID" "$IAS_CLIENT_SECRET") \
+  --header @<(basic_auth "$IAS_CLIENT_ID" "$IAS_CLIENT_SECRET") \
   --data-urlencode 'grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer' \
   --data-urlencode assertion@<(printf %s "$ENTRA_ID_TOKEN") \
   --data-urlencode token_format=jwt)

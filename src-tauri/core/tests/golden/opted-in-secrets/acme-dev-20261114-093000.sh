@@ -46,11 +46,6 @@ basic_auth() {
   printf 'Authorization: Basic %s\n' "$(printf '%s:%s' "$(form_encode "$1")" "$(form_encode "$2")" | base64 | tr -d '\n')"
 }
 
-# basic_auth_raw ID SECRET: the header line with id and secret as they are (join with ':', base64).
-basic_auth_raw() {
-  printf 'Authorization: Basic %s\n' "$(printf '%s:%s' "$1" "$2" | base64 | tr -d '\n')"
-}
-
 # bearer HEADER TOKEN: a header line carrying the token.
 bearer() { printf '%s: Bearer %s\n' "$1" "$2"; }
 
